@@ -1,0 +1,9 @@
+//! `sibyl-protocol`: what every Sibyl client and server agree on.
+//!
+//! The crate is sans-IO except for the optional client: codecs work on byte
+//! buffers, and sockets live in the server's transport and in `client`.
+//!
+//! - [`logging`]: the one tracing setup every binary uses.
+#![deny(missing_docs)]
+
+pub mod logging;
