@@ -4,6 +4,8 @@
 //! buffers, and sockets live in the server's transport and in `client`.
 //!
 //! - [`logging`]: the one tracing setup every binary uses.
+//! - [`value`]: CQL data types and values.
 #![deny(missing_docs)]
 
 pub mod logging;
+pub mod value;
