@@ -1,0 +1,8 @@
+//! `sibyl-server`: the `sibyld` node.
+//!
+//! The crate follows the data path of DESIGN §3; today it holds:
+//! - [`config`]: the node configuration (TOML keys following `cassandra.yaml`,
+//!   overridden by flags), validated at start-up.
+#![deny(missing_docs)]
+
+pub mod config;
