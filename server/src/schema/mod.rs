@@ -9,6 +9,7 @@
 pub mod keyspace;
 pub mod params;
 pub mod replication;
+pub mod system_keyspaces;
 pub mod table;
 
 use std::collections::BTreeMap;
