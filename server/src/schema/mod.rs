@@ -6,6 +6,7 @@
 //! across nodes is a pure function of the content, so nodes with the same
 //! schema agree on it.
 
+pub mod describe;
 pub mod keyspace;
 pub mod params;
 pub mod replication;

@@ -70,6 +70,8 @@ pub struct TableParams {
     pub additional_write_policy: String,
     /// Change data capture (accepted and shown).
     pub cdc: bool,
+    /// Memtable configuration name (Cassandra 5; Sibyl has one implementation).
+    pub memtable: String,
 }
 
 impl Default for TableParams {
@@ -106,6 +108,7 @@ impl Default for TableParams {
             speculative_retry: "99p".to_owned(),
             additional_write_policy: "99p".to_owned(),
             cdc: false,
+            memtable: "default".to_owned(),
         }
     }
 }
@@ -221,6 +224,13 @@ impl TableParams {
                 OptionValue::Bool(b) => self.cdc = *b,
                 _ => return Err(bad(option, value, "expected true or false")),
             },
+            "memtable" => {
+                let name = text(option, value)?;
+                if name != "default" {
+                    return Err(bad(option, value, "Sibyl has only the 'default' memtable"));
+                }
+                self.memtable = name;
+            }
             _ => return Err(SchemaError::Config(format!("Unknown property '{option}'"))),
         }
         Ok(())

@@ -367,6 +367,30 @@ impl TableMetadata {
         self.columns.iter()
     }
 
+    /// Columns in Cassandra's CREATE order (what DESCRIBE prints): partition
+    /// key, clustering, then static and then regular columns, each group with
+    /// single-cell columns before multi-cell ones, by name.
+    pub fn create_order(&self) -> Vec<&ColumnMetadata> {
+        let mut columns: Vec<&ColumnMetadata> = self.columns.iter().collect();
+        columns.sort_by_key(|c| {
+            let group = match c.kind {
+                ColumnKind::PartitionKey => 0,
+                ColumnKind::Clustering => 1,
+                ColumnKind::Static => 2,
+                ColumnKind::Regular => 3,
+            };
+            let complex =
+                matches!(c.kind, ColumnKind::Static | ColumnKind::Regular) && c.ty.is_multi_cell();
+            (
+                group,
+                complex,
+                if group < 2 { c.position } else { 0 },
+                c.name.as_bytes().to_vec(),
+            )
+        });
+        columns
+    }
+
     /// Adds a regular or static column (`ALTER TABLE ADD`).
     ///
     /// # Errors
