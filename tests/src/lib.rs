@@ -1,0 +1,11 @@
+//! `sibyl-tests`: the shared harness of the integration tests.
+//!
+//! Real clients are the judges (DESIGN §8): tests start real `sibyld`
+//! processes and drive them with the scylla Rust driver, the Python
+//! `cassandra-driver` and `cqlsh`.
+//!
+//! - [`python`]: a virtualenv with the pinned Python driver and cqlsh,
+//!   installed on first use under the target directory.
+#![deny(missing_docs)]
+
+pub mod python;
