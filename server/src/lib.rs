@@ -1,10 +1,12 @@
 //! `sibyl-server`: the `sibyld` node.
 //!
 //! The crate follows the data path of DESIGN §3; today it holds:
+//! - [`clock`]: the time seam and write timestamp generation.
 //! - [`config`]: the node configuration (TOML keys following `cassandra.yaml`,
 //!   overridden by flags), validated at start-up.
 //! - [`schema`]: keyspaces, tables, columns and types as immutable snapshots.
 #![deny(missing_docs)]
 
+pub mod clock;
 pub mod config;
 pub mod schema;
