@@ -4,9 +4,11 @@
 //! - [`clock`]: the time seam and write timestamp generation.
 //! - [`config`]: the node configuration (TOML keys following `cassandra.yaml`,
 //!   overridden by flags), validated at start-up.
+//! - [`ring`]: the token ring and replica placement per replication strategy.
 //! - [`schema`]: keyspaces, tables, columns and types as immutable snapshots.
 #![deny(missing_docs)]
 
 pub mod clock;
 pub mod config;
+pub mod ring;
 pub mod schema;
