@@ -4,11 +4,13 @@
 //! - [`clock`]: the time seam and write timestamp generation.
 //! - [`config`]: the node configuration (TOML keys following `cassandra.yaml`,
 //!   overridden by flags), validated at start-up.
+//! - [`gossip`]: membership; today the phi-accrual failure detector.
 //! - [`ring`]: the token ring and replica placement per replication strategy.
 //! - [`schema`]: keyspaces, tables, columns and types as immutable snapshots.
 #![deny(missing_docs)]
 
 pub mod clock;
 pub mod config;
+pub mod gossip;
 pub mod ring;
 pub mod schema;
