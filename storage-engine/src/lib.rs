@@ -5,3 +5,4 @@
 //! flush to immutable SSTables; compaction merges SSTables; reads merge
 //! memtables and SSTables through one reconciliation function.
 #![deny(missing_docs)]
+pub mod sstable;

@@ -1,0 +1,12 @@
+//! SSTables: immutable, sorted, checksummed files of partitions (DESIGN §5).
+//!
+//! Flush and compaction hand `Partition`s in `(token, key)` order to [`writer`]; reads
+//! open a table with [`reader`] and either look up one partition (token range -> bloom
+//! filter -> summary -> index -> row index -> chunks) or scan a token range with
+//! [`scanner`]. The byte layout is in [`format`] and `docs/sstable-format.md`.
+
+pub mod block;
+pub mod bloom;
+pub mod codec;
+pub mod error;
+pub mod format;
