@@ -10,3 +10,5 @@ pub mod bloom;
 pub mod codec;
 pub mod error;
 pub mod format;
+pub mod index;
+pub mod stats;
