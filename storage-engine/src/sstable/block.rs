@@ -292,6 +292,21 @@ impl ChunkReader {
     /// # Errors
     /// `Corruption` when the range is outside the file; chunk errors as [`ChunkReader::chunk`].
     pub fn read_range(&self, bytes: &[u8], start: u64, len: u64) -> Result<Vec<u8>> {
+        self.read_range_cached(bytes, start, len, &mut ChunkCache::default())
+    }
+
+    /// As [`ChunkReader::read_range`], reusing the last chunk decompressed through `cache`
+    /// (sequential scans and neighbouring row-index blocks share chunks).
+    ///
+    /// # Errors
+    /// As [`ChunkReader::read_range`].
+    pub fn read_range_cached(
+        &self,
+        bytes: &[u8],
+        start: u64,
+        len: u64,
+        cache: &mut ChunkCache,
+    ) -> Result<Vec<u8>> {
         let end = start
             .checked_add(len)
             .filter(|e| *e <= self.logical_len)
@@ -303,7 +318,14 @@ impl ChunkReader {
             let index = pos / self.chunk_bytes;
             let idx =
                 usize::try_from(index).map_err(|_| SsTableError::InvalidInput("idx".into()))?;
-            let chunk = self.chunk(bytes, idx)?;
+            if cache.last.as_ref().is_none_or(|(i, _)| *i != idx) {
+                cache.last = Some((idx, self.chunk(bytes, idx)?));
+            }
+            let chunk = cache
+                .last
+                .as_ref()
+                .map(|(_, c)| c.as_slice())
+                .unwrap_or_default();
             let base = index * self.chunk_bytes;
             let from = usize::try_from(pos - base).unwrap_or(usize::MAX);
             let to = usize::try_from(end.min(base + self.chunk_bytes) - base).unwrap_or(0);
@@ -315,6 +337,12 @@ impl ChunkReader {
         }
         Ok(out)
     }
+}
+
+/// The last chunk a reader decompressed, kept for the next read of the same chunk.
+#[derive(Debug, Default)]
+pub struct ChunkCache {
+    last: Option<(usize, Vec<u8>)>,
 }
 
 #[cfg(test)]

@@ -11,4 +11,15 @@ pub mod codec;
 pub mod error;
 pub mod format;
 pub mod index;
+pub mod io;
+pub mod layout;
+pub mod reader;
+pub mod row_index;
+pub mod scanner;
+pub mod serial;
 pub mod stats;
+pub mod toc;
+pub mod writer;
+
+#[cfg(test)]
+mod tests;

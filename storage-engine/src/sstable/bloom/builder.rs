@@ -54,7 +54,12 @@ impl BloomBuilder {
 
     /// Adds `key`.
     pub fn add(&mut self, key: &[u8]) {
-        self.filter.set(key);
+        self.filter.set_hash(super::hash64(key));
+    }
+
+    /// Adds a key by its [`super::hash64`] (lets a writer size the filter at the end).
+    pub fn add_hash(&mut self, hash: u64) {
+        self.filter.set_hash(hash);
     }
 
     /// The finished filter.

@@ -6,7 +6,7 @@
 //! small checksummed file: `header | hash_count u32 | bit_count u64 | words u64 LE * n |
 //! crc32`. Invariant: a key that was added always answers `true` (no false negatives).
 
-mod builder;
+pub mod builder;
 
 pub use builder::BloomBuilder;
 
@@ -47,9 +47,8 @@ pub fn hash64(bytes: &[u8]) -> u64 {
     fmix64(h)
 }
 
-/// The probe sequence for `key`: `(h1, h2)` of the double hashing.
-fn probes(key: &[u8]) -> (u64, u64) {
-    let h1 = hash64(key);
+/// The probe sequence for a key hashed to `h1`: `(h1, h2)` of the double hashing.
+fn probes(h1: u64) -> (u64, u64) {
     (h1, fmix64(h1 ^ P1) | 1)
 }
 
@@ -62,8 +61,8 @@ pub struct BloomFilter {
 }
 
 impl BloomFilter {
-    fn bit_positions(&self, key: &[u8]) -> impl Iterator<Item = u64> + use<> {
-        let (h1, h2) = probes(key);
+    fn bit_positions(&self, hash: u64) -> impl Iterator<Item = u64> + use<> {
+        let (h1, h2) = probes(hash);
         let m = self.bit_count;
         (0..u64::from(self.hash_count)).map(move |i| h1.wrapping_add(i.wrapping_mul(h2)) % m)
     }
@@ -71,7 +70,7 @@ impl BloomFilter {
     /// False when `key` was certainly never added; true when it may have been.
     #[must_use]
     pub fn might_contain(&self, key: &[u8]) -> bool {
-        self.bit_positions(key).all(|bit| {
+        self.bit_positions(hash64(key)).all(|bit| {
             let word = usize::try_from(bit / 64)
                 .ok()
                 .and_then(|w| self.words.get(w));
@@ -79,9 +78,8 @@ impl BloomFilter {
         })
     }
 
-    fn set(&mut self, key: &[u8]) {
-        let positions: Vec<u64> = self.bit_positions(key).collect();
-        for bit in positions {
+    fn set_hash(&mut self, hash: u64) {
+        for bit in self.bit_positions(hash) {
             if let Some(w) = usize::try_from(bit / 64)
                 .ok()
                 .and_then(|w| self.words.get_mut(w))
