@@ -4,4 +4,17 @@
 //! network (DESIGN §2, §4, §5). Writes go commitlog -> memtable; memtables
 //! flush to immutable SSTables; compaction merges SSTables; reads merge
 //! memtables and SSTables through one reconciliation function.
+//!
+//! Map of the crate, in data-path order:
+//! - [`model`]: keys, bounds, cells, rows, partitions, the Murmur3
+//!   partitioner, reconciliation and purge rules, the mutation codec;
+//! - [`fs`]: the disk seam ([`fs::StdFs`], [`fs::MemFs`] for crash tests);
+//! - [`error`]: the crate's error type.
 #![deny(missing_docs)]
+
+pub mod error;
+pub mod fs;
+pub mod model;
+pub mod sstable;
+
+pub use error::{DecodeError, Error, Result};

@@ -1,0 +1,179 @@
+//! One partition in the Data stream: header, rows, and the row index built while
+//! writing it.
+//!
+//! Partition: `token i64 | key bytes | partition deletion | static flag u8 | [static row] |
+//! range tombstone count varint | range tombstone* | row*`. The header (everything
+//! before the first row) is read on every lookup; rows follow in clustering order and
+//! are cut into row-index blocks of about `ROW_INDEX_BLOCK_BYTES`, each starting with a
+//! full (unshared) clustering key. Range tombstones live in the header rather than as
+//! markers between rows, so a slice read never needs an "open marker" from an earlier
+//! block; they are few in practice.
+
+use bytes::Bytes;
+
+use super::codec::{ByteReader, DecodeError, DecodeResult, len_u64, put_bytes};
+use super::format::{ITEMS_MAX, KEY_BYTES_MAX};
+use super::index::RowIndexBlock;
+use super::serial::{
+    get_deletion, get_range_tombstone, get_row, put_deletion, put_range_tombstone, put_row,
+    shared_prefix,
+};
+use super::stats::Stats;
+use crate::model::{DeletionTime, PartitionKey, RangeTombstone, Row, Token};
+
+/// Where the writer put the parts of one partition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EncodedPartition {
+    /// Bytes of the header (key, deletion, static row, range tombstones).
+    pub header_size: u64,
+    /// Whole serialized size.
+    pub size: u64,
+    /// Row index; empty when the rows fit in one block.
+    pub blocks: Vec<RowIndexBlock>,
+}
+
+/// Appends the serialized `partition` to `out` and records it in `stats`.
+pub fn encode_partition(
+    p: &crate::model::Partition,
+    out: &mut Vec<u8>,
+    stats: &mut Stats,
+    block_bytes: u64,
+) -> EncodedPartition {
+    let start = out.len();
+    out.extend_from_slice(&p.key.token().0.to_le_bytes());
+    put_bytes(out, p.key.key());
+    put_deletion(out, p.partition_deletion, 0);
+    if !p.partition_deletion.is_live() {
+        stats.tombstones.partition += 1;
+        stats.observe_timestamp(p.partition_deletion.marked_for_delete_at);
+        stats.observe_local_deletion_time(i64::from(p.partition_deletion.local_deletion_time));
+    }
+    out.push(u8::from(p.static_row.is_some()));
+    if let Some(row) = &p.static_row {
+        put_row(out, row, 0, stats);
+    }
+    super::codec::put_varint(out, len_u64(p.range_tombstones.len()));
+    for rt in &p.range_tombstones {
+        put_range_tombstone(out, rt, stats);
+    }
+    let header_size = len_u64(out.len() - start);
+    let blocks = encode_rows(&p.rows, out, start, stats, block_bytes);
+    let size = len_u64(out.len() - start);
+    stats.observe_partition(p.key.token().0, size);
+    if let (Some(first), Some(last)) = (p.rows.first(), p.rows.last()) {
+        stats.observe_clustering(first.clustering.as_bytes());
+        stats.observe_clustering(last.clustering.as_bytes());
+    }
+    EncodedPartition {
+        header_size,
+        size,
+        blocks,
+    }
+}
+
+fn encode_rows(
+    rows: &[Row],
+    out: &mut Vec<u8>,
+    partition_start: usize,
+    stats: &mut Stats,
+    block_bytes: u64,
+) -> Vec<RowIndexBlock> {
+    let mut blocks = Vec::new();
+    let mut block_start = out.len();
+    let mut block_first: Option<&Row> = None;
+    let mut prev: &[u8] = &[];
+    for (i, row) in rows.iter().enumerate() {
+        let shared = if block_first.is_none() {
+            0
+        } else {
+            shared_prefix(prev, row.clustering.as_bytes())
+        };
+        if block_first.is_none() {
+            block_start = out.len();
+            block_first = Some(row);
+        }
+        put_row(out, row, shared, stats);
+        prev = row.clustering.as_bytes();
+        let full = len_u64(out.len() - block_start) >= block_bytes;
+        if let Some(first) = block_first.filter(|_| full || i + 1 == rows.len()) {
+            blocks.push(RowIndexBlock {
+                first: first.clustering.as_bytes().to_vec(),
+                last: row.clustering.as_bytes().to_vec(),
+                offset: len_u64(block_start - partition_start),
+                size: len_u64(out.len() - block_start),
+            });
+            block_first = None;
+        }
+    }
+    if blocks.len() <= 1 {
+        blocks.clear();
+    }
+    blocks
+}
+
+/// The decoded header of one partition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartitionHeader {
+    /// The key (token as stored).
+    pub key: PartitionKey,
+    /// Partition-level deletion.
+    pub deletion: DeletionTime,
+    /// The static row.
+    pub static_row: Option<Row>,
+    /// Range tombstones in order.
+    pub range_tombstones: Vec<RangeTombstone>,
+}
+
+/// Decodes a partition header from the start of `bytes`; returns it and its length.
+///
+/// # Errors
+/// On malformed bytes.
+pub fn decode_header(bytes: &[u8]) -> DecodeResult<(PartitionHeader, usize)> {
+    let mut r = ByteReader::new(bytes);
+    let token = Token(r.i64("partition token")?);
+    let key = Bytes::copy_from_slice(r.bytes(KEY_BYTES_MAX, "partition key")?);
+    let deletion = get_deletion(&mut r, 0)?;
+    let static_row = match r.u8("static row flag")? {
+        0 => None,
+        1 => Some(get_row(&mut r, &mut Vec::new())?),
+        _ => {
+            return Err(DecodeError {
+                offset: r.position(),
+                what: "static row flag",
+            });
+        }
+    };
+    let n = r.count(ITEMS_MAX, "range tombstone count")?;
+    let mut range_tombstones = Vec::with_capacity(n.min(r.remaining() / 8));
+    for _ in 0..n {
+        range_tombstones.push(get_range_tombstone(&mut r)?);
+    }
+    let header = PartitionHeader {
+        key: PartitionKey::from_parts(token, key),
+        deletion,
+        static_row,
+        range_tombstones,
+    };
+    Ok((header, r.position()))
+}
+
+/// Decodes rows until `bytes` is exhausted (a whole row area or one row-index block),
+/// calling `keep` to decide which rows to retain.
+///
+/// # Errors
+/// On malformed bytes.
+pub fn decode_rows(
+    bytes: &[u8],
+    out: &mut Vec<Row>,
+    mut keep: impl FnMut(&Row) -> bool,
+) -> DecodeResult<()> {
+    let mut r = ByteReader::new(bytes);
+    let mut prev = Vec::new();
+    while !r.is_empty() {
+        let row = get_row(&mut r, &mut prev)?;
+        if keep(&row) {
+            out.push(row);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,376 @@
+//! `SsTableReader`: an opened, verified SSTable and its point/slice reads.
+//!
+//! Open reads the TOC (checksum, version, component lengths), checks every header,
+//! loads Stats, Filter and Summary into memory and memory-maps Data and Index. A lookup
+//! goes token range -> bloom filter -> summary binary search -> at most
+//! `SUMMARY_INTERVAL` verified index entries -> partition header -> only the row-index
+//! blocks the slices touch -> checksummed chunks. Any bad byte is an `SsTableError`
+//! naming the file and offset (Data offsets are positions in the uncompressed stream);
+//! the reader never returns wrong data and never panics. Reads take `&self`, so one
+//! reader serves many threads.
+
+use std::cmp::Ordering;
+use std::path::{Path, PathBuf};
+
+use super::block::{ChunkCache, ChunkReader};
+use super::bloom::BloomFilter;
+use super::error::{Result, SsTableError};
+use super::format::{Component, Descriptor, META_BYTES_MAX, check_header};
+use super::index::{IndexEntry, Summary, cmp_keys};
+use super::io::{self, Mapped};
+use super::layout::{PartitionHeader, decode_header, decode_rows};
+use super::stats::Stats;
+use super::toc;
+use crate::model::{ColumnId, Partition, PartitionKey, Row, Slices};
+
+/// Which part of a partition a read wants.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartitionFilter {
+    /// Clustering slices to return rows from.
+    pub slices: Slices,
+    /// With `row_limit`: take the *last* rows of the slices (blocks are read from the end).
+    /// Rows in the result are always in ascending clustering order.
+    pub reversed: bool,
+    /// Stop after this many rows (rows stored here, live or not; a hint to save IO).
+    pub row_limit: Option<usize>,
+    /// Keep only cells of these columns (sorted); `None` keeps all.
+    pub columns: Option<Vec<ColumnId>>,
+}
+
+impl PartitionFilter {
+    /// The whole partition.
+    #[must_use]
+    pub fn all() -> Self {
+        Self {
+            slices: Slices::all(),
+            reversed: false,
+            row_limit: None,
+            columns: None,
+        }
+    }
+
+    /// Rows in `slices`, forward, all columns.
+    #[must_use]
+    pub fn slices(slices: Slices) -> Self {
+        Self {
+            slices,
+            ..Self::all()
+        }
+    }
+}
+
+/// An open SSTable.
+#[derive(Debug)]
+pub struct SsTableReader {
+    descriptor: Descriptor,
+    data_path: PathBuf,
+    index_path: PathBuf,
+    data: Mapped,
+    index: Mapped,
+    chunks: ChunkReader,
+    summary: Summary,
+    bloom: BloomFilter,
+    stats: Stats,
+}
+
+fn load_small(desc: &Descriptor, c: Component, len: u64) -> Result<Vec<u8>> {
+    let path = desc.path(c);
+    if len > META_BYTES_MAX {
+        return Err(SsTableError::corruption(
+            &path,
+            0,
+            "component larger than the limit",
+        ));
+    }
+    let bytes = io::read_whole(&path)?;
+    check_len(&path, super::codec::len_u64(bytes.len()), len)?;
+    Ok(bytes)
+}
+
+fn check_len(path: &Path, got: u64, expected: u64) -> Result<()> {
+    if got == expected {
+        Ok(())
+    } else {
+        let what = format!("file is {got} bytes, the TOC says {expected}");
+        Err(SsTableError::corruption(path, got.min(expected), what))
+    }
+}
+
+impl SsTableReader {
+    /// Opens and verifies the SSTable `descriptor`.
+    ///
+    /// # Errors
+    /// `Io` when a file is missing or unreadable; `Corruption`/`ChecksumMismatch` naming
+    /// the file and offset when a component is damaged.
+    pub fn open(descriptor: Descriptor) -> Result<Self> {
+        let toc_path = descriptor.path(Component::Toc);
+        let toc_bytes = io::read_whole(&toc_path)?;
+        let lengths = toc::parse(&toc_bytes, descriptor.generation, &toc_path)?;
+        let [data_len, index_len, summary_len, filter_len, stats_len] = lengths;
+        let stats_bytes = load_small(&descriptor, Component::Stats, stats_len)?;
+        let stats = Stats::decode(&stats_bytes, &descriptor.path(Component::Stats))?;
+        let filter_bytes = load_small(&descriptor, Component::Filter, filter_len)?;
+        let bloom = BloomFilter::decode(&filter_bytes, &descriptor.path(Component::Filter))?;
+        let summary_bytes = load_small(&descriptor, Component::Summary, summary_len)?;
+        let summary_path = descriptor.path(Component::Summary);
+        let summary = Summary::decode(&summary_bytes, &summary_path)?;
+        if summary.index_len != index_len || summary.entry_count != stats.partition_count {
+            return Err(SsTableError::corruption(
+                summary_path,
+                0,
+                "summary disagrees with TOC",
+            ));
+        }
+        let data_path = descriptor.path(Component::Data);
+        let data = Mapped::open(&data_path)?;
+        check_len(&data_path, super::codec::len_u64(data.len()), data_len)?;
+        let chunks = ChunkReader::open(&data, &data_path)?;
+        let index_path = descriptor.path(Component::Index);
+        let index = Mapped::open(&index_path)?;
+        check_len(&index_path, super::codec::len_u64(index.len()), index_len)?;
+        check_header(&index, Component::Index, &index_path)?;
+        Ok(Self {
+            descriptor,
+            data_path,
+            index_path,
+            data,
+            index,
+            chunks,
+            summary,
+            bloom,
+            stats,
+        })
+    }
+
+    /// Where this table lives.
+    #[must_use]
+    pub fn descriptor(&self) -> &Descriptor {
+        &self.descriptor
+    }
+
+    /// The table's statistics (min/max timestamp, clustering, tokens, ...).
+    #[must_use]
+    pub fn stats(&self) -> &Stats {
+        &self.stats
+    }
+
+    /// The in-memory summary (first/last key, samples).
+    #[must_use]
+    pub fn summary(&self) -> &Summary {
+        &self.summary
+    }
+
+    /// Data chunks decompressed by this reader so far (tests and metrics).
+    #[must_use]
+    pub fn chunks_read(&self) -> u64 {
+        self.chunks.chunks_read()
+    }
+
+    /// False when `key` is certainly not in this table (token range, then bloom filter).
+    #[must_use]
+    pub fn may_contain(&self, key: &PartitionKey) -> bool {
+        let (token, bytes) = (key.token().0, key.key().as_ref());
+        let (Some((ft, fk)), Some((lt, lk))) = (&self.summary.first, &self.summary.last) else {
+            return false;
+        };
+        cmp_keys(token, bytes, *ft, fk) != Ordering::Less
+            && cmp_keys(token, bytes, *lt, lk) != Ordering::Greater
+            && self.bloom.might_contain(bytes)
+    }
+
+    /// Finds `key`'s index entry.
+    ///
+    /// # Errors
+    /// On a damaged Index.
+    pub fn find_entry(&self, key: &PartitionKey) -> Result<Option<IndexEntry>> {
+        if !self.may_contain(key) {
+            return Ok(None);
+        }
+        let (token, bytes) = (key.token().0, key.key().as_ref());
+        let Some((mut offset, end)) = self.summary.scan_window(token, bytes) else {
+            return Ok(None);
+        };
+        while offset < end {
+            let (entry, next) = self.entry_at(offset)?;
+            match cmp_keys(entry.token, &entry.key, token, bytes) {
+                Ordering::Less => offset = next,
+                Ordering::Equal => return Ok(Some(entry)),
+                Ordering::Greater => return Ok(None),
+            }
+        }
+        Ok(None)
+    }
+
+    /// The index entry at `offset` and the offset of the next one.
+    pub(crate) fn entry_at(&self, offset: u64) -> Result<(IndexEntry, u64)> {
+        let (entry, next) = IndexEntry::decode_at(&self.index, offset, &self.index_path)?;
+        let in_bounds = entry
+            .data_position
+            .checked_add(entry.partition_size)
+            .is_some_and(|end| end <= self.chunks.logical_len())
+            && entry.header_size <= entry.partition_size;
+        if !in_bounds || next > self.summary.index_len {
+            return Err(SsTableError::corruption(
+                &self.index_path,
+                offset,
+                "entry out of bounds",
+            ));
+        }
+        Ok((entry, next))
+    }
+
+    /// Reads `key`'s partition restricted by `filter`; `None` when the table lacks it.
+    ///
+    /// # Errors
+    /// `Corruption`/`ChecksumMismatch` naming file and offset on damaged bytes.
+    pub fn get(&self, key: &PartitionKey, filter: &PartitionFilter) -> Result<Option<Partition>> {
+        match self.find_entry(key)? {
+            Some(entry) => self
+                .read_partition(&entry, filter, &mut ChunkCache::default())
+                .map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Reads the partition `entry` points at, restricted by `filter`.
+    ///
+    /// # Errors
+    /// As [`SsTableReader::get`].
+    pub fn read_partition(
+        &self,
+        entry: &IndexEntry,
+        filter: &PartitionFilter,
+        cache: &mut ChunkCache,
+    ) -> Result<Partition> {
+        let pos = entry.data_position;
+        let head = self.read(pos, entry.header_size, cache)?;
+        let (header, used) = decode_header(&head).map_err(|e| e.at(&self.data_path, pos))?;
+        let key_ok = header.key.token().0 == entry.token && header.key.key().as_ref() == entry.key;
+        if !key_ok || super::codec::len_u64(used) != entry.header_size {
+            return Err(self.corrupt(pos, "partition header disagrees with its index entry"));
+        }
+        let rows = if filter.slices.is_empty() {
+            Vec::new()
+        } else if entry.blocks.is_empty() {
+            let start = pos + entry.header_size;
+            let area = self.read(start, entry.partition_size - entry.header_size, cache)?;
+            let mut rows = Vec::new();
+            decode_rows(&area, &mut rows, |r| filter.slices.contains(&r.clustering))
+                .map_err(|e| e.at(&self.data_path, start))?;
+            apply_limit(rows, filter)
+        } else {
+            self.read_blocks(entry, filter, cache)?
+        };
+        let partition = assemble(header, rows, filter);
+        partition.check().map_err(|what| self.corrupt(pos, what))?;
+        Ok(partition)
+    }
+
+    fn read(&self, pos: u64, len: u64, cache: &mut ChunkCache) -> Result<Vec<u8>> {
+        self.chunks.read_range_cached(&self.data, pos, len, cache)
+    }
+
+    fn corrupt(&self, offset: u64, what: &str) -> SsTableError {
+        SsTableError::corruption(
+            &self.data_path,
+            offset,
+            format!("{what} (uncompressed offset)"),
+        )
+    }
+
+    /// Reads only the row-index blocks that intersect the slices, from the end when
+    /// `reversed`, stopping once `row_limit` rows are collected.
+    fn read_blocks(
+        &self,
+        entry: &IndexEntry,
+        filter: &PartitionFilter,
+        cache: &mut ChunkCache,
+    ) -> Result<Vec<Row>> {
+        let wanted = super::row_index::blocks_for(&entry.blocks, &filter.slices);
+        let mut batches: Vec<Vec<Row>> = Vec::new();
+        let mut count = 0usize;
+        let order: Box<dyn Iterator<Item = &usize>> = if filter.reversed {
+            Box::new(wanted.iter().rev())
+        } else {
+            Box::new(wanted.iter())
+        };
+        for &i in order {
+            let block = entry
+                .blocks
+                .get(i)
+                .ok_or_else(|| self.corrupt(entry.data_position, "block"))?;
+            if block.offset < entry.header_size || block.offset + block.size > entry.partition_size
+            {
+                return Err(SsTableError::corruption(
+                    &self.index_path,
+                    0,
+                    "row index block bounds",
+                ));
+            }
+            let start = entry.data_position + block.offset;
+            let bytes = self.read(start, block.size, cache)?;
+            let mut rows = Vec::new();
+            decode_rows(&bytes, &mut rows, |r| filter.slices.contains(&r.clustering))
+                .map_err(|e| e.at(&self.data_path, start))?;
+            count += rows.len();
+            batches.push(rows);
+            if filter.row_limit.is_some_and(|limit| count >= limit) {
+                break;
+            }
+        }
+        if filter.reversed {
+            batches.reverse();
+        }
+        Ok(apply_limit(batches.into_iter().flatten().collect(), filter))
+    }
+}
+
+fn apply_limit(mut rows: Vec<Row>, filter: &PartitionFilter) -> Vec<Row> {
+    if let Some(limit) = filter.row_limit
+        && rows.len() > limit
+    {
+        if filter.reversed {
+            rows.drain(..rows.len() - limit);
+        } else {
+            rows.truncate(limit);
+        }
+    }
+    rows
+}
+
+fn keep_columns(row: &mut Row, columns: &[ColumnId]) {
+    row.cells
+        .retain(|c| columns.binary_search(&c.column).is_ok());
+    row.complex_deletions
+        .retain(|(c, _)| columns.binary_search(c).is_ok());
+}
+
+fn assemble(header: PartitionHeader, mut rows: Vec<Row>, filter: &PartitionFilter) -> Partition {
+    let PartitionHeader {
+        key,
+        deletion,
+        mut static_row,
+        mut range_tombstones,
+    } = header;
+    if let Some(columns) = &filter.columns {
+        rows.iter_mut()
+            .chain(static_row.as_mut())
+            .for_each(|r| keep_columns(r, columns));
+    }
+    if !filter.slices.selects_all() {
+        range_tombstones.retain(|rt| {
+            filter
+                .slices
+                .as_slice()
+                .iter()
+                .any(|s| s.intersects(&rt.slice))
+        });
+    }
+    Partition {
+        key,
+        partition_deletion: deletion,
+        static_row,
+        rows,
+        range_tombstones,
+    }
+}

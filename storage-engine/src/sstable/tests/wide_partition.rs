@@ -1,0 +1,80 @@
+//! Goal: a slice of a huge time-series partition reads only the row-index blocks it
+//! needs. Method: one partition of 1,000,000 small rows; read a 100-row slice forward,
+//! and the last 100 rows reversed, and count the Data chunks decompressed.
+
+use std::time::Instant;
+
+use bytes::Bytes;
+
+use super::{wide, write_and_open};
+use crate::model::{ClusteringBound, Slice, Slices};
+use crate::sstable::reader::PartitionFilter;
+use crate::sstable::writer::WriterOptions;
+
+const ROWS: u64 = 1_000_000;
+
+fn key(i: u64) -> Bytes {
+    Bytes::copy_from_slice(&i.to_be_bytes())
+}
+
+#[test]
+fn slice_of_a_million_row_partition_reads_few_chunks() {
+    let started = Instant::now();
+    let p = wide("sensor-1", ROWS, 4);
+    let dir = tempfile::tempdir().unwrap();
+    let reader = write_and_open(
+        dir.path(),
+        std::slice::from_ref(&p),
+        WriterOptions::default(),
+    );
+    let written = started.elapsed();
+    let entry = reader.find_entry(&p.key).unwrap().unwrap();
+    assert!(
+        entry.blocks.len() > 100,
+        "row index has {} blocks",
+        entry.blocks.len()
+    );
+    assert_eq!(reader.stats().partition_count, 1);
+
+    let slice = Slice {
+        start: ClusteringBound::inclusive_start(key(500_000)),
+        end: ClusteringBound::exclusive_end(key(500_100)),
+    };
+    let before = reader.chunks_read();
+    let got = reader
+        .get(&p.key, &PartitionFilter::slices(Slices::new(vec![slice])))
+        .unwrap()
+        .unwrap();
+    let forward_chunks = reader.chunks_read() - before;
+    assert_eq!(got.rows.len(), 100);
+    assert_eq!(got.rows[..], p.rows[500_000..500_100]);
+    assert!(
+        forward_chunks <= 4,
+        "a 100-row slice decompressed {forward_chunks} chunks"
+    );
+
+    let before = reader.chunks_read();
+    let filter = PartitionFilter {
+        reversed: true,
+        row_limit: Some(100),
+        ..PartitionFilter::all()
+    };
+    let last = reader.get(&p.key, &filter).unwrap().unwrap();
+    let reversed_chunks = reader.chunks_read() - before;
+    assert_eq!(last.rows[..], p.rows[p.rows.len() - 100..]);
+    assert!(
+        reversed_chunks <= 4,
+        "the last 100 rows decompressed {reversed_chunks} chunks"
+    );
+
+    let stats = reader.stats();
+    assert_eq!(stats.row_count, ROWS);
+    assert_eq!(stats.min_clustering.as_deref(), Some(&key(0)[..]));
+    assert_eq!(stats.max_clustering.as_deref(), Some(&key(ROWS - 1)[..]));
+    eprintln!(
+        "1M-row partition: write+open {written:?}, {} row-index blocks, slice read {forward_chunks} chunks, \
+         reversed read {reversed_chunks} chunks, total {:?}",
+        entry.blocks.len(),
+        started.elapsed()
+    );
+}
