@@ -5,7 +5,24 @@
 //!
 //! - [`logging`]: the one tracing setup every binary uses.
 //! - [`value`]: CQL data types and values.
+//! - [`frame`], [`request`], [`response`], [`types`], [`compression`],
+//!   [`segment`]: the native protocol wire layer (docs/native-protocol.md).
+//! - [`error`], [`limits`]: [`ProtocolError`] and the maxima decoders enforce.
 #![deny(missing_docs)]
 
 pub mod logging;
 pub mod value;
+
+pub mod compression;
+pub mod error;
+pub mod frame;
+pub mod limits;
+pub mod request;
+pub mod response;
+pub mod segment;
+pub mod types;
+
+pub use error::ProtocolError;
+pub use frame::{ProtocolVersion, RawFrame, RequestFrame, ResponseFrame};
+pub use request::Request;
+pub use response::Response;

@@ -1,0 +1,1 @@
+//! Tests for v5 segments.
