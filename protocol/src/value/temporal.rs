@@ -37,7 +37,7 @@ pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
     // d is in 1..=31 and m in 1..=12 by construction.
-    (y, small(d), small(m))
+    (y, small(m), small(d))
 }
 
 fn small(v: i64) -> u32 {
