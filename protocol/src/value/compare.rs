@@ -60,7 +60,19 @@ pub fn cql_cmp(ty: &CqlType, a: &CqlValue, b: &CqlValue) -> Ordering {
             ),
             _ => mismatch(a, b),
         },
+        CqlType::Uuid | CqlType::Timeuuid => match (uuid_of(a), uuid_of(b)) {
+            (Some(x), Some(y)) if matches!(ty.unfrozen(), CqlType::Uuid) => cmp_uuid(x, y),
+            (Some(x), Some(y)) => cmp_timeuuid(x, y),
+            _ => mismatch(a, b),
+        },
         _ => cmp_scalar(a, b),
+    }
+}
+
+fn uuid_of(v: &CqlValue) -> Option<&Uuid> {
+    match v {
+        CqlValue::Uuid(u) | CqlValue::Timeuuid(u) => Some(u),
+        _ => None,
     }
 }
 
@@ -142,8 +154,6 @@ fn cmp_scalar(a: &CqlValue, b: &CqlValue) -> Ordering {
         (V::Tinyint(x), V::Tinyint(y)) => x.cmp(y),
         (V::Time(x), V::Time(y)) | (V::Timestamp(x), V::Timestamp(y)) => x.cmp(y),
         (V::Varint(x), V::Varint(y)) => x.cmp(y),
-        (V::Timeuuid(x), V::Timeuuid(y)) => cmp_timeuuid(x, y),
-        (V::Uuid(x) | V::Timeuuid(x), V::Uuid(y) | V::Timeuuid(y)) => cmp_uuid(x, y),
         _ => mismatch(a, b),
     }
 }
