@@ -1,0 +1,1 @@
+//! Literal formatting and parsing.
