@@ -5,8 +5,8 @@ use std::cmp::Ordering;
 
 use proptest::prelude::*;
 use sibyl_protocol::value::{
-    CqlType, CqlValue, Order, cql_cmp, decode_clustering_key, encode_clustering_component,
-    encode_clustering_key,
+    CqlType, CqlValue, Order, check_clusterable, cql_cmp, decode_clustering_key,
+    encode_clustering_component, encode_clustering_key,
 };
 
 use super::strategies::{clusterable_type, value_for};
@@ -169,4 +169,12 @@ fn unclusterable_types_are_rejected() {
         .is_err()
     );
     assert!(decode_clustering_key(&[1, 0, 0, 0, 1, 9], &[(CqlType::Int, Order::Asc)]).is_err());
+    let tuple = CqlType::Tuple(vec![CqlType::Int, CqlType::Duration]);
+    assert!(check_clusterable(&tuple).is_err());
+    assert!(
+        check_clusterable(&CqlType::Frozen(Box::new(CqlType::List(Box::new(
+            CqlType::Text
+        )))))
+        .is_ok()
+    );
 }

@@ -131,6 +131,34 @@ pub fn decode_clustering_key(
     Ok(out)
 }
 
+/// Whether `ty` may be a clustering column (or a part of one): every type but
+/// `duration`, `counter`, vectors and custom types, at any nesting level.
+pub fn check_clusterable(ty: &CqlType) -> Result<(), ValueError> {
+    check_clusterable_at(ty, 0)
+}
+
+fn check_clusterable_at(ty: &CqlType, depth: usize) -> Result<(), ValueError> {
+    check_depth(ty, depth)?;
+    match ty.unfrozen() {
+        CqlType::Duration | CqlType::Counter | CqlType::Vector(_, _) | CqlType::Custom(_) => {
+            Err(not_clusterable(ty))
+        }
+        CqlType::List(e) | CqlType::Set(e) => check_clusterable_at(e, depth + 1),
+        CqlType::Map(k, v) => {
+            check_clusterable_at(k, depth + 1)?;
+            check_clusterable_at(v, depth + 1)
+        }
+        CqlType::Tuple(types) => types
+            .iter()
+            .try_for_each(|t| check_clusterable_at(t, depth + 1)),
+        CqlType::Udt(def) => def
+            .fields
+            .iter()
+            .try_for_each(|(_, t)| check_clusterable_at(t, depth + 1)),
+        _ => Ok(()),
+    }
+}
+
 fn check_depth(ty: &CqlType, depth: usize) -> Result<(), ValueError> {
     if depth > MAX_NESTING_DEPTH {
         return Err(ValueError::TooDeep {
