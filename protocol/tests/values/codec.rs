@@ -23,9 +23,11 @@ proptest! {
         let bytes = enc(&value, &ty);
         let back = decode(&ty, &bytes).unwrap();
         prop_assert!(same(&value, &back), "{ty}: {value:?} -> {bytes:02x?} -> {back:?}");
-        let mut buf = BytesMut::new();
+        // Written in place after whatever the buffer already holds.
+        let mut buf = BytesMut::from(&b"hdr"[..]);
         encode(&value, &ty, &mut buf).unwrap();
-        prop_assert_eq!(&buf[..], &bytes[..]);
+        prop_assert_eq!(&buf[..3], b"hdr");
+        prop_assert_eq!(&buf[3..], &bytes[..]);
     }
 
     #[test]
