@@ -178,3 +178,16 @@ fn unclusterable_types_are_rejected() {
         .is_ok()
     );
 }
+
+#[test]
+fn nested_sets_are_encoded_in_stored_order() {
+    let inner = CqlType::Frozen(Box::new(CqlType::Set(Box::new(CqlType::Int))));
+    let ty = CqlType::Frozen(Box::new(CqlType::Set(Box::new(inner))));
+    let set = |v: Vec<CqlValue>| CqlValue::Set(v);
+    let ints = |v: &[i32]| set(v.iter().map(|i| CqlValue::Int(*i)).collect());
+    let given = set(vec![ints(&[3, 1]), ints(&[2]), ints(&[1, 3])]);
+    let stored = set(vec![ints(&[1, 3]), ints(&[2])]);
+    assert_eq!(enc(&given, &ty, Order::Asc), enc(&stored, &ty, Order::Asc));
+    let back = decode_clustering_key(&enc(&given, &ty, Order::Asc), &[(ty.clone(), Order::Asc)]);
+    assert_eq!(back.unwrap(), vec![stored]);
+}
