@@ -254,3 +254,45 @@ fn formats_like_cql() {
     assert_eq!(parse(&set, "{3, 1, 3}").to_string(), "{1, 3}");
     assert!(parse_literal(&set, "{1, null}").is_err());
 }
+
+#[test]
+fn udt_literals_fold_names_and_fill_nulls() {
+    use sibyl_protocol::value::UdtDef;
+    let ty = CqlType::Udt(UdtDef {
+        keyspace: "ks".into(),
+        name: "addr".into(),
+        fields: vec![
+            ("street".into(), CqlType::Text),
+            ("Zip".into(), CqlType::Int),
+            ("tags".into(), CqlType::Set(Box::new(CqlType::Text))),
+        ],
+    });
+    let v = parse(&ty, "{\"Zip\": 75001, STREET: 'rue d''Alésia'}");
+    let expected = CqlValue::Udt(vec![
+        ("street".into(), Some(CqlValue::Text("rue d'Alésia".into()))),
+        ("Zip".into(), Some(CqlValue::Int(75001))),
+        ("tags".into(), None),
+    ]);
+    assert_eq!(v, expected);
+    assert_eq!(
+        format_literal(&v, &ty),
+        "{street: 'rue d''Alésia', \"Zip\": 75001, tags: null}"
+    );
+    let err = parse_literal(&ty, "{zip: 1}").unwrap_err();
+    assert!(err.to_string().contains("unknown field 'zip'"), "{err}");
+    let nested = CqlType::List(Box::new(CqlType::Tuple(vec![
+        CqlType::Int,
+        CqlType::Timestamp,
+    ])));
+    let v = parse(&nested, "[(1, '2024-01-31'), (2, null)]");
+    assert_eq!(
+        v,
+        CqlValue::List(vec![
+            CqlValue::Tuple(vec![
+                Some(CqlValue::Int(1)),
+                Some(CqlValue::Timestamp(MS_2024_01_31))
+            ]),
+            CqlValue::Tuple(vec![Some(CqlValue::Int(2)), None]),
+        ])
+    );
+}
