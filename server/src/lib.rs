@@ -7,6 +7,8 @@
 //! - [`gossip`]: membership; today the phi-accrual failure detector.
 //! - [`ring`]: the token ring and replica placement per replication strategy.
 //! - [`schema`]: keyspaces, tables, columns and types as immutable snapshots.
+//! - [`shutdown`]: the signal long-running tasks watch.
+//! - [`transport`]: the native protocol server (connections, handshake, limits).
 #![deny(missing_docs)]
 
 pub mod clock;
@@ -14,3 +16,5 @@ pub mod config;
 pub mod gossip;
 pub mod ring;
 pub mod schema;
+pub mod shutdown;
+pub mod transport;
