@@ -249,3 +249,61 @@ fn ready_and_tracing_and_warnings() {
 fn hex_of(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
+
+fn prepared_insert(result_metadata: RowsMetadata) -> ResponseFrame {
+    let spec = ColumnSpec {
+        keyspace: "ks".into(),
+        table: "t".into(),
+        name: "k".into(),
+        ty: CqlType::Int,
+    };
+    let prepared = sibyl_protocol::response::Prepared {
+        id: Bytes::from_static(&[1, 2]),
+        result_metadata_id: None,
+        metadata: sibyl_protocol::response::PreparedMetadata {
+            pk_indexes: vec![0],
+            columns: vec![spec],
+        },
+        result_metadata,
+    };
+    ResponseFrame::new(
+        ProtocolVersion::V4,
+        2,
+        Response::Result(ResultBody::Prepared(prepared)),
+    )
+}
+
+#[test]
+fn prepared_write_has_pk_indexes_and_no_result_metadata() {
+    let bytes = "84 00 0002 08 0000002a 00000004 0002 0102
+         00000001 00000001 00000001 0000 0002 6b73 0001 74 0001 6b 0009
+         00000004 00000000";
+    let no_metadata = RowsMetadata {
+        columns_count: 0,
+        ..RowsMetadata::default()
+    };
+    check_response(bytes, &prepared_insert(no_metadata));
+    // An empty column list is sent exactly like Cassandra's ResultMetadata.EMPTY.
+    let empty = prepared_insert(RowsMetadata::with_columns(vec![]))
+        .to_raw(None)
+        .unwrap()
+        .to_bytes();
+    assert_eq!(empty.as_ref(), hex(bytes).as_slice());
+}
+
+#[test]
+fn metadata_changed_requires_metadata() {
+    let meta = RowsMetadata {
+        new_metadata_id: Some(Bytes::from_static(&[1])),
+        ..RowsMetadata::default()
+    };
+    let frame = ResponseFrame::new(
+        ProtocolVersion::V5,
+        0,
+        Response::Result(ResultBody::Rows(Rows {
+            metadata: meta,
+            rows: vec![],
+        })),
+    );
+    assert!(frame.to_raw(None).is_err());
+}

@@ -241,22 +241,18 @@ pub fn column() -> impl Strategy<Value = ColumnSpec> {
 }
 
 pub fn rows_metadata(v: ProtocolVersion) -> impl Strategy<Value = RowsMetadata> {
-    (
-        option::of(vec(column(), 0..4)),
-        0i32..4,
-        option::of(blob()),
-        v5_only(v, blob()),
+    // Empty column lists travel as no-metadata; a new metadata id needs columns.
+    let columns = option::of(vec(column(), 1..4));
+    (columns, 0i32..4, option::of(blob()), v5_only(v, blob())).prop_map(
+        |(columns, count, paging_state, new_metadata_id)| RowsMetadata {
+            columns_count: columns
+                .as_ref()
+                .map_or(count, |c| i32::try_from(c.len()).expect("few columns")),
+            paging_state,
+            new_metadata_id: columns.as_ref().and(new_metadata_id),
+            columns,
+        },
     )
-        .prop_map(
-            |(columns, count, paging_state, new_metadata_id)| RowsMetadata {
-                columns_count: columns
-                    .as_ref()
-                    .map_or(count, |c| i32::try_from(c.len()).expect("few columns")),
-                paging_state,
-                new_metadata_id,
-                columns,
-            },
-        )
 }
 
 pub fn rows(v: ProtocolVersion) -> impl Strategy<Value = Rows> {
