@@ -102,3 +102,41 @@ fn compressed_frame_from_cassandra_protocol_decodes() {
     // Without compression negotiated the same frame is refused, not misread.
     assert!(RequestFrame::from_raw(&raw, None, &Limits::default()).is_err());
 }
+
+#[test]
+fn typed_decode_from_a_read_buffer() {
+    use sibyl_protocol::frame::ResponseFrame;
+    use sibyl_protocol::response::{Response, supported_options};
+    let options = supported_options(
+        "3.4.7",
+        &[Compression::Lz4],
+        &[ProtocolVersion::V4, ProtocolVersion::V5],
+    );
+    assert_eq!(options["COMPRESSION"], vec!["lz4".to_string()]);
+    assert_eq!(
+        options["PROTOCOL_VERSIONS"],
+        vec!["4/v4".to_string(), "5/v5".to_string()]
+    );
+    let frame = ResponseFrame::new(ProtocolVersion::V4, 1, Response::Supported(options));
+    let mut buf = BytesMut::new();
+    frame.encode(Some(Compression::Lz4), &mut buf).unwrap();
+    let whole = buf.clone();
+    let mut partial = BytesMut::from(&whole[..whole.len() - 1]);
+    let limits = Limits::default();
+    assert_eq!(
+        ResponseFrame::decode(&mut partial, Some(Compression::Lz4), &limits),
+        Ok(None)
+    );
+    let back = ResponseFrame::decode(&mut buf, Some(Compression::Lz4), &limits).unwrap();
+    assert_eq!(back, Some(frame));
+    assert!(buf.is_empty());
+    assert!(Limits::default().validate().is_ok());
+    assert!(
+        Limits {
+            frame_body_bytes_max: 0,
+            ..Limits::default()
+        }
+        .validate()
+        .is_err()
+    );
+}

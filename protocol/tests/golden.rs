@@ -1,7 +1,8 @@
 //! Golden byte vectors. Requests were produced by the Python
 //! `cassandra-driver` 3.30.1 (`ProtocolHandler.encode_message`) and must match
-//! our encoder byte for byte and decode to the expected messages; responses are
-//! written by hand from the v4/v5 specs.
+//! our encoder byte for byte and decode to the expected messages (regenerate
+//! with `tests/data/python_golden.py`); responses are written by hand from the
+//! v4/v5 specs.
 
 use bytes::{Bytes, BytesMut};
 use sibyl_protocol::frame::{ProtocolVersion, RawFrame, RequestFrame, ResponseFrame};
@@ -306,4 +307,47 @@ fn metadata_changed_requires_metadata() {
         })),
     );
     assert!(frame.to_raw(None).is_err());
+}
+
+#[test]
+fn batch_v5_with_keyspace() {
+    let batch = Batch {
+        batch_type: BatchType::Logged,
+        statements: vec![BatchStatement {
+            query: BatchQuery::Text("INSERT INTO t (k) VALUES (1)".into()),
+            values: vec![],
+        }],
+        consistency: Consistency::Quorum,
+        serial_consistency: Some(Consistency::Serial),
+        default_timestamp: Some(42),
+        keyspace: Some("ks".into()),
+        now_in_seconds: None,
+    };
+    check_request(
+        "05 00 0006 0d 0000003a 00 0001
+         00 0000001c 494e5345525420494e544f207420286b292056414c55455320283129 0000
+         0004 000000b0 0008 000000000000002a 0002 6b73",
+        &RequestFrame::new(ProtocolVersion::V5, 6, Request::Batch(batch)),
+    );
+}
+
+#[test]
+fn prepare_v5_with_keyspace() {
+    let prepare = sibyl_protocol::request::Prepare {
+        query: "SELECT k FROM t".into(),
+        keyspace: Some("ks".into()),
+    };
+    check_request(
+        "05 00 0007 09 0000001b 0000000f 53454c454354206b2046524f4d2074 00000001 0002 6b73",
+        &RequestFrame::new(ProtocolVersion::V5, 7, Request::Prepare(prepare)),
+    );
+}
+
+#[test]
+fn sasl_plain_auth_response() {
+    let token = Bytes::from_static(b"\x00cassandra\x00cassandra");
+    check_request(
+        "04 00 0008 0f 00000018 00000014 0063617373616e6472610063617373616e647261",
+        &RequestFrame::new(ProtocolVersion::V4, 8, Request::AuthResponse(Some(token))),
+    );
 }
