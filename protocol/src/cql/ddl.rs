@@ -133,11 +133,11 @@ pub(crate) fn create_table(i: &str) -> PResult<'_, CreateTable> {
     let mut columns = Vec::new();
     let mut primary_key: Option<PrimaryKey> = None;
     loop {
-        let (rest, ()) = ws(i)?;
-        if let (rest, true) = opt_kws(rest, &["PRIMARY", "KEY"])? {
+        let (start, ()) = ws(i)?;
+        if let (rest, true) = opt_kws(start, &["PRIMARY", "KEY"])? {
             if primary_key.is_some() {
                 return abort(
-                    rest,
+                    start,
                     "Multiple PRIMARY KEYs specified (exactly one required)",
                 );
             }
@@ -145,11 +145,11 @@ pub(crate) fn create_table(i: &str) -> PResult<'_, CreateTable> {
             primary_key = Some(pk);
             i = rest;
         } else {
-            let (rest, (column, inline_pk)) = column_def(rest)?;
+            let (rest, (column, inline_pk)) = column_def(start)?;
             if inline_pk {
                 if primary_key.is_some() {
                     return abort(
-                        rest,
+                        start,
                         "Multiple PRIMARY KEYs specified (exactly one required)",
                     );
                 }
@@ -168,12 +168,9 @@ pub(crate) fn create_table(i: &str) -> PResult<'_, CreateTable> {
         }
     }
     let (i, ()) = sym(")")(i)?;
-    let Some(primary_key) = primary_key else {
-        return abort(
-            i,
-            "No PRIMARY KEY specified for table (exactly one required)",
-        );
-    };
+    // A table without a key is a schema error (InvalidRequest), not a syntax
+    // error: it parses with an empty partition key for the server to reject.
+    let primary_key = primary_key.unwrap_or_default();
     let (i, options) = opt_table_options(i)?;
     let table = CreateTable {
         if_not_exists,

@@ -156,8 +156,11 @@ pub(crate) fn build(
         .map_or(0, |s| s.chars().count());
     let rest = source.get(offset..).unwrap_or("");
     let found = crate::cql::lexical::token_text(rest);
+    // ANTLR shows a string literal token by its content.
     let found_shown = if found.is_empty() {
         "<EOF>".to_string()
+    } else if let Some(body) = found.strip_prefix('\'').and_then(|b| b.strip_suffix('\'')) {
+        body.replace("''", "'")
     } else {
         found.to_string()
     };
@@ -180,7 +183,7 @@ pub(crate) fn build(
 }
 
 /// Token names that the parser notes as-is (not keywords).
-const TOKEN_NAMES: &[&str] = &["EOF", "STRING_LITERAL", "INTEGER"];
+const TOKEN_NAMES: &[&str] = &["EOF", "STRING_LITERAL", "INTEGER", "BOOLEAN"];
 
 /// The ANTLR spelling of an expected item: `FROM` -> `K_FROM`, `(` -> `'('`.
 fn antlr_name(noted: &str) -> String {

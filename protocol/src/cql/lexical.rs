@@ -96,7 +96,7 @@ pub(crate) fn ws(mut i: &str) -> PResult<'_, ()> {
         } else if let Some(rest) = trimmed.strip_prefix("/*") {
             match rest.find("*/") {
                 Some(p) => i = rest.get(p + 2..).unwrap_or(""),
-                None => return abort("", "mismatched input '<EOF>': unterminated comment"),
+                None => return abort("", "mismatched character '<EOF>' expecting '*'"),
             }
         } else {
             return Ok((trimmed, ()));
@@ -189,7 +189,7 @@ pub(crate) fn ident(i: &str) -> PResult<'_, Ident> {
         return match quoted_body(body, '"') {
             Some((rest, name)) if !name.is_empty() => Ok((rest, Ident(name))),
             Some(_) => fail(i, "identifier"),
-            None => abort(i, "mismatched character '<EOF>' expecting '\"'"),
+            None => abort("", "mismatched character '<EOF>' expecting '\"'"),
         };
     }
     match raw_word(i) {
@@ -250,7 +250,7 @@ pub(crate) fn string_lit(i: &str) -> PResult<'_, String> {
     if let Some(body) = i.strip_prefix('\'') {
         return match quoted_body(body, '\'') {
             Some((rest, s)) => Ok((rest, s)),
-            None => abort(i, "mismatched character '<EOF>' expecting '''"),
+            None => abort("", "mismatched character '<EOF>' expecting '''"),
         };
     }
     if let Some(body) = i.strip_prefix("$$") {
@@ -259,7 +259,7 @@ pub(crate) fn string_lit(i: &str) -> PResult<'_, String> {
                 body.get(p + 2..).unwrap_or(""),
                 body.get(..p).unwrap_or("").to_string(),
             )),
-            None => abort(i, "mismatched character '<EOF>' expecting '$'"),
+            None => abort("", "mismatched character '<EOF>' expecting '$'"),
         };
     }
     fail(i, "STRING_LITERAL")

@@ -49,7 +49,8 @@ pub struct ColumnDef {
 /// A table's primary key: partition key columns, then clustering columns.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct PrimaryKey {
-    /// Partition key columns (at least one).
+    /// Partition key columns; empty only when the statement declared no
+    /// key at all (a schema error the server reports).
     pub partition: Vec<Ident>,
     /// Clustering columns, in order.
     pub clustering: Vec<Ident>,

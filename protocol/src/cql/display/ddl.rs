@@ -116,7 +116,10 @@ impl Display for CreateTable {
         for c in &self.columns {
             write!(f, "{c}, ")?;
         }
-        write!(f, "{}){}", self.primary_key, With(&self.options))
+        if !self.primary_key.partition.is_empty() {
+            write!(f, "{}", self.primary_key)?;
+        }
+        write!(f, "){}", With(&self.options))
     }
 }
 
