@@ -3,6 +3,10 @@
 //! fails at the expected line and column (and with the expected message
 //! when one is given).
 
+#![expect(
+    clippy::unwrap_used,
+    reason = "test helpers outside #[test] fns: a broken corpus file must fail loudly"
+)]
 use std::fs;
 use std::path::PathBuf;
 
