@@ -46,3 +46,126 @@ fn errors() {
         "line 1:9 mismatched input 'FORM' expecting K_FROM (SELECT * [FORM] t)"
     );
 }
+
+#[test]
+fn hostile_nesting_errors_cleanly() {
+    for (open, close) in [("[", "]"), ("(", ")"), ("{", "}")] {
+        let q = format!(
+            "SELECT * FROM t WHERE k = {}1{}",
+            open.repeat(100_000),
+            close.repeat(100_000)
+        );
+        let e = parse(&q).unwrap_err();
+        assert!(e.message.contains("nesting deeper than 64"), "{e}");
+    }
+    let q = format!(
+        "SELECT {}a{} FROM t",
+        "f(".repeat(100_000),
+        ")".repeat(100_000)
+    );
+    assert!(parse(&q).unwrap_err().message.contains("nesting"));
+    let q = format!(
+        "CREATE TABLE t (k {}int{} PRIMARY KEY)",
+        "frozen<".repeat(100_000),
+        ">".repeat(100_000)
+    );
+    assert!(parse(&q).unwrap_err().message.contains("nesting"));
+    // 64 levels are fine.
+    let q = format!(
+        "SELECT * FROM t WHERE k = {}1{}",
+        "[".repeat(60),
+        "]".repeat(60)
+    );
+    assert!(parse(&q).is_ok());
+}
+
+#[test]
+fn oversized_statements_are_refused_before_parsing() {
+    let q = format!(
+        "SELECT * FROM t WHERE k = '{}'",
+        "x".repeat(2 * 1024 * 1024)
+    );
+    let e = parse(&q).unwrap_err();
+    assert!(e.message.contains("larger than the limit"), "{e}");
+    assert_eq!((e.line, e.column), (1, 0));
+    // Just under the limit parses.
+    let q = format!("SELECT * FROM t WHERE k = '{}'", "x".repeat(1000 * 1000));
+    assert!(parse(&q).is_ok());
+}
+
+#[test]
+fn bind_markers_are_numbered_in_order() {
+    use sibyl_protocol::cql::ast::{InValues, Relation, Statement, Term};
+    let stmt = parse("SELECT * FROM t WHERE a = ? AND b IN ? AND c = :c AND d IN (?, :c) LIMIT ?")
+        .unwrap();
+    assert_eq!(stmt.bind_marker_count(), 6);
+    let Statement::Select(s) = stmt else { panic!() };
+    let idx = |t: &Term| match t {
+        Term::Bind(m) => m.index,
+        other => panic!("{other:?}"),
+    };
+    let Relation::Compare { rhs, .. } = &s.where_clause[0] else {
+        panic!()
+    };
+    assert_eq!(idx(rhs), 0);
+    let Relation::In {
+        values: InValues::Marker(m),
+        ..
+    } = &s.where_clause[1]
+    else {
+        panic!()
+    };
+    assert_eq!(m.index, 1);
+    let Relation::In {
+        values: InValues::List(items),
+        ..
+    } = &s.where_clause[3]
+    else {
+        panic!()
+    };
+    assert_eq!((idx(&items[0]), idx(&items[1])), (3, 4));
+    assert_eq!(idx(s.limit.as_ref().unwrap()), 5);
+    let upd = parse("UPDATE t USING TTL ? SET v = ?, m[?] = ? WHERE k = ? IF v = ?").unwrap();
+    assert_eq!(upd.bind_marker_count(), 6);
+}
+
+#[test]
+fn identifiers_fold_and_quote_like_cassandra() {
+    use sibyl_protocol::cql::ast::{Selection, SelectorExpr, Statement};
+    let Statement::Select(s) = parse(r#"SELECT MyCol, "MyCol", "a""b", KEY FROM Ks.Tab"#).unwrap()
+    else {
+        panic!()
+    };
+    let Selection::List(list) = &s.selection else {
+        panic!()
+    };
+    let names: Vec<String> = list
+        .iter()
+        .map(|sel| match &sel.expr {
+            SelectorExpr::Column(c) => c.as_str().to_string(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(names, ["mycol", "MyCol", "a\"b", "key"]);
+    assert_eq!(s.table.to_string(), "ks.tab");
+    assert_eq!(
+        parse(r#"SELECT "MyCol" FROM t"#).unwrap().to_string(),
+        r#"SELECT "MyCol" FROM t"#
+    );
+}
+
+#[test]
+fn errors_render_like_cassandra() {
+    let e = parse("SELECT * FROM t WHERE k = 'oops").unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "line 1:31 mismatched character '<EOF>' expecting '''"
+    );
+    let e = parse("INSERT INTO t (k) VALUE (1)").unwrap_err();
+    assert_eq!(e.found, "VALUE");
+    assert_eq!(e.expected, ["K_VALUES"]);
+    let e = parse("select *\nfrom t\nwhere k = 1 garbage").unwrap_err();
+    assert_eq!((e.line, e.column), (3, 12));
+    let e = parse_many("USE ks;\nSELECT * FROM t;\nSELECT FROM t;").unwrap_err();
+    assert_eq!((e.line, e.column), (3, 7));
+}

@@ -215,7 +215,10 @@ fn brace_literal(i: &str, depth: usize) -> PResult<'_, Term> {
     if let (i, true) = opt_sym(i, "}")? {
         return Ok((i, Term::Set(Vec::new())));
     }
-    if let Ok((after, _)) = ident(i)
+    let (i, ()) = ws(i)?;
+    // A literal spelled like a name (`P1D`, a UUID) is a map key, not a field.
+    if simple_literal(i).is_none()
+        && let Ok((after, _)) = ident(i)
         && sym(":")(after).is_ok()
     {
         let (i, fields) = comma_list(i, |i| {
@@ -255,7 +258,10 @@ fn brace_literal(i: &str, depth: usize) -> PResult<'_, Term> {
 /// `(type) term` or a tuple literal `(a, ...)`.
 fn paren_term(i: &str, depth: usize) -> PResult<'_, Term> {
     let (after_paren, ()) = sym("(")(i)?;
-    if let Ok((rest, ty)) = cql_type(after_paren, depth + 1)
+    let (after_paren, ()) = ws(after_paren)?;
+    // A literal spelled like a name (`P1D`) is never a type.
+    if simple_literal(after_paren).is_none()
+        && let Ok((rest, ty)) = cql_type(after_paren, depth + 1)
         && let Ok((rest, ())) = sym(")")(rest)
     {
         match term(rest, depth + 1) {
@@ -333,9 +339,19 @@ fn compare_or_in<'a, L: Clone, T>(
         let (i, values) = in_values(i, 0)?;
         return Ok((i, within(lhs, values)));
     }
-    let (i, op) = operator(i)?;
-    let (i, rhs) = term(i, 0)?;
-    Ok((i, compare(lhs, op, rhs)))
+    let (after_op, op) = operator(i)?;
+    match term(after_op, 0) {
+        Ok((rest, rhs)) => Ok((rest, compare(lhs, op, rhs))),
+        // `CONTAINS key...`: KEY may start the term (a function named key).
+        Err(nom::Err::Error(e)) if op == Operator::ContainsKey => {
+            let Ok((rest, ())) = kw("CONTAINS")(i) else {
+                return Err(nom::Err::Error(e));
+            };
+            let (rest, rhs) = term(rest, 0)?;
+            Ok((rest, compare(lhs, Operator::Contains, rhs)))
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// One WHERE relation.

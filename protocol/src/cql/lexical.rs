@@ -376,17 +376,48 @@ fn unit_duration_len(body: &str) -> Option<usize> {
 
 fn iso_duration_len(body: &str) -> Option<usize> {
     let tail = body.get(1..)?;
-    let len = tail
-        .bytes()
-        .take_while(|b| b.is_ascii_digit() || b"YMWDTHSymwdths:-".contains(b))
-        .count();
-    let text = tail.get(..len)?;
-    let has_digit = text.bytes().any(|b| b.is_ascii_digit());
-    let ends_ok = text
-        .bytes()
-        .last()
-        .is_some_and(|b| b.is_ascii_digit() || b.is_ascii_alphabetic());
-    (has_digit && ends_ok && !text.starts_with('-')).then_some(len + 1)
+    // The alternative form: P0001-02-03T04:05:06.
+    let shape = "dddd-dd-ddTdd:dd:dd";
+    if tail.len() >= shape.len()
+        && tail.bytes().zip(shape.bytes()).all(|(b, want)| match want {
+            b'd' => b.is_ascii_digit(),
+            b'T' => b == b'T' || b == b't',
+            other => b == other,
+        })
+    {
+        return Some(1 + shape.len());
+    }
+    // Designators: P[nY][nM][nW][nD][T[nH][nM][nS]].
+    let date_len = designators(tail, b"YMWDymwd");
+    let mut len = date_len;
+    let mut groups = usize::from(date_len > 0);
+    if let Some(after_t) = tail
+        .get(len..)
+        .and_then(|r| r.strip_prefix('T').or_else(|| r.strip_prefix('t')))
+    {
+        let time_len = designators(after_t, b"HMShms");
+        if time_len == 0 {
+            return None;
+        }
+        len += 1 + time_len;
+        groups += 1;
+    }
+    (groups > 0).then_some(1 + len)
+}
+
+/// Length of a run of `digits letter` groups whose letters are in `units`.
+fn designators(text: &str, units: &[u8]) -> usize {
+    let bytes = text.as_bytes();
+    let mut pos = 0;
+    loop {
+        let digits = bytes
+            .get(pos..)
+            .map_or(0, |b| b.iter().take_while(|c| c.is_ascii_digit()).count());
+        match bytes.get(pos + digits) {
+            Some(unit) if digits > 0 && units.contains(unit) => pos += digits + 1,
+            _ => return pos,
+        }
+    }
 }
 
 /// The text of the token at the start of `rest`, for error messages.

@@ -10,10 +10,41 @@ use super::limits::MAX_DEPTH;
 use super::types::cql_type;
 
 /// `SELECT ...` (the keyword included).
+///
+/// `JSON` and `DISTINCT` are unreserved, so `SELECT distinct FROM t` selects
+/// a column named distinct: each flag is tried first as a flag, then as the
+/// start of the selection (at most four attempts, none nested).
 pub(crate) fn select(i: &str) -> PResult<'_, Select> {
     let (i, ()) = kw("SELECT")(i)?;
-    let (i, json) = flag_before_selection(i, "JSON")?;
-    let (i, distinct) = flag_before_selection(i, "DISTINCT")?;
+    let mut last = None;
+    for (json, distinct) in [(true, true), (true, false), (false, true), (false, false)] {
+        let mut rest = i;
+        if json {
+            match kw("JSON")(rest) {
+                Ok((r, ())) => rest = r,
+                Err(_) => continue,
+            }
+        }
+        if distinct {
+            match kw("DISTINCT")(rest) {
+                Ok((r, ())) => rest = r,
+                Err(_) => continue,
+            }
+        }
+        match select_body(rest, json, distinct) {
+            Ok(found) => return Ok(found),
+            Err(nom::Err::Error(e)) => last = Some(e),
+            Err(e) => return Err(e),
+        }
+    }
+    match last {
+        Some(e) => Err(nom::Err::Error(e)),
+        None => super::error::fail(i, "identifier"),
+    }
+}
+
+/// A SELECT after its keyword and flags.
+fn select_body(i: &str, json: bool, distinct: bool) -> PResult<'_, Select> {
     let (i, selection) = selection(i)?;
     let (i, ()) = kw("FROM")(i)?;
     let (i, table) = qualified_name(i)?;
@@ -48,20 +79,6 @@ pub(crate) fn select(i: &str) -> PResult<'_, Select> {
         allow_filtering,
     };
     Ok((i, select))
-}
-
-/// `JSON` / `DISTINCT` are unreserved: they are flags only when a selection
-/// follows them (`SELECT distinct FROM t` selects a column named distinct).
-fn flag_before_selection<'a>(i: &'a str, word: &'static str) -> PResult<'a, bool> {
-    if let Ok((rest, ())) = kw(word)(i)
-        && kw("FROM")(rest).is_err()
-        && sym(",")(rest).is_err()
-        && kw("AS")(rest).is_err()
-        && sym("(")(rest).is_err()
-    {
-        return Ok((rest, true));
-    }
-    Ok((i, false))
 }
 
 /// `WHERE relations` when present.

@@ -22,11 +22,13 @@ pub(crate) fn cql_type(i: &str, depth: usize) -> PResult<'_, CqlTypeName> {
             .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
             .unwrap_or(i.len());
         let word = i.get(..word_len).unwrap_or("");
-        if let Some(native) = CqlType::from_native_name(word) {
-            return Ok((i.get(word_len..).unwrap_or(""), CqlTypeName::Native(native)));
+        let rest = i.get(word_len..).unwrap_or("");
+        // `int.t` is a user type in a keyspace named int.
+        let qualified = rest.starts_with('.');
+        if let Some(native) = CqlType::from_native_name(word).filter(|_| !qualified) {
+            return Ok((rest, CqlTypeName::Native(native)));
         }
         let lower = word.to_ascii_lowercase();
-        let rest = i.get(word_len..).unwrap_or("");
         if matches!(
             lower.as_str(),
             "list" | "set" | "map" | "frozen" | "tuple" | "vector"

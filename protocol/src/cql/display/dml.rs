@@ -43,6 +43,24 @@ impl Display for Selection {
     }
 }
 
+/// A selection whose first word is never read back as the `JSON` or
+/// `DISTINCT` flag: a leading column spelled like one is quoted.
+struct FirstSafe<'a>(&'a Selection);
+
+impl Display for FirstSafe<'_> {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        let text = self.0.to_string();
+        for word in ["json", "distinct"] {
+            if let Some(rest) = text.strip_prefix(word)
+                && !rest.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+            {
+                return write!(f, "\"{word}\"{rest}");
+            }
+        }
+        f.write_str(&text)
+    }
+}
+
 impl Display for Select {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         f.write_str("SELECT ")?;
@@ -52,7 +70,7 @@ impl Display for Select {
         if self.distinct {
             f.write_str("DISTINCT ")?;
         }
-        write!(f, "{} FROM {}", self.selection, self.table)?;
+        write!(f, "{} FROM {}", FirstSafe(&self.selection), self.table)?;
         if !self.where_clause.is_empty() {
             write!(f, " WHERE {}", Join(&self.where_clause, " AND "))?;
         }

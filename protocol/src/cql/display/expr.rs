@@ -120,6 +120,23 @@ impl Display for Operator {
     }
 }
 
+/// The right side of a comparison; after `CONTAINS`, a function named `key`
+/// is quoted so that it does not read as `CONTAINS KEY`.
+struct Rhs<'a>(Operator, &'a Term);
+
+impl Display for Rhs<'_> {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        let text = self.1.to_string();
+        if self.0 == Operator::Contains
+            && let Some(rest) = text.strip_prefix("key")
+            && !rest.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+        {
+            return write!(f, "\"key\"{rest}");
+        }
+        f.write_str(&text)
+    }
+}
+
 impl Display for InValues {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         match self {
@@ -143,7 +160,7 @@ impl Display for RelationLhs {
 impl Display for Relation {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         match self {
-            Relation::Compare { lhs, op, rhs } => write!(f, "{lhs} {op} {rhs}"),
+            Relation::Compare { lhs, op, rhs } => write!(f, "{lhs} {op} {}", Rhs(*op, rhs)),
             Relation::In { lhs, values } => write!(f, "{lhs} IN {values}"),
             Relation::IsNotNull(c) => write!(f, "{c} IS NOT NULL"),
         }
@@ -163,7 +180,7 @@ impl Display for ColumnRef {
 impl Display for Condition {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         match self {
-            Condition::Compare { lhs, op, rhs } => write!(f, "{lhs} {op} {rhs}"),
+            Condition::Compare { lhs, op, rhs } => write!(f, "{lhs} {op} {}", Rhs(*op, rhs)),
             Condition::In { lhs, values } => write!(f, "{lhs} IN {values}"),
         }
     }
@@ -214,12 +231,13 @@ impl Display for SelectorExpr {
             SelectorExpr::Element(inner, key) => write!(f, "{inner}[{key}]"),
             SelectorExpr::Slice(inner, from, to) => {
                 write!(f, "{inner}[")?;
+                // Spaces keep a float like `1.` apart from the range dots.
                 if let Some(t) = from {
-                    write!(f, "{t}")?;
+                    write!(f, "{t} ")?;
                 }
                 f.write_str("..")?;
                 if let Some(t) = to {
-                    write!(f, "{t}")?;
+                    write!(f, " {t}")?;
                 }
                 f.write_str("]")
             }
