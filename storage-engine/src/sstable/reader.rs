@@ -17,10 +17,11 @@ use super::bloom::BloomFilter;
 use super::error::{Result, SsTableError};
 use super::format::{Component, Descriptor, META_BYTES_MAX, check_header};
 use super::index::{IndexEntry, Summary, cmp_keys};
-use super::io::{self, Mapped};
+use super::io::Mapped;
 use super::layout::{PartitionHeader, decode_header, decode_rows};
 use super::stats::Stats;
 use super::toc;
+use crate::fs::FileSystem;
 use crate::model::{ColumnId, Partition, PartitionKey, Row, Slices};
 
 /// Which part of a partition a read wants.
@@ -73,7 +74,7 @@ pub struct SsTableReader {
     stats: Stats,
 }
 
-fn load_small(desc: &Descriptor, c: Component, len: u64) -> Result<Vec<u8>> {
+fn load_small(fs: &dyn FileSystem, desc: &Descriptor, c: Component, len: u64) -> Result<Vec<u8>> {
     let path = desc.path(c);
     if len > META_BYTES_MAX {
         return Err(SsTableError::corruption(
@@ -82,7 +83,7 @@ fn load_small(desc: &Descriptor, c: Component, len: u64) -> Result<Vec<u8>> {
             "component larger than the limit",
         ));
     }
-    let bytes = io::read_whole(&path)?;
+    let bytes = fs.read_all(&path, META_BYTES_MAX)?;
     check_len(&path, super::codec::len_u64(bytes.len()), len)?;
     Ok(bytes)
 }
@@ -97,21 +98,21 @@ fn check_len(path: &Path, got: u64, expected: u64) -> Result<()> {
 }
 
 impl SsTableReader {
-    /// Opens and verifies the SSTable `descriptor`.
+    /// Opens and verifies the SSTable `descriptor` on `fs`.
     ///
     /// # Errors
     /// `Io` when a file is missing or unreadable; `Corruption`/`ChecksumMismatch` naming
     /// the file and offset when a component is damaged.
-    pub fn open(descriptor: Descriptor) -> Result<Self> {
+    pub fn open(fs: &dyn FileSystem, descriptor: Descriptor) -> Result<Self> {
         let toc_path = descriptor.path(Component::Toc);
-        let toc_bytes = io::read_whole(&toc_path)?;
+        let toc_bytes = fs.read_all(&toc_path, super::codec::len_u64(toc::TOC_BYTES_MAX))?;
         let lengths = toc::parse(&toc_bytes, descriptor.generation, &toc_path)?;
         let [data_len, index_len, summary_len, filter_len, stats_len] = lengths;
-        let stats_bytes = load_small(&descriptor, Component::Stats, stats_len)?;
+        let stats_bytes = load_small(fs, &descriptor, Component::Stats, stats_len)?;
         let stats = Stats::decode(&stats_bytes, &descriptor.path(Component::Stats))?;
-        let filter_bytes = load_small(&descriptor, Component::Filter, filter_len)?;
+        let filter_bytes = load_small(fs, &descriptor, Component::Filter, filter_len)?;
         let bloom = BloomFilter::decode(&filter_bytes, &descriptor.path(Component::Filter))?;
-        let summary_bytes = load_small(&descriptor, Component::Summary, summary_len)?;
+        let summary_bytes = load_small(fs, &descriptor, Component::Summary, summary_len)?;
         let summary_path = descriptor.path(Component::Summary);
         let summary = Summary::decode(&summary_bytes, &summary_path)?;
         if summary.index_len != index_len || summary.entry_count != stats.partition_count {
@@ -122,11 +123,11 @@ impl SsTableReader {
             ));
         }
         let data_path = descriptor.path(Component::Data);
-        let data = Mapped::open(&data_path)?;
+        let data = Mapped::open(fs, &data_path)?;
         check_len(&data_path, super::codec::len_u64(data.len()), data_len)?;
         let chunks = ChunkReader::open(&data, &data_path)?;
         let index_path = descriptor.path(Component::Index);
-        let index = Mapped::open(&index_path)?;
+        let index = Mapped::open(fs, &index_path)?;
         check_len(&index_path, super::codec::len_u64(index.len()), index_len)?;
         check_header(&index, Component::Index, &index_path)?;
         Ok(Self {

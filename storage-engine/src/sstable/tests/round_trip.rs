@@ -156,9 +156,12 @@ fn many_partitions_use_the_summary() {
 fn writer_rejects_out_of_order_partitions() {
     let dir = tempfile::tempdir().unwrap();
     let desc = crate::sstable::format::Descriptor::new(dir.path(), 3);
-    let mut w =
-        crate::sstable::writer::SsTableWriter::create(desc.clone(), WriterOptions::default())
-            .unwrap();
+    let mut w = crate::sstable::writer::SsTableWriter::create(
+        super::fs(),
+        desc.clone(),
+        WriterOptions::default(),
+    )
+    .unwrap();
     let parts = normalise(vec![super::wide("a", 1, 1), super::wide("b", 1, 1)]);
     w.append(&parts[1]).unwrap();
     assert!(w.append(&parts[0]).is_err());
