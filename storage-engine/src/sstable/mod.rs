@@ -8,6 +8,7 @@
 pub mod block;
 pub mod bloom;
 pub mod codec;
+pub mod directory;
 pub mod error;
 pub mod format;
 pub mod index;

@@ -2,6 +2,7 @@
 //! proptest strategies. One behaviour per file.
 
 mod corruption;
+mod crash;
 mod round_trip;
 mod wide_partition;
 
