@@ -93,35 +93,56 @@ impl IndexEntry {
     /// # Errors
     /// `Corruption`/`ChecksumMismatch` naming `file` and the entry's offset.
     pub fn decode_at(bytes: &[u8], offset: u64, file: &Path) -> Result<(Self, u64)> {
-        let start = usize::try_from(offset)
-            .ok()
-            .filter(|s| *s >= HEADER_LEN)
-            .ok_or_else(|| SsTableError::corruption(file, offset, "index offset"))?;
-        let mut r = ByteReader::new(bytes.get(start..).unwrap_or_default());
-        let at = |e: super::codec::DecodeError| e.at(file, offset);
-        let len = usize::try_from(r.u32("index entry length").map_err(at)?).unwrap_or(usize::MAX);
-        if len > INDEX_ENTRY_BYTES_MAX {
-            return Err(SsTableError::corruption(
-                file,
-                offset,
-                "index entry length over limit",
-            ));
-        }
-        let body = r.take(len, "index entry body").map_err(at)?;
-        let expected = r.u32("index entry checksum").map_err(at)?;
-        let got = crc32(body);
-        if got != expected {
-            let file = file.to_path_buf();
-            return Err(SsTableError::ChecksumMismatch {
-                file,
-                offset,
-                expected,
-                got,
-            });
-        }
-        let entry = decode_body(&mut ByteReader::new(body)).map_err(|e| e.at(file, offset + 4))?;
-        Ok((entry, offset + len_u64(r.position())))
+        let (body, next) = verified_body_at(bytes, offset, file)?;
+        let entry = decode_body(&mut ByteReader::new(body))
+            .map_err(|e| e.at(file, offset.saturating_add(4)))?;
+        Ok((entry, next))
     }
+
+    /// The `(token, key)` of the entry at `offset` (checksum verified, nothing allocated)
+    /// and the next entry's offset: lookups skip entries with this.
+    ///
+    /// # Errors
+    /// As [`IndexEntry::decode_at`].
+    pub fn key_at<'a>(bytes: &'a [u8], offset: u64, file: &Path) -> Result<(i64, &'a [u8], u64)> {
+        let (body, next) = verified_body_at(bytes, offset, file)?;
+        let mut r = ByteReader::new(body);
+        let at = |e: super::codec::DecodeError| e.at(file, offset.saturating_add(4));
+        let token = r.i64("token").map_err(at)?;
+        let key = r.bytes(KEY_BYTES_MAX, "partition key").map_err(at)?;
+        Ok((token, key, next))
+    }
+}
+
+/// The checksum-verified body of the entry at `offset` and the next entry's offset.
+fn verified_body_at<'a>(bytes: &'a [u8], offset: u64, file: &Path) -> Result<(&'a [u8], u64)> {
+    let start = usize::try_from(offset)
+        .ok()
+        .filter(|s| *s >= HEADER_LEN)
+        .ok_or_else(|| SsTableError::corruption(file, offset, "index offset"))?;
+    let mut r = ByteReader::new(bytes.get(start..).unwrap_or_default());
+    let at = |e: super::codec::DecodeError| e.at(file, offset);
+    let len = usize::try_from(r.u32("index entry length").map_err(at)?).unwrap_or(usize::MAX);
+    if len > INDEX_ENTRY_BYTES_MAX {
+        return Err(SsTableError::corruption(
+            file,
+            offset,
+            "index entry length over limit",
+        ));
+    }
+    let body = r.take(len, "index entry body").map_err(at)?;
+    let expected = r.u32("index entry checksum").map_err(at)?;
+    let got = crc32(body);
+    if got != expected {
+        let file = file.to_path_buf();
+        return Err(SsTableError::ChecksumMismatch {
+            file,
+            offset,
+            expected,
+            got,
+        });
+    }
+    Ok((body, offset.saturating_add(len_u64(r.position()))))
 }
 
 fn decode_body(r: &mut ByteReader<'_>) -> DecodeResult<IndexEntry> {

@@ -192,10 +192,10 @@ impl SsTableReader {
             return Ok(None);
         };
         while offset < end {
-            let (entry, next) = self.entry_at(offset)?;
-            match cmp_keys(entry.token, &entry.key, token, bytes) {
+            let (t, k, next) = IndexEntry::key_at(&self.index, offset, &self.index_path)?;
+            match cmp_keys(t, k, token, bytes) {
                 Ordering::Less => offset = next,
-                Ordering::Equal => return Ok(Some(entry)),
+                Ordering::Equal => return self.entry_at(offset).map(|(entry, _)| Some(entry)),
                 Ordering::Greater => return Ok(None),
             }
         }
@@ -253,8 +253,9 @@ impl SsTableReader {
         let rows = if filter.slices.is_empty() {
             Vec::new()
         } else if entry.blocks.is_empty() {
-            let start = pos + entry.header_size;
-            let area = self.read(start, entry.partition_size - entry.header_size, cache)?;
+            let start = pos.saturating_add(entry.header_size);
+            let len = entry.partition_size.saturating_sub(entry.header_size);
+            let area = self.read(start, len, cache)?;
             let mut rows = Vec::new();
             decode_rows(&area, &mut rows, |r| filter.slices.contains(&r.clustering))
                 .map_err(|e| e.at(&self.data_path, start))?;
@@ -300,15 +301,15 @@ impl SsTableReader {
                 .blocks
                 .get(i)
                 .ok_or_else(|| self.corrupt(entry.data_position, "block"))?;
-            if block.offset < entry.header_size || block.offset + block.size > entry.partition_size
-            {
+            let end = block.offset.checked_add(block.size);
+            if block.offset < entry.header_size || end.is_none_or(|e| e > entry.partition_size) {
                 return Err(SsTableError::corruption(
                     &self.index_path,
                     0,
                     "row index block bounds",
                 ));
             }
-            let start = entry.data_position + block.offset;
+            let start = entry.data_position.saturating_add(block.offset);
             let bytes = self.read(start, block.size, cache)?;
             let mut rows = Vec::new();
             decode_rows(&bytes, &mut rows, |r| filter.slices.contains(&r.clustering))
