@@ -113,8 +113,12 @@ pub fn put_range_tombstone(out: &mut Vec<u8>, rt: &RangeTombstone, stats: &mut S
     put_deletion(out, rt.deletion, 0);
     observe_deletion(stats, rt.deletion);
     stats.tombstones.range += 1;
-    stats.observe_clustering(&rt.slice.start.prefix);
-    stats.observe_clustering(&rt.slice.end.prefix);
+    // Positions, not prefixes: `<= p` covers keys extending `p`, which sort after `p`.
+    stats.observe_clustering(&rt.slice.start.position_bytes().unwrap_or_default());
+    match rt.slice.end.position_bytes() {
+        Some(end) => stats.observe_clustering(&end),
+        None => stats.max_clustering_unbounded = true,
+    }
 }
 
 /// Reads a range tombstone.

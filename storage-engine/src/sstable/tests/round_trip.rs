@@ -83,6 +83,11 @@ proptest! {
             let got = reader.get(&p.key, &filter).unwrap().unwrap();
             prop_assert_eq!(got, expected(p, &filter));
         }
+        let unlimited = PartitionFilter { row_limit: None, ..filter.clone() };
+        let selected = parts.iter().map(|p| expected(p, &unlimited)).any(|e| !e.rows.is_empty() || !e.range_tombstones.is_empty());
+        if selected {
+            prop_assert!(reader.stats().clustering_may_intersect(&filter.slices), "stats would skip selected data");
+        }
         for k in 48..52 {
             let absent = PartitionKey::new(Bytes::from(format!("key-{k}")));
             prop_assert_eq!(reader.get(&absent, &PartitionFilter::all()).unwrap(), None);
