@@ -72,6 +72,7 @@ pub struct SsTableReader {
     summary: Summary,
     bloom: BloomFilter,
     stats: Stats,
+    component_bytes: [u64; 5],
 }
 
 fn load_small(fs: &dyn FileSystem, desc: &Descriptor, c: Component, len: u64) -> Result<Vec<u8>> {
@@ -140,6 +141,7 @@ impl SsTableReader {
             summary,
             bloom,
             stats,
+            component_bytes: lengths,
         })
     }
 
@@ -153,6 +155,18 @@ impl SsTableReader {
     #[must_use]
     pub fn stats(&self) -> &Stats {
         &self.stats
+    }
+
+    /// Bytes on disk of Data, Index, Summary, Filter and Stats (TOC order).
+    #[must_use]
+    pub fn component_bytes(&self) -> [u64; 5] {
+        self.component_bytes
+    }
+
+    /// Total bytes on disk (TOC excluded).
+    #[must_use]
+    pub fn on_disk_bytes(&self) -> u64 {
+        self.component_bytes.iter().sum()
     }
 
     /// The in-memory summary (first/last key, samples).
