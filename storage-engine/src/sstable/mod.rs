@@ -22,5 +22,13 @@ pub mod stats;
 pub mod toc;
 pub mod writer;
 
+pub use directory::{delete, list_generations, next_generation, remove_incomplete};
+pub use error::SsTableError;
+pub use format::{Component, Descriptor, FORMAT_VERSION};
+pub use reader::{PartitionFilter, SsTableReader};
+pub use scanner::{ScanEnd, ScanStart, Scanner};
+pub use stats::Stats;
+pub use writer::{SsTableWriter, WriterOptions, WrittenSsTable};
+
 #[cfg(test)]
 mod tests;
