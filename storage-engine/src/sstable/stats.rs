@@ -179,6 +179,17 @@ impl Stats {
         })
     }
 
+    /// True when every cell, row marker and tombstone in the table expired or was
+    /// deleted more than `gc_grace_s` before `now_s` (TWCS may then drop the table without
+    /// reading it, provided no older table outside the compaction holds data it shadows).
+    #[must_use]
+    pub fn fully_expired(&self, now_s: i64, gc_grace_s: i64) -> bool {
+        !self.has_non_expiring_data
+            && self
+                .max_local_deletion_time
+                .is_some_and(|m| m.saturating_add(gc_grace_s) < now_s)
+    }
+
     /// True when a read of data newer than `timestamp` can skip this table.
     #[must_use]
     pub fn max_timestamp_below(&self, timestamp: i64) -> bool {
@@ -355,5 +366,16 @@ mod tests {
         assert!(!s.clustering_may_intersect(&slice(b"\x01", b"\x0f")));
         s.max_clustering_unbounded = true;
         assert!(s.clustering_may_intersect(&slice(b"\x21", b"\x30")));
+    }
+
+    #[test]
+    fn full_expiry_needs_no_live_data_and_gc_grace() {
+        let mut s = Stats::default();
+        assert!(!s.fully_expired(100, 10), "an empty table is not reported");
+        s.observe_expiry(50);
+        assert!(!s.fully_expired(60, 10));
+        assert!(s.fully_expired(61, 10));
+        s.has_non_expiring_data = true;
+        assert!(!s.fully_expired(1_000, 10));
     }
 }
