@@ -18,11 +18,11 @@ use super::error::{Result, SsTableError};
 use super::format::{Component, Descriptor, META_BYTES_MAX, check_header};
 use super::index::{IndexEntry, Summary, cmp_keys};
 use super::io::Mapped;
-use super::layout::{PartitionHeader, decode_header, decode_rows};
+use super::layout::{PartitionHeader, RowChoice, decode_header, decode_rows};
 use super::stats::Stats;
 use super::toc;
 use crate::fs::FileSystem;
-use crate::model::{ColumnId, Partition, PartitionKey, Row, Slices};
+use crate::model::{ClusteringKey, ColumnId, Partition, PartitionKey, Row, Slices};
 
 /// Which part of a partition a read wants.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -271,7 +271,7 @@ impl SsTableReader {
             let len = entry.partition_size.saturating_sub(entry.header_size);
             let area = self.read(start, len, cache)?;
             let mut rows = Vec::new();
-            decode_rows(&area, &mut rows, |r| filter.slices.contains(&r.clustering))
+            decode_rows(&area, &mut rows, forward_max(filter), |k| choose(filter, k))
                 .map_err(|e| e.at(&self.data_path, start))?;
             apply_limit(rows, filter)
         } else {
@@ -326,7 +326,8 @@ impl SsTableReader {
             let start = entry.data_position.saturating_add(block.offset);
             let bytes = self.read(start, block.size, cache)?;
             let mut rows = Vec::new();
-            decode_rows(&bytes, &mut rows, |r| filter.slices.contains(&r.clustering))
+            let max = forward_max(filter).saturating_sub(count);
+            decode_rows(&bytes, &mut rows, max, |k| choose(filter, k))
                 .map_err(|e| e.at(&self.data_path, start))?;
             count += rows.len();
             batches.push(rows);
@@ -338,6 +339,30 @@ impl SsTableReader {
             batches.reverse();
         }
         Ok(apply_limit(batches.into_iter().flatten().collect(), filter))
+    }
+}
+
+/// Keep rows inside the slices, skip rows between them, stop after the last slice.
+fn choose(filter: &PartitionFilter, key: &ClusteringKey) -> RowChoice {
+    if filter.slices.contains(key) {
+        RowChoice::Keep
+    } else if filter
+        .slices
+        .as_slice()
+        .last()
+        .is_none_or(|s| s.is_before(key))
+    {
+        RowChoice::Stop
+    } else {
+        RowChoice::Skip
+    }
+}
+
+/// Rows a forward read may stop after (reversed reads need the last rows, so all).
+fn forward_max(filter: &PartitionFilter) -> usize {
+    match filter.row_limit {
+        Some(limit) if !filter.reversed => limit,
+        _ => usize::MAX,
     }
 }
 

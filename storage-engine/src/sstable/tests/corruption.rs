@@ -128,7 +128,12 @@ proptest! {
     fn garbage_partition_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..256)) {
         let _ = crate::sstable::layout::decode_header(&bytes);
         let mut rows = Vec::new();
-        let _ = crate::sstable::layout::decode_rows(&bytes, &mut rows, |_| true);
+        let _ = crate::sstable::layout::decode_rows(&bytes, &mut rows, usize::MAX, |_| {
+            crate::sstable::layout::RowChoice::Keep
+        });
+        let _ = crate::sstable::layout::decode_rows(&bytes, &mut rows, usize::MAX, |_| {
+            crate::sstable::layout::RowChoice::Skip
+        });
     }
 }
 

@@ -206,3 +206,30 @@ fn column_filter_keeps_only_asked_columns() {
     );
     assert_eq!(got.rows.len(), 3);
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+    #[test]
+    fn skipping_a_row_consumes_exactly_its_bytes(
+        row in crate::model::testing::clustering().prop_flat_map(crate::model::testing::row_at),
+        counter in crate::model::testing::counter_cell(),
+        with_counter in any::<bool>(),
+    ) {
+        use crate::sstable::codec::ByteReader;
+        use crate::sstable::serial::{get_clustering, get_row_body, put_row, skip_row_body};
+        let mut row = row;
+        if with_counter {
+            row.add_cell(counter);
+        }
+        let mut bytes = Vec::new();
+        put_row(&mut bytes, &row, 0, &mut crate::sstable::stats::Stats::default());
+        bytes.push(0xee);
+        let mut r = ByteReader::new(&bytes);
+        let k = get_clustering(&mut r, &mut Vec::new()).unwrap();
+        let mut skipped = r.clone();
+        prop_assert_eq!(get_row_body(&mut r, k).unwrap(), row);
+        skip_row_body(&mut skipped).unwrap();
+        prop_assert_eq!(skipped.position(), r.position());
+        prop_assert_eq!(r.remaining(), 1);
+    }
+}
