@@ -6,7 +6,9 @@
 //! Entry body: `token i64 | key (varint len + bytes) | data_position varint |
 //! partition_size varint | header_size varint | block_count varint | block*`, where a
 //! row-index block is `first clustering | last clustering | offset varint | size varint`
-//! (offsets relative to the partition start). Narrow partitions have no blocks.
+//! (offsets relative to the partition start), then `inline flag u8 | [deletion mark zigzag |
+//! local deletion time varint]`. Narrow partitions have no blocks; wide ones whose
+//! header is only key + deletion carry that deletion inline.
 //!
 //! Summary: a small checksummed component (`header | body | crc32`) holding the total
 //! entry count, the first and last keys, and every `SUMMARY_INTERVAL`-th entry's
@@ -51,6 +53,10 @@ pub struct IndexEntry {
     pub header_size: u64,
     /// Row index, empty for narrow partitions.
     pub blocks: Vec<RowIndexBlock>,
+    /// For a wide partition whose header holds only its key and deletion (no static row,
+    /// no range tombstones): that deletion `(mark, local deletion time)`, so a slice read
+    /// need not read the header from Data.
+    pub inline_deletion: Option<(i64, u32)>,
 }
 
 /// Compares `(token, key)` pairs the way partitions are ordered.
@@ -77,6 +83,11 @@ impl IndexEntry {
             put_bytes(&mut body, &b.last);
             put_varint(&mut body, b.offset);
             put_varint(&mut body, b.size);
+        }
+        body.push(u8::from(self.inline_deletion.is_some()));
+        if let Some((mark, ldt)) = self.inline_deletion {
+            super::codec::put_varint_signed(&mut body, mark);
+            put_varint(&mut body, u64::from(ldt));
         }
         let len = u32::try_from(body.len())
             .ok()
@@ -165,6 +176,24 @@ fn decode_body(r: &mut ByteReader<'_>) -> DecodeResult<IndexEntry> {
             size: r.varint("block size")?,
         });
     }
+    let inline_deletion = match r.u8("inline deletion flag")? {
+        0 => None,
+        1 => {
+            let mark = r.varint_signed("inline deletion mark")?;
+            let ldt = r.varint("inline local deletion time")?;
+            let bad = || super::codec::DecodeError {
+                offset: r.position(),
+                what: "inline ldt",
+            };
+            Some((mark, u32::try_from(ldt).map_err(|_| bad())?))
+        }
+        _ => {
+            return Err(super::codec::DecodeError {
+                offset: r.position(),
+                what: "inline flag",
+            });
+        }
+    };
     if !r.is_empty() {
         return Err(super::codec::DecodeError {
             offset: r.position(),
@@ -178,6 +207,7 @@ fn decode_body(r: &mut ByteReader<'_>) -> DecodeResult<IndexEntry> {
         partition_size,
         header_size,
         blocks,
+        inline_deletion,
     })
 }
 
@@ -341,6 +371,7 @@ mod tests {
                     size: 100,
                 })
                 .collect(),
+            inline_deletion: (blocks > 0).then_some((-5, 9)),
         }
     }
 

@@ -12,6 +12,8 @@
 use std::cmp::Ordering;
 use std::path::{Path, PathBuf};
 
+use bytes::Bytes;
+
 use super::block::{ChunkCache, ChunkReader};
 use super::bloom::BloomFilter;
 use super::error::{Result, SsTableError};
@@ -22,7 +24,9 @@ use super::layout::{PartitionHeader, RowChoice, decode_header, decode_rows};
 use super::stats::Stats;
 use super::toc;
 use crate::fs::FileSystem;
-use crate::model::{ClusteringKey, ColumnId, Partition, PartitionKey, Row, Slices};
+use crate::model::{
+    ClusteringKey, ColumnId, DeletionTime, Partition, PartitionKey, Row, Slices, Token,
+};
 
 /// Which part of a partition a read wants.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -258,12 +262,7 @@ impl SsTableReader {
         cache: &mut ChunkCache,
     ) -> Result<Partition> {
         let pos = entry.data_position;
-        let head = self.read(pos, entry.header_size, cache)?;
-        let (header, used) = decode_header(&head).map_err(|e| e.at(&self.data_path, pos))?;
-        let key_ok = header.key.token().0 == entry.token && header.key.key().as_ref() == entry.key;
-        if !key_ok || super::codec::len_u64(used) != entry.header_size {
-            return Err(self.corrupt(pos, "partition header disagrees with its index entry"));
-        }
+        let header = self.header(entry, cache)?;
         let rows = if filter.slices.is_empty() {
             Vec::new()
         } else if entry.blocks.is_empty() {
@@ -280,6 +279,29 @@ impl SsTableReader {
         let partition = assemble(header, rows, filter);
         partition.check().map_err(|what| self.corrupt(pos, what))?;
         Ok(partition)
+    }
+
+    /// The partition header: from the index entry when inlined, else read and checked.
+    fn header(&self, entry: &IndexEntry, cache: &mut ChunkCache) -> Result<PartitionHeader> {
+        let pos = entry.data_position;
+        if let Some((mark, ldt)) = entry.inline_deletion
+            && !entry.blocks.is_empty()
+        {
+            let key = Bytes::copy_from_slice(&entry.key);
+            return Ok(PartitionHeader {
+                key: PartitionKey::from_parts(Token(entry.token), key),
+                deletion: DeletionTime::new(mark, ldt),
+                static_row: None,
+                range_tombstones: Vec::new(),
+            });
+        }
+        let head = self.read(pos, entry.header_size, cache)?;
+        let (header, used) = decode_header(&head).map_err(|e| e.at(&self.data_path, pos))?;
+        let key_ok = header.key.token().0 == entry.token && header.key.key().as_ref() == entry.key;
+        if !key_ok || super::codec::len_u64(used) != entry.header_size {
+            return Err(self.corrupt(pos, "partition header disagrees with its index entry"));
+        }
+        Ok(header)
     }
 
     fn read(&self, pos: u64, len: u64, cache: &mut ChunkCache) -> Result<Vec<u8>> {

@@ -153,6 +153,13 @@ impl SsTableWriter {
             data_position: self.data.position(),
             partition_size: enc.size,
             header_size: enc.header_size,
+            inline_deletion: (!enc.blocks.is_empty()
+                && partition.static_row.is_none()
+                && partition.range_tombstones.is_empty())
+            .then_some((
+                partition.partition_deletion.marked_for_delete_at,
+                partition.partition_deletion.local_deletion_time,
+            )),
             blocks: enc.blocks,
         };
         self.data.write(&self.scratch)?;
