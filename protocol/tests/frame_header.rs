@@ -140,3 +140,12 @@ fn typed_decode_from_a_read_buffer() {
         .is_err()
     );
 }
+
+#[test]
+fn decode_errors_become_protocol_error_responses() {
+    use sibyl_protocol::response::{ErrorKind, ErrorResponse};
+    let err = decode(&[0x04, 0, 0, 0, 0x04, 0, 0, 0, 0]).unwrap_err();
+    let resp = ErrorResponse::protocol_error(&err);
+    assert_eq!(resp.kind, ErrorKind::Protocol);
+    assert_eq!(resp.message, "unknown opcode 0x04");
+}

@@ -50,7 +50,7 @@ fn dse_v2_options_from_python_gets_a_v4_protocol_error() {
 
 #[test]
 fn the_request_stream_is_echoed() {
-    let policy = VersionPolicy::default();
+    let policy = VersionPolicy::all();
     let (bytes, frame) = reply(policy.check(&[0x06, 0x00, 0x01, 0x2c, 0x01]));
     assert_eq!(bytes[0], 0x85);
     assert_eq!(frame.stream, 300);
@@ -66,13 +66,14 @@ fn the_request_stream_is_echoed() {
 
 #[test]
 fn v1_and_v2_headers_have_a_one_byte_stream() {
-    let (_, frame) = reply(VersionPolicy::default().check(&[0x02, 0x00, 0x07, 0x05]));
+    let (bytes, frame) = reply(VersionPolicy::default().check(&[0x02, 0x00, 0x07, 0x05]));
     assert_eq!(frame.stream, 7);
+    assert_eq!(bytes[0], 0x84, "the default policy is v3 and v4");
 }
 
 #[test]
 fn supported_versions_are_accepted_and_short_input_waits() {
-    let policy = VersionPolicy::default();
+    let policy = VersionPolicy::all();
     assert_eq!(
         policy.check(&[0x04, 0, 0, 0, 5]),
         VersionCheck::Accept(ProtocolVersion::V4)

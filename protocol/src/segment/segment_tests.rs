@@ -168,3 +168,31 @@ fn oversized_split_frame_is_refused_early() {
         "{err:?}"
     );
 }
+
+#[test]
+fn frames_are_packed_and_large_ones_split() {
+    let small = {
+        let mut b = BytesMut::from(hex(OPTIONS_V5).as_slice());
+        RawFrame::decode(&mut b, 1024).unwrap().unwrap()
+    };
+    let big = {
+        let mut b = BytesMut::from(big_frame(300_000).as_ref());
+        RawFrame::decode(&mut b, 1 << 20).unwrap().unwrap()
+    };
+    let frames = vec![small.clone(), small.clone(), big.clone(), small.clone()];
+    for codec in [
+        SegmentCodec::new(None),
+        SegmentCodec::new(Some(Compression::Lz4)),
+    ] {
+        let mut wire = BytesMut::new();
+        codec.encode_frames(&frames, &mut wire).unwrap();
+        let mut count = 0;
+        let mut copy = wire.clone();
+        while codec.decode(&mut copy).unwrap().is_some() {
+            count += 1;
+        }
+        // [small small] + 3 pieces of big + [small]
+        assert_eq!(count, 5);
+        assert_eq!(reassemble(codec, &mut wire, 4096), frames);
+    }
+}
