@@ -4,6 +4,8 @@
 //! - [`clock`]: the time seam and write timestamp generation.
 //! - [`config`]: the node configuration (TOML keys following `cassandra.yaml`,
 //!   overridden by flags), validated at start-up.
+//! - [`cql`]: the CQL layer; today the CQL-value <-> storage-bytes mapping.
+//! - [`error`]: the request error taxonomy and its mapping to protocol errors.
 //! - [`gossip`]: membership; today the phi-accrual failure detector.
 //! - [`ring`]: the token ring and replica placement per replication strategy.
 //! - [`schema`]: keyspaces, tables, columns and types as immutable snapshots.
@@ -13,6 +15,8 @@
 
 pub mod clock;
 pub mod config;
+pub mod cql;
+pub mod error;
 pub mod gossip;
 pub mod ring;
 pub mod schema;
