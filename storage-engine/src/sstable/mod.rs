@@ -16,6 +16,7 @@ pub mod io;
 pub mod layout;
 pub mod reader;
 pub mod row_index;
+pub mod rows;
 pub mod scanner;
 pub mod serial;
 pub mod stats;
@@ -26,6 +27,7 @@ pub use directory::{delete, list_generations, next_generation, remove_incomplete
 pub use error::SsTableError;
 pub use format::{Component, Descriptor, FORMAT_VERSION};
 pub use reader::{PartitionFilter, SsTableReader};
+pub use rows::PartitionRows;
 pub use scanner::{ScanEnd, ScanStart, Scanner};
 pub use stats::Stats;
 pub use writer::{SsTableWriter, WriterOptions, WrittenSsTable};
