@@ -197,6 +197,41 @@ impl SsTableReader {
             && self.bloom.might_contain(bytes)
     }
 
+    /// Checks every byte of the table: every Data chunk's checksum and decompression,
+    /// every index entry's checksum, bounds and order, and the entry count (a scrub, or a
+    /// start-up check before the table is trusted).
+    ///
+    /// # Errors
+    /// The first corruption found, naming file and offset.
+    pub fn verify(&self) -> Result<()> {
+        for i in 0..self.chunks.chunk_count() {
+            self.chunks.chunk(&self.data, i)?;
+        }
+        let mut offset = super::codec::len_u64(super::format::HEADER_LEN);
+        let (mut count, mut prev): (u64, Option<(i64, Vec<u8>)>) = (0, None);
+        while offset < self.summary.index_len {
+            let (entry, next) = self.entry_at(offset)?;
+            let ordered = prev
+                .as_ref()
+                .is_none_or(|(t, k)| cmp_keys(*t, k, entry.token, &entry.key) == Ordering::Less);
+            if !ordered {
+                return Err(SsTableError::corruption(
+                    &self.index_path,
+                    offset,
+                    "entries out of order",
+                ));
+            }
+            prev = Some((entry.token, entry.key));
+            count += 1;
+            offset = next;
+        }
+        if count != self.summary.entry_count || prev != self.summary.last {
+            let what = "index entries disagree with the summary";
+            return Err(SsTableError::corruption(&self.index_path, offset, what));
+        }
+        Ok(())
+    }
+
     /// Finds `key`'s index entry.
     ///
     /// # Errors

@@ -77,6 +77,7 @@ proptest! {
         let dir = tempfile::tempdir().unwrap();
         let reader = write_and_open(dir.path(), &parts, small_options());
         prop_assert_eq!(reader.stats().partition_count, parts.len() as u64);
+        reader.verify().unwrap();
         let filter = PartitionFilter { slices, reversed, row_limit: limit, columns: None };
         for p in &parts {
             let whole = reader.get(&p.key, &PartitionFilter::all()).unwrap();
