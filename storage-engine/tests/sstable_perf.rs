@@ -34,7 +34,17 @@ fn series(key: &PartitionKey, value: &Bytes) -> Partition {
 #[test]
 #[ignore = "a measurement, run by hand in release mode"]
 fn time_series_write_and_slice_read() {
-    let dir = tempfile::tempdir().unwrap();
+    for chunk_kib in [64, 16] {
+        eprintln!("chunk size {chunk_kib} KiB:");
+        measure(WriterOptions {
+            chunk_bytes: chunk_kib * 1024,
+            ..WriterOptions::default()
+        });
+    }
+}
+
+fn measure(options: WriterOptions) {
+    let dir = tempfile::tempdir().expect("measurement step");
     let fs: Arc<dyn FileSystem> = Arc::new(StdFs);
     let mut keys: Vec<PartitionKey> = (0..PARTITIONS)
         .map(|i| PartitionKey::new(Bytes::from(format!("sensor-{i}"))))
@@ -43,15 +53,15 @@ fn time_series_write_and_slice_read() {
     let value = Bytes::from(vec![7u8; 100]);
     let desc = Descriptor::new(dir.path(), 1);
     let started = Instant::now();
-    let mut w = SsTableWriter::create(fs.clone(), desc.clone(), WriterOptions::default()).unwrap();
+    let mut w = SsTableWriter::create(fs.clone(), desc.clone(), options).expect("measurement step");
     let mut build = std::time::Duration::ZERO;
     for k in &keys {
         let t = Instant::now();
         let p = series(k, &value);
         build += t.elapsed();
-        w.append(&p).unwrap();
+        w.append(&p).expect("measurement step");
     }
-    let written = w.finish().unwrap();
+    let written = w.finish().expect("measurement step");
     let write = started.elapsed() - build;
     let rows = (PARTITIONS * ROWS) as f64;
     let raw_mb = rows * 116.0 / 1e6;
@@ -62,7 +72,7 @@ fn time_series_write_and_slice_read() {
         written.component_bytes[0] / 1_000_000,
         write
     );
-    let reader = SsTableReader::open(fs.as_ref(), desc).unwrap();
+    let reader = SsTableReader::open(fs.as_ref(), desc).expect("measurement step");
     let mut seed = 0x2545_f491_4f6c_dd1du64;
     let reads = 20_000u64;
     let started = Instant::now();
@@ -80,8 +90,8 @@ fn time_series_write_and_slice_read() {
         };
         let got = reader
             .get(key, &PartitionFilter::slices(Slices::new(vec![slice])))
-            .unwrap()
-            .unwrap();
+            .expect("measurement step")
+            .expect("measurement step");
         assert_eq!(got.rows.len(), 100);
     }
     let read = started.elapsed();
