@@ -9,6 +9,7 @@ use std::fmt;
 
 /// A CQL data type.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[non_exhaustive]
 pub enum CqlType {
     /// A type the protocol names by Java class (option 0x0000), e.g. a DSE type.
@@ -71,6 +72,7 @@ pub enum CqlType {
 
 /// The definition of a user-defined type, as result metadata carries it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct UdtDef {
     /// Keyspace that defines the type.
     pub keyspace: String,

@@ -9,7 +9,7 @@ use super::replication::Replication;
 use super::table::TableMetadata;
 
 /// A keyspace's schema. Tables are shared snapshots: cloning a keyspace is cheap.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct KeyspaceMetadata {
     /// Keyspace name as stored.
     pub name: String,

@@ -10,6 +10,7 @@ pub mod describe;
 pub mod keyspace;
 pub mod params;
 pub mod replication;
+pub mod store;
 pub mod system_keyspaces;
 pub mod table;
 

@@ -14,7 +14,7 @@ const EVERYWHERE_CLASS: &str = "org.apache.cassandra.locator.EverywhereStrategy"
 pub const REPLICATION_FACTOR_MAX: u32 = 64;
 
 /// How a keyspace places replicas on the ring.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Replication {
     /// `replication_factor` replicas walking the ring clockwise, ignoring topology.
     Simple {

@@ -17,7 +17,9 @@ pub const TABLE_COLUMNS_MAX: usize = 1024;
 pub const NAME_BYTES_MAX: usize = 222;
 
 /// The role a column plays in its table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum ColumnKind {
     /// Part of the partition key.
     PartitionKey,
@@ -42,7 +44,7 @@ impl ColumnKind {
 }
 
 /// Ordering of a clustering column.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum ClusteringOrder {
     /// Ascending (the default).
     Asc,
@@ -51,7 +53,7 @@ pub enum ClusteringOrder {
 }
 
 /// One column of a table.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct ColumnMetadata {
     /// Name as stored (lower-cased unless it was quoted).
     pub name: String,
@@ -89,7 +91,7 @@ impl ColumnMetadata {
 }
 
 /// A column dropped from a table; its old cells are ignored when older than the drop.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct DroppedColumn {
     /// Type the column had.
     pub ty: CqlType,
@@ -115,7 +117,7 @@ pub struct TableDefinition {
 }
 
 /// A table's schema.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TableMetadata {
     /// Keyspace name.
     pub keyspace: String,
