@@ -149,6 +149,16 @@ fn periodic_syncer_runs_in_the_background() {
     assert!(matches!(log.append(&update(1, 2)), Err(Error::Closed)));
 }
 
+#[test]
+fn periodic_writers_block_when_syncs_fall_behind() {
+    let fs = MemFs::new();
+    let (log, _) = open(&fs, config(CommitlogSync::Periodic { period_ms: 60_000 })).unwrap();
+    // Pretend the last fsync was long ago: the next append must sync itself.
+    log.inner.sync.lock().last_sync -= std::time::Duration::from_secs(200);
+    let pos = log.append(&update(1, 1)).unwrap();
+    assert!(log.synced_position() >= pos);
+}
+
 fn last_segment(fs: &MemFs) -> PathBuf {
     fs.list(&dir()).unwrap().into_iter().next_back().unwrap()
 }
