@@ -18,6 +18,13 @@
 //! data is overwritten); the owner flushes past its threshold. The memtable
 //! also records the commitlog position range of the updates it holds, so
 //! the commitlog can be discarded up to the end of that range after flush.
+//!
+//! Contract for the owner (the engine): "append to the commitlog, then apply
+//! here" must be atomic with respect to switching memtables (e.g. writers
+//! hold a read lock across both, the switch takes the write lock).
+//! Otherwise a record at position 100 could land in the new memtable while
+//! record 101 lands in the old one, and discarding the log up to the old
+//! memtable's end (101) after its flush would lose record 100 on a crash.
 
 mod iter;
 mod state;
