@@ -40,7 +40,10 @@ use parking_lot::Mutex;
 use self::state::PartState;
 use crate::commitlog::Position;
 use crate::error::{Error, Result};
-use crate::model::{PartitionKey, PartitionUpdate, TableId};
+use crate::model::{PartitionKey, PartitionUpdate, RangeTombstone, Row, TableId};
+
+/// Estimated bytes of a skip-list node, its `Arc` and mutex per partition.
+const PARTITION_OVERHEAD_BYTES: usize = 128;
 
 /// One table's memtable.
 #[derive(Debug)]
@@ -84,9 +87,20 @@ impl Memtable {
         update
             .check()
             .map_err(|what| Error::InvalidArgument(what.to_string()))?;
-        let mut added = update.heap_size() as u64;
+        // What the partition state will hold: the rows and range tombstones
+        // (the update's own envelope is not kept); a new partition adds its
+        // key, state and skip-list node.
+        let rows: usize = update
+            .rows
+            .iter()
+            .chain(&update.static_row)
+            .map(Row::heap_size)
+            .sum();
+        let rts = update.range_tombstones.len() * std::mem::size_of::<RangeTombstone>();
+        let mut added = (rows + rts) as u64;
         let entry = self.partitions.get_or_insert_with(update.key.clone(), || {
-            added += std::mem::size_of::<PartState>() as u64;
+            let node = std::mem::size_of::<PartState>() + PARTITION_OVERHEAD_BYTES;
+            added += (node + update.key.key().len()) as u64;
             Arc::new(Mutex::new(PartState::default()))
         });
         entry.value().lock().apply(update);
