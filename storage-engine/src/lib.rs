@@ -10,9 +10,6 @@
 //!   partitioner, reconciliation and purge rules, the mutation codec;
 //! - [`commitlog`]: the write-ahead log shared by all tables;
 //! - [`memtable`]: a table's recent writes, ordered, concurrent;
-//! - [`version`]: a table's immutable read view (memtables + SSTables);
-//! - [`manifest`]: the durable log of each table's SSTables and flushed
-//!   commitlog position;
 //! - [`config`]: settings and their defaults;
 //! - [`fs`]: the disk seam ([`fs::StdFs`], [`fs::MemFs`] for crash tests);
 //! - [`error`]: the crate's error type.
@@ -22,13 +19,7 @@ pub mod commitlog;
 pub mod config;
 pub mod error;
 pub mod fs;
-pub mod manifest;
-#[cfg(test)]
-mod manifest_tests;
 pub mod memtable;
 pub mod model;
-pub mod version;
-#[cfg(test)]
-mod version_tests;
 
 pub use error::{DecodeError, Error, Result};
