@@ -42,6 +42,7 @@ impl Inner {
             match result {
                 Ok(target) => {
                     s.synced = s.synced.max(target);
+                    s.last_sync = std::time::Instant::now();
                     self.synced_cv.notify_all();
                 }
                 Err(e) => {
@@ -51,6 +52,12 @@ impl Inner {
                 }
             }
         }
+    }
+
+    /// Milliseconds since the last completed fsync.
+    pub(super) fn sync_lag_ms(&self) -> u64 {
+        let elapsed = self.sync.lock().last_sync.elapsed().as_millis();
+        u64::try_from(elapsed).unwrap_or(u64::MAX)
     }
 
     /// Fsyncs the active segment; returns the position it covers.

@@ -149,6 +149,49 @@ fn periodic_syncer_runs_in_the_background() {
     assert!(matches!(log.append(&update(1, 2)), Err(Error::Closed)));
 }
 
+#[test]
+fn periodic_writers_block_when_syncs_fall_behind() {
+    let fs = MemFs::new();
+    let (log, _) = open(&fs, config(CommitlogSync::Periodic { period_ms: 60_000 })).unwrap();
+    // Pretend the last fsync was long ago: the next append must sync itself.
+    log.inner.sync.lock().last_sync -= std::time::Duration::from_secs(200);
+    let pos = log.append(&update(1, 1)).unwrap();
+    assert!(log.synced_position() >= pos);
+}
+
+#[test]
+fn fsync_failure_fails_the_write_and_stops_the_log() {
+    let fs = MemFs::new();
+    let (log, _) = open(&fs, config(CommitlogSync::Batch)).unwrap();
+    log.append(&update(1, 0)).unwrap();
+    fs.set_faults(crate::fs::Faults {
+        sync: true,
+        append: false,
+    });
+    assert!(
+        matches!(log.append(&update(1, 1)), Err(Error::Io { .. })),
+        "not acknowledged"
+    );
+    fs.set_faults(crate::fs::Faults::default());
+    assert!(
+        matches!(log.append(&update(1, 2)), Err(Error::Closed)),
+        "the log stays stopped"
+    );
+    assert!(log.sync().is_err());
+}
+
+#[test]
+fn append_failure_is_reported() {
+    let fs = MemFs::new();
+    let (log, _) = open(&fs, config(CommitlogSync::Periodic { period_ms: 60_000 })).unwrap();
+    fs.set_faults(crate::fs::Faults {
+        sync: false,
+        append: true,
+    });
+    assert!(matches!(log.append(&update(1, 1)), Err(Error::Io { .. })));
+    assert!(matches!(log.append(&update(1, 2)), Err(Error::Closed)));
+}
+
 fn last_segment(fs: &MemFs) -> PathBuf {
     fs.list(&dir()).unwrap().into_iter().next_back().unwrap()
 }

@@ -7,6 +7,7 @@
 //! and invalidates every open handle. Truncation by `create` of an existing
 //! name is treated as immediately durable (the pessimistic choice). One
 //! mutex guards the namespace; lock order: namespace, then inode.
+//! [`Faults`] makes appends or fsyncs fail, for error-path tests.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io;
@@ -35,6 +36,16 @@ struct State {
     durable_names: BTreeMap<PathBuf, u64>,
     dirs: BTreeSet<PathBuf>,
     syncs: u64,
+    faults: Faults,
+}
+
+/// Failures [`MemFs`] injects into file operations (fault tests).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Faults {
+    /// Every `WritableFile::sync` fails (as a full or failing disk would).
+    pub sync: bool,
+    /// Every `WritableFile::append` fails.
+    pub append: bool,
 }
 
 /// An in-memory [`FileSystem`] that can simulate a power loss.
@@ -119,6 +130,11 @@ impl MemFs {
         Ok(())
     }
 
+    /// Sets the failures to inject from now on.
+    pub fn set_faults(&self, faults: Faults) {
+        self.state.lock().faults = faults;
+    }
+
     /// How many file syncs have happened (group-commit tests).
     pub fn sync_count(&self) -> u64 {
         self.state.lock().syncs
@@ -153,13 +169,25 @@ impl MemHandle {
 
 impl WritableFile for MemHandle {
     fn append(&self, buf: &[u8]) -> Result<()> {
-        let _st = self.check()?;
+        let st = self.check()?;
+        if st.faults.append {
+            return Err(Error::io(
+                &self.path,
+                io::Error::other("injected append failure"),
+            ));
+        }
         self.inode.lock().data.extend_from_slice(buf);
         Ok(())
     }
 
     fn sync(&self) -> Result<()> {
         let mut st = self.check()?;
+        if st.faults.sync {
+            return Err(Error::io(
+                &self.path,
+                io::Error::other("injected fsync failure"),
+            ));
+        }
         st.syncs += 1;
         let mut inode = self.inode.lock();
         inode.synced_len = inode.data.len();

@@ -21,7 +21,7 @@ use std::fmt::Debug;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-pub use mem_fs::MemFs;
+pub use mem_fs::{Faults, MemFs};
 pub use std_fs::StdFs;
 
 use crate::error::{Error, Result};

@@ -18,6 +18,13 @@
 //! data is overwritten); the owner flushes past its threshold. The memtable
 //! also records the commitlog position range of the updates it holds, so
 //! the commitlog can be discarded up to the end of that range after flush.
+//!
+//! Contract for the owner (the engine): "append to the commitlog, then apply
+//! here" must be atomic with respect to switching memtables (e.g. writers
+//! hold a read lock across both, the switch takes the write lock).
+//! Otherwise a record at position 100 could land in the new memtable while
+//! record 101 lands in the old one, and discarding the log up to the old
+//! memtable's end (101) after its flush would lose record 100 on a crash.
 
 mod iter;
 mod state;
@@ -33,7 +40,10 @@ use parking_lot::Mutex;
 use self::state::PartState;
 use crate::commitlog::Position;
 use crate::error::{Error, Result};
-use crate::model::{PartitionKey, PartitionUpdate, TableId};
+use crate::model::{PartitionKey, PartitionUpdate, RangeTombstone, Row, TableId};
+
+/// Estimated bytes of a skip-list node, its `Arc` and mutex per partition.
+const PARTITION_OVERHEAD_BYTES: usize = 128;
 
 /// One table's memtable.
 #[derive(Debug)]
@@ -77,9 +87,20 @@ impl Memtable {
         update
             .check()
             .map_err(|what| Error::InvalidArgument(what.to_string()))?;
-        let mut added = update.heap_size() as u64;
+        // What the partition state will hold: the rows and range tombstones
+        // (the update's own envelope is not kept); a new partition adds its
+        // key, state and skip-list node.
+        let rows: usize = update
+            .rows
+            .iter()
+            .chain(&update.static_row)
+            .map(Row::heap_size)
+            .sum();
+        let rts = update.range_tombstones.len() * std::mem::size_of::<RangeTombstone>();
+        let mut added = (rows + rts) as u64;
         let entry = self.partitions.get_or_insert_with(update.key.clone(), || {
-            added += std::mem::size_of::<PartState>() as u64;
+            let node = std::mem::size_of::<PartState>() + PARTITION_OVERHEAD_BYTES;
+            added += (node + update.key.key().len()) as u64;
             Arc::new(Mutex::new(PartState::default()))
         });
         entry.value().lock().apply(update);

@@ -26,7 +26,7 @@ fn updates() -> impl Strategy<Value = Vec<PartitionUpdate>> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(200))]
+    #![proptest_config(ProptestConfig::with_cases(500))]
 
     #[test]
     fn matches_model(updates in updates(),

@@ -7,7 +7,7 @@ use crate::model::codec::{decode_update, encode_update_to_bytes};
 use crate::model::testing;
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(300))]
+    #![proptest_config(ProptestConfig::with_cases(1000))]
 
     #[test]
     fn round_trip(u in testing::update()) {

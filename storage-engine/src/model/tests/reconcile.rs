@@ -10,7 +10,7 @@ use crate::model::reconcile::{
 use crate::model::testing;
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(300))]
+    #![proptest_config(ProptestConfig::with_cases(1000))]
 
     /// A counter column holds only counters and tombstones (module docs),
     /// so triples are all regular or all counter-column cells.

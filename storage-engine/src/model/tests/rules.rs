@@ -195,3 +195,50 @@ fn purge_partition_drops_everything_past_grace() {
     assert!(purge_partition(p.clone(), &Purger::new(100, 50)).is_none());
     assert_eq!(purge_partition(p.clone(), &Purger::new(100, 95)), Some(p));
 }
+
+#[test]
+fn row_marker_rules() {
+    let plain = LivenessInfo::new(5);
+    let expiring = LivenessInfo::expiring(5, 10, 100);
+    let later = LivenessInfo::expiring(5, 10, 101);
+    assert!(expiring.supersedes(&plain) && !plain.supersedes(&expiring));
+    assert!(later.supersedes(&expiring));
+    assert!(LivenessInfo::new(6).supersedes(&later));
+    assert!(expiring.is_live(109) && !expiring.is_live(110));
+    // An expired marker is dropped once its expiry is past gc grace.
+    let row = Row::new(ClusteringKey::EMPTY).with_liveness(expiring);
+    assert!(crate::model::purge::purge_row(row.clone(), &Purger::new(200, 50)).is_none());
+    assert!(crate::model::purge::purge_row(row, &Purger::new(120, 50)).is_some());
+}
+
+#[test]
+fn partition_deletion_shadows_the_static_row_but_range_tombstones_do_not() {
+    let static_row = Row::new(ClusteringKey::EMPTY).with_cell(Cell::live(5, 3, &b"s"[..]));
+    let mut u = PartitionUpdate::new(TableId(1), pk());
+    u.static_row = Some(static_row);
+    let rt = RangeTombstone::new(crate::model::Slice::ALL, DeletionTime::new(9, 0));
+    let p = Partition::from_update(&u.clone().with_range_tombstone(rt));
+    assert!(p.static_row.is_some(), "range tombstones cover rows only");
+    let p = Partition::from_update(&u.with_partition_deletion(DeletionTime::new(3, 0)));
+    assert!(p.static_row.is_none());
+}
+
+#[test]
+fn counter_deltas_from_nothing_and_state_merge_is_idempotent() {
+    let empty = CounterShards::default();
+    let one = empty.apply_delta(7, 5);
+    assert_eq!(one.total(), 5);
+    let two = one.apply_delta(7, -2).apply_delta(8, 10);
+    assert_eq!(two.total(), 13);
+    assert_eq!(two.merge(&one), two, "newer clocks win");
+    assert_eq!(two.merge(&two), two);
+}
+
+#[test]
+fn expiring_cells_with_equal_expiry_compare_values() {
+    let a = Cell::expiring(1, 5, &b"a"[..], 10, 100);
+    let b = Cell::expiring(1, 5, &b"b"[..], 10, 100);
+    assert_eq!(both_ways(&a, &b), b);
+    let short = Cell::expiring(1, 5, &b"a"[..], 5, 100);
+    assert_eq!(both_ways(&a, &short), a, "deterministic: larger ttl");
+}
