@@ -9,9 +9,11 @@
 //! - [`model`]: keys, bounds, cells, rows, partitions, the Murmur3
 //!   partitioner, reconciliation and purge rules, the mutation codec;
 //! - [`fs`]: the disk seam ([`fs::StdFs`], [`fs::MemFs`] for crash tests);
-//! - [`error`]: the crate's error type.
+//! - [`error`]: the crate's error type;
+//! - [`compaction`]: strategies (pure choices) and the merge task.
 #![deny(missing_docs)]
 
+pub mod compaction;
 pub mod error;
 pub mod fs;
 pub mod model;

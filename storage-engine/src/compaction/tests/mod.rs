@@ -1,0 +1,4 @@
+//! Compaction tests: pure strategy tables, then merges on real temporary directories.
+
+mod strategies;
+mod task;
