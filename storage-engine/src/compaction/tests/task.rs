@@ -12,7 +12,7 @@ use proptest::collection::vec;
 use proptest::prelude::*;
 
 use crate::compaction::task::{MergeSpec, NoOverlap, OutsideData, OverlapOracle, run_compaction};
-use crate::compaction::throttle::{StdThrottleClock, Throttle};
+use crate::compaction::throttle::{StdThrottleClock, Throttle, ThrottleClock};
 use crate::compaction::{ChoiceContext, ChoiceKind, CompactionStrategy, SsTableInfo};
 use crate::compaction::{TimeWindowStrategy, task::CompactionOutput};
 use crate::model::purge::purge_partition;
@@ -318,4 +318,96 @@ fn twcs_drops_a_real_expired_sstable_from_its_stats() {
     let c = s.choose(&live, &ctx(61 + u64::from(GRACE_S) + 1)).unwrap();
     assert_eq!((c.inputs, c.kind), (vec![1], ChoiceKind::DropExpired));
     assert_eq!(s.choose(&live, &ctx(61 + u64::from(GRACE_S) - 1)), None);
+}
+
+fn numbered(count: u32, value_bytes: usize) -> Vec<Partition> {
+    (0..count)
+        .map(|i| {
+            let key = PartitionKey::new(i.to_be_bytes().to_vec());
+            let row = Row::new(ck(1)).with_cell(Cell::live(0, 1, vec![7u8; value_bytes]));
+            Partition::from_update(&PartitionUpdate::new(Default::default(), key).with_row(row))
+        })
+        .collect()
+}
+
+#[test]
+fn a_corrupt_input_fails_the_merge_and_leaves_no_outputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let desc = Descriptor::new(dir.path(), 1);
+    let mut w = SsTableWriter::create(desc.clone(), small_options()).unwrap();
+    let mut parts = numbered(60, 200);
+    parts.sort_by(|a, b| a.key.cmp(&b.key));
+    for p in &parts {
+        w.append(p).unwrap();
+    }
+    w.finish().unwrap();
+    let data_path = desc.path(crate::sstable::format::Component::Data);
+    let mut bytes = std::fs::read(&data_path).unwrap();
+    let at = bytes.len() * 3 / 4;
+    bytes[at] ^= 0x55;
+    std::fs::write(&data_path, &bytes).unwrap();
+    let reader = Arc::new(SsTableReader::open(desc).unwrap());
+    let spec = MergeSpec {
+        output_dir: dir.path().to_path_buf(),
+        writer: small_options(),
+        max_output_bytes: Some(1_000),
+        now_s: 0,
+        gc_grace_s: GRACE_S,
+    };
+    let mut generation = 100;
+    let mut next = || {
+        generation += 1;
+        generation
+    };
+    let mut throttle = Throttle::new(0, StdThrottleClock::new());
+    let err = run_compaction(&[reader], &spec, &mut next, &NoOverlap, &mut throttle).unwrap_err();
+    assert!(err.is_corruption(), "{err}");
+    assert!(
+        generation > 101,
+        "some outputs were written before the damage"
+    );
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(names.iter().all(|n| n.starts_with("sb-1-")), "{names:?}");
+}
+
+/// A clock that only moves when slept on.
+#[derive(Debug, Default)]
+struct FakeClock(std::cell::Cell<std::time::Duration>);
+
+impl ThrottleClock for FakeClock {
+    fn elapsed(&self) -> std::time::Duration {
+        self.0.get()
+    }
+    fn sleep(&self, d: std::time::Duration) {
+        self.0.set(self.0.get() + d);
+    }
+}
+
+#[test]
+fn merges_are_paced_by_the_throttle() {
+    let dir = tempfile::tempdir().unwrap();
+    let parts = numbered(30, 100_000);
+    let (a, b) = parts.split_at(15);
+    let inputs = [
+        write(dir.path(), 1, a.to_vec()),
+        write(dir.path(), 2, b.to_vec()),
+    ];
+    let spec = MergeSpec {
+        output_dir: dir.path().to_path_buf(),
+        writer: small_options(),
+        max_output_bytes: None,
+        now_s: 0,
+        gc_grace_s: GRACE_S,
+    };
+    let mut next = || 50;
+    let mut throttle = Throttle::new(1, FakeClock::default());
+    let out = run_compaction(&inputs, &spec, &mut next, &NoOverlap, &mut throttle).unwrap();
+    // About 3 MB of Data at 1 MiB/s, the first MiB free: roughly 1.9 s of sleep.
+    let slept = throttle.clock().elapsed().as_secs_f64();
+    let written = out.outputs[0].stats.partition_count;
+    assert_eq!(written, 30);
+    assert!((1.5..2.5).contains(&slept), "slept {slept}");
 }
