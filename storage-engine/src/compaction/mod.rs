@@ -202,8 +202,12 @@ pub(crate) fn overlapping_outside<'a>(
 /// tombstone is past gc grace and whose newest timestamp is older than anything outside
 /// that overlaps them (other SSTables, memtables), so dropping them can neither
 /// resurrect nor lose data. With `ignore_overlaps` the overlap check is skipped
-/// (TWCS `unsafe_aggressive_sstable_expiration`).
-pub(crate) fn fully_expired(
+/// (TWCS `unsafe_aggressive_sstable_expiration`). Every strategy's caller may use it to
+/// take such tables out of a merge's inputs and drop them instead (Cassandra's
+/// `CompactionController` does so for every strategy); `live` is every live table,
+/// `candidates` those considered for dropping.
+#[must_use]
+pub fn fully_expired(
     live: &[SsTableInfo],
     candidates: &[&SsTableInfo],
     ctx: &ChoiceContext,
