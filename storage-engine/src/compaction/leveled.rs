@@ -8,7 +8,7 @@
 //!    level its token range overlaps. Before that, if L0 is backed up (more than
 //!    `max_threshold` tables), STCS runs inside L0 first so reads do not degrade;
 //! 2. otherwise, when L0 has `min_threshold` tables, the oldest up to `max_threshold`
-//!    of them are merged with the L1 tables they overlap, into L1 (or stay in L0 when
+//!    of them are merged with the L1 tables overlapping their token span, into L1 (or stay in L0 when
 //!    they are few bytes and touch nothing in L1);
 //! 3. otherwise STCS in L0 if possible, else a single-SSTable tombstone compaction.
 //!
@@ -147,8 +147,14 @@ impl LeveledStrategy {
         let mut oldest: Vec<&SsTableInfo> = l0.to_vec();
         oldest.sort_by_key(|t| (t.created_at_s, t.generation));
         oldest.truncate(self.common.max_threshold);
+        // Overlap with the whole span, not table by table: the outputs cover the span,
+        // so an L1 table lying between two L0 ranges would otherwise end up overlapping.
+        let span = (
+            oldest.iter().map(|t| t.min_token).min()?,
+            oldest.iter().map(|t| t.max_token).max()?,
+        );
         let l1: Vec<&SsTableInfo> = in_level(live, 1)
-            .filter(|n| oldest.iter().any(|t| t.overlaps(n)))
+            .filter(|n| n.min_token <= span.1 && span.0 <= n.max_token)
             .collect();
         if l1.iter().any(|n| n.compacting) {
             return None;

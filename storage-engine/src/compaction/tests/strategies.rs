@@ -359,6 +359,12 @@ fn lcs_l0_to_l1_with_overlapping_l1() {
     assert_eq!(c.output_level, 1);
     assert_eq!(c.max_output_bytes, Some(160 * MIB));
     // A compacting L1 overlap blocks the L0 compaction (no double use).
+    // An L1 table between two L0 ranges is inside the span the outputs cover.
+    let mut gap = live.clone();
+    gap.push(lcs_table(13, 1, (1_000, 2_000), 160));
+    gap.push(lcs_table(5, 0, (3_000, 3_100), 10));
+    let c = s.choose(&gap, &ctx(0)).unwrap();
+    assert_eq!(sorted(c.inputs), vec![1, 2, 3, 4, 5, 11, 12, 13]);
     // Cassandra then falls back to STCS inside L0.
     live[4].compacting = true;
     let c = s.choose(&live, &ctx(0)).unwrap();
