@@ -188,6 +188,28 @@ pub fn strategy_from_options(
     }
 }
 
+/// A major compaction (`nodetool compact`): every SSTable not already compacting, merged
+/// into outputs of `output_level`, split at `max_output_bytes` when given. `None` when no
+/// table is free.
+#[must_use]
+pub fn major_compaction(
+    live: &[SsTableInfo],
+    output_level: u32,
+    max_output_bytes: Option<u64>,
+) -> Option<CompactionChoice> {
+    let inputs: Vec<u64> = live
+        .iter()
+        .filter(|t| !t.compacting)
+        .map(|t| t.generation)
+        .collect();
+    (!inputs.is_empty()).then_some(CompactionChoice {
+        inputs,
+        output_level,
+        max_output_bytes,
+        kind: ChoiceKind::Merge,
+    })
+}
+
 /// SSTables not in `chosen` (by generation) whose token range overlaps one in `chosen`.
 pub(crate) fn overlapping_outside<'a>(
     live: &'a [SsTableInfo],

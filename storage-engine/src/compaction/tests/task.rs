@@ -411,3 +411,39 @@ fn merges_are_paced_by_the_throttle() {
     assert_eq!(written, 30);
     assert!((1.5..2.5).contains(&slept), "slept {slept}");
 }
+
+#[test]
+fn strategy_choice_on_real_sstables_then_merge() {
+    let dir = tempfile::tempdir().unwrap();
+    let parts = numbered(40, 50);
+    let readers: Vec<Arc<SsTableReader>> = parts
+        .chunks(10)
+        .enumerate()
+        .map(|(i, c)| write(dir.path(), i as u64 + 1, c.to_vec()))
+        .collect();
+    let live: Vec<SsTableInfo> = readers
+        .iter()
+        .map(|r| SsTableInfo::from_stats(r.descriptor().generation, 1_000, r.stats(), 0))
+        .collect();
+    let ctx = ChoiceContext {
+        now_s: 0,
+        gc_grace_s: u64::from(GRACE_S),
+        memtable_min_timestamp: None,
+    };
+    let choice = crate::compaction::SizeTieredStrategy::default()
+        .choose(&live, &ctx)
+        .unwrap();
+    assert_eq!(
+        choice,
+        crate::compaction::major_compaction(&live, 0, None).unwrap()
+    );
+    let inputs: Vec<Arc<SsTableReader>> = readers
+        .iter()
+        .filter(|r| choice.inputs.contains(&r.descriptor().generation))
+        .cloned()
+        .collect();
+    let out = compact(dir.path(), &inputs, 0, choice.max_output_bytes, &NoOverlap);
+    let mut expected = parts;
+    expected.sort_by(|a, b| a.key.cmp(&b.key));
+    assert_eq!(outputs(&out), expected);
+}
