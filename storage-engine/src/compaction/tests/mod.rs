@@ -1,4 +1,5 @@
 //! Compaction tests: pure strategy tables, then merges on real temporary directories.
 
+mod invariants;
 mod strategies;
 mod task;
