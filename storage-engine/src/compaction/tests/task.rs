@@ -30,7 +30,7 @@ use crate::sstable::writer::{SsTableWriter, WriterOptions};
 const GRACE_S: u32 = 1_000;
 
 /// Writes `parts` (any order, merged per key) as `generation` in `dir`.
-fn write(dir: &Path, generation: u64, parts: Vec<Partition>) -> Arc<SsTableReader> {
+pub(super) fn write(dir: &Path, generation: u64, parts: Vec<Partition>) -> Arc<SsTableReader> {
     let mut by_key: BTreeMap<PartitionKey, Partition> = BTreeMap::new();
     for p in parts {
         let merged = match by_key.remove(&p.key) {
@@ -48,7 +48,7 @@ fn write(dir: &Path, generation: u64, parts: Vec<Partition>) -> Arc<SsTableReade
     Arc::new(SsTableReader::open(desc).unwrap())
 }
 
-fn small_options() -> WriterOptions {
+pub(super) fn small_options() -> WriterOptions {
     WriterOptions {
         chunk_bytes: 1024,
         row_index_block_bytes: 64,
@@ -56,7 +56,7 @@ fn small_options() -> WriterOptions {
     }
 }
 
-fn read_all(reader: Arc<SsTableReader>) -> Vec<Partition> {
+pub(super) fn read_all(reader: Arc<SsTableReader>) -> Vec<Partition> {
     Scanner::new(
         reader,
         ScanStart::Unbounded,
@@ -74,12 +74,23 @@ fn compact(
     max_output_bytes: Option<u64>,
     oracle: &dyn OverlapOracle,
 ) -> CompactionOutput {
+    compact_with_grace(dir, inputs, (now_s, GRACE_S), max_output_bytes, oracle)
+}
+
+/// Merges `inputs` at `(now_s, gc_grace_s)`, outputs numbered from 101.
+pub(super) fn compact_with_grace(
+    dir: &Path,
+    inputs: &[Arc<SsTableReader>],
+    (now_s, gc_grace_s): (u32, u32),
+    max_output_bytes: Option<u64>,
+    oracle: &dyn OverlapOracle,
+) -> CompactionOutput {
     let spec = MergeSpec {
         output_dir: dir.to_path_buf(),
         writer: small_options(),
         max_output_bytes,
         now_s,
-        gc_grace_s: GRACE_S,
+        gc_grace_s,
     };
     let mut generation = 100;
     let mut next = || {
@@ -90,15 +101,16 @@ fn compact(
     run_compaction(inputs, &spec, &mut next, oracle, &mut throttle).unwrap()
 }
 
-fn outputs(out: &CompactionOutput) -> Vec<Partition> {
+pub(super) fn outputs(out: &CompactionOutput) -> Vec<Partition> {
     out.outputs
         .iter()
         .flat_map(|w| read_all(Arc::new(SsTableReader::open(w.descriptor.clone()).unwrap())))
         .collect()
 }
 
-fn inputs_strategy() -> impl Strategy<Value = Vec<Vec<Partition>>> {
-    let one = (0u32..12).prop_flat_map(|k| {
+/// 2-4 tables of up to 7 partitions drawn from `keys` keys.
+pub(super) fn inputs_strategy(keys: u32) -> impl Strategy<Value = Vec<Vec<Partition>>> {
+    let one = (0u32..keys).prop_flat_map(|k| {
         update_of(PartitionKey::new(Bytes::from(format!("key-{k}"))))
             .prop_map(|u| Partition::from_update(&u))
     });
@@ -111,7 +123,7 @@ proptest! {
     /// Merging equals purging the reconciled union, whatever the split and the time.
     #[test]
     fn merge_equals_purged_union(
-        tables in inputs_strategy(),
+        tables in inputs_strategy(12),
         now_s in prop::sample::select(vec![0u32, 5, 2_000]),
         max_output_bytes in prop::option::of(100u64..400),
     ) {
