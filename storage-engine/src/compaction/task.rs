@@ -107,7 +107,7 @@ pub struct CompactionOutput {
 /// `next_generation` names each output; `oracle` bounds purging (see the module docs).
 ///
 /// # Errors
-/// `InvalidInput` when `inputs` is empty; any read error of an input (corruption names
+/// `InvalidInput` when `inputs` is empty or repeats a generation; any read error of an input (corruption names
 /// the input file) or write error. Outputs already written are then removed.
 pub fn run_compaction<C: ThrottleClock>(
     inputs: &[Arc<SsTableReader>],
@@ -120,6 +120,13 @@ pub fn run_compaction<C: ThrottleClock>(
         return Err(SsTableError::InvalidInput(
             "compaction without inputs".into(),
         ));
+    }
+    let mut generations: Vec<u64> = inputs.iter().map(|r| r.descriptor().generation).collect();
+    generations.sort_unstable();
+    if generations.windows(2).any(|w| w.first() == w.get(1)) {
+        return Err(SsTableError::InvalidInput(format!(
+            "compaction inputs repeat a generation: {generations:?}"
+        )));
     }
     let mut out = OutputSink {
         spec,

@@ -459,3 +459,25 @@ fn strategy_choice_on_real_sstables_then_merge() {
     expected.sort_by(|a, b| a.key.cmp(&b.key));
     assert_eq!(outputs(&out), expected);
 }
+
+#[test]
+fn empty_or_repeated_inputs_are_rejected() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = write(dir.path(), 1, numbered(2, 10));
+    let spec = MergeSpec {
+        output_dir: dir.path().to_path_buf(),
+        writer: small_options(),
+        max_output_bytes: None,
+        now_s: 0,
+        gc_grace_s: GRACE_S,
+    };
+    let mut next = || 9;
+    let mut throttle = Throttle::new(0, StdThrottleClock::new());
+    for inputs in [vec![], vec![Arc::clone(&a), a]] {
+        let err = run_compaction(&inputs, &spec, &mut next, &NoOverlap, &mut throttle).unwrap_err();
+        assert!(
+            matches!(err, crate::sstable::error::SsTableError::InvalidInput(_)),
+            "{err}"
+        );
+    }
+}
