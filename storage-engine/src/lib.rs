@@ -9,8 +9,7 @@
 //! - [`model`]: keys, bounds, cells, rows, partitions, the Murmur3
 //!   partitioner, reconciliation and purge rules, the mutation codec;
 //! - [`fs`]: the disk seam ([`fs::StdFs`], [`fs::MemFs`] for crash tests);
-//! - [`error`]: the crate's error type;
-//! - [`compaction`]: strategies (pure choices) and the merge task.
+//! - [`error`]: the crate's error type.
 #![deny(missing_docs)]
 
 pub mod compaction;
