@@ -21,6 +21,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::throttle::{Throttle, ThrottleClock};
+use crate::fs::FileSystem;
 use crate::model::purge::purge_partition;
 use crate::model::reconcile::merge_partitions;
 use crate::model::{Partition, PartitionKey, Purger};
@@ -79,6 +80,8 @@ impl<F: Fn(&PartitionKey) -> i64> OverlapOracle for F {
 /// Where and how a merge writes.
 #[derive(Debug, Clone)]
 pub struct MergeSpec {
+    /// The file system outputs are written to (the inputs' readers carry their own).
+    pub fs: Arc<dyn FileSystem>,
     /// The table directory outputs go to.
     pub output_dir: PathBuf,
     /// Writer knobs.
@@ -182,8 +185,11 @@ impl OutputSink<'_> {
             None => {
                 let generation = (self.next_generation)();
                 let desc = Descriptor::new(self.spec.output_dir.clone(), generation);
-                self.current
-                    .insert(SsTableWriter::create(desc, self.spec.writer.clone())?)
+                self.current.insert(SsTableWriter::create(
+                    Arc::clone(&self.spec.fs),
+                    desc,
+                    self.spec.writer.clone(),
+                )?)
             }
         };
         let before = writer.data_position();
@@ -219,7 +225,10 @@ impl OutputSink<'_> {
         }
         for written in self.done.outputs.drain(..) {
             for c in Component::ALL {
-                crate::sstable::io::remove_quietly(&written.descriptor.path(c));
+                crate::sstable::io::remove_quietly(
+                    self.spec.fs.as_ref(),
+                    &written.descriptor.path(c),
+                );
             }
         }
     }

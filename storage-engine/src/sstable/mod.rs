@@ -8,6 +8,7 @@
 pub mod block;
 pub mod bloom;
 pub mod codec;
+pub mod directory;
 pub mod error;
 pub mod format;
 pub mod index;
@@ -20,6 +21,14 @@ pub mod serial;
 pub mod stats;
 pub mod toc;
 pub mod writer;
+
+pub use directory::{delete, list_generations, next_generation, remove_incomplete};
+pub use error::SsTableError;
+pub use format::{Component, Descriptor, FORMAT_VERSION};
+pub use reader::{PartitionFilter, SsTableReader};
+pub use scanner::{ScanEnd, ScanStart, Scanner};
+pub use stats::Stats;
+pub use writer::{SsTableWriter, WriterOptions, WrittenSsTable};
 
 #[cfg(test)]
 mod tests;

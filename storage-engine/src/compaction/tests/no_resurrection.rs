@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use proptest::prelude::*;
 
-use super::task::{compact_with_grace, inputs_strategy, outputs, read_all, write};
+use super::task::{Env, compact_with_grace, inputs_strategy, outputs, read_all, write};
 use crate::compaction::task::OutsideData;
 use crate::model::reconcile::merge_partitions;
 use crate::model::{Partition, PartitionKey};
@@ -50,11 +50,11 @@ proptest! {
         gc_grace_s in 0u32..4,
         memtable in prop::option::weighted(0.25, Just(())),
     ) {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = Env::mem();
         let readers: Vec<_> = tables
             .iter()
             .enumerate()
-            .map(|(i, parts)| write(dir.path(), i as u64 + 1, parts.clone()))
+            .map(|(i, parts)| write(&dir, i as u64 + 1, parts.clone()))
             .collect();
         let (chosen, rest): (Vec<_>, Vec<_>) = readers
             .iter()
@@ -81,8 +81,8 @@ proptest! {
             .flat_map(|r| read_all(Arc::clone(r)))
             .chain(memtable_parts.clone());
         let before = visible(all_before, now_s);
-        let out = compact_with_grace(dir.path(), &chosen, (now_s, gc_grace_s), None, &oracle);
-        let all_after = outputs(&out)
+        let out = compact_with_grace(&dir, &chosen, (now_s, gc_grace_s), None, &oracle);
+        let all_after = outputs(&dir, &out)
             .into_iter()
             .chain(rest.iter().flat_map(|r| read_all(Arc::clone(r))))
             .chain(memtable_parts);

@@ -4,7 +4,7 @@
 //! from the model's strategies split across 2-4 inputs, and hand-built deletion cases.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -15,6 +15,7 @@ use crate::compaction::task::{MergeSpec, NoOverlap, OutsideData, OverlapOracle, 
 use crate::compaction::throttle::{StdThrottleClock, Throttle, ThrottleClock};
 use crate::compaction::{ChoiceContext, ChoiceKind, CompactionStrategy, SsTableInfo};
 use crate::compaction::{TimeWindowStrategy, task::CompactionOutput};
+use crate::fs::{FileSystem, MemFs, StdFs};
 use crate::model::purge::purge_partition;
 use crate::model::reconcile::{apply_update, merge_partitions};
 use crate::model::testing::update_of;
@@ -29,8 +30,43 @@ use crate::sstable::writer::{SsTableWriter, WriterOptions};
 
 const GRACE_S: u32 = 1_000;
 
+/// A table directory on a file system: a real temporary directory or an in-memory one
+/// (no fsync cost, for the property tests).
+pub(super) struct Env {
+    /// The file system.
+    pub(super) fs: Arc<dyn FileSystem>,
+    dir: PathBuf,
+    _tmp: Option<tempfile::TempDir>,
+}
+
+impl Env {
+    pub(super) fn real() -> Self {
+        let tmp = tempfile::tempdir().unwrap();
+        Self {
+            fs: Arc::new(StdFs),
+            dir: tmp.path().to_path_buf(),
+            _tmp: Some(tmp),
+        }
+    }
+
+    pub(super) fn mem() -> Self {
+        let fs = MemFs::new();
+        let dir = PathBuf::from("/table");
+        fs.create_dir_all(&dir).unwrap();
+        Self {
+            fs: Arc::new(fs),
+            dir,
+            _tmp: None,
+        }
+    }
+
+    pub(super) fn path(&self) -> &Path {
+        &self.dir
+    }
+}
+
 /// Writes `parts` (any order, merged per key) as `generation` in `dir`.
-pub(super) fn write(dir: &Path, generation: u64, parts: Vec<Partition>) -> Arc<SsTableReader> {
+pub(super) fn write(dir: &Env, generation: u64, parts: Vec<Partition>) -> Arc<SsTableReader> {
     let mut by_key: BTreeMap<PartitionKey, Partition> = BTreeMap::new();
     for p in parts {
         let merged = match by_key.remove(&p.key) {
@@ -39,13 +75,13 @@ pub(super) fn write(dir: &Path, generation: u64, parts: Vec<Partition>) -> Arc<S
         };
         by_key.insert(merged.key.clone(), merged);
     }
-    let desc = Descriptor::new(dir, generation);
-    let mut w = SsTableWriter::create(desc.clone(), small_options()).unwrap();
+    let desc = Descriptor::new(dir.path(), generation);
+    let mut w = SsTableWriter::create(Arc::clone(&dir.fs), desc.clone(), small_options()).unwrap();
     for p in by_key.values() {
         w.append(p).unwrap();
     }
     w.finish().unwrap();
-    Arc::new(SsTableReader::open(desc).unwrap())
+    Arc::new(SsTableReader::open(dir.fs.as_ref(), desc).unwrap())
 }
 
 pub(super) fn small_options() -> WriterOptions {
@@ -68,7 +104,7 @@ pub(super) fn read_all(reader: Arc<SsTableReader>) -> Vec<Partition> {
 }
 
 fn compact(
-    dir: &Path,
+    dir: &Env,
     inputs: &[Arc<SsTableReader>],
     now_s: u32,
     max_output_bytes: Option<u64>,
@@ -79,14 +115,15 @@ fn compact(
 
 /// Merges `inputs` at `(now_s, gc_grace_s)`, outputs numbered from 101.
 pub(super) fn compact_with_grace(
-    dir: &Path,
+    dir: &Env,
     inputs: &[Arc<SsTableReader>],
     (now_s, gc_grace_s): (u32, u32),
     max_output_bytes: Option<u64>,
     oracle: &dyn OverlapOracle,
 ) -> CompactionOutput {
     let spec = MergeSpec {
-        output_dir: dir.to_path_buf(),
+        fs: Arc::clone(&dir.fs),
+        output_dir: dir.path().to_path_buf(),
         writer: small_options(),
         max_output_bytes,
         now_s,
@@ -101,10 +138,14 @@ pub(super) fn compact_with_grace(
     run_compaction(inputs, &spec, &mut next, oracle, &mut throttle).unwrap()
 }
 
-pub(super) fn outputs(out: &CompactionOutput) -> Vec<Partition> {
+pub(super) fn outputs(dir: &Env, out: &CompactionOutput) -> Vec<Partition> {
     out.outputs
         .iter()
-        .flat_map(|w| read_all(Arc::new(SsTableReader::open(w.descriptor.clone()).unwrap())))
+        .flat_map(|w| {
+            read_all(Arc::new(
+                SsTableReader::open(dir.fs.as_ref(), w.descriptor.clone()).unwrap(),
+            ))
+        })
         .collect()
 }
 
@@ -127,11 +168,11 @@ proptest! {
         now_s in prop::sample::select(vec![0u32, 5, 2_000]),
         max_output_bytes in prop::option::of(100u64..400),
     ) {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = Env::mem();
         let readers: Vec<_> = tables
             .iter()
             .enumerate()
-            .map(|(i, parts)| write(dir.path(), i as u64 + 1, parts.clone()))
+            .map(|(i, parts)| write(&dir, i as u64 + 1, parts.clone()))
             .collect();
         let mut union: BTreeMap<PartitionKey, Partition> = BTreeMap::new();
         for p in tables.into_iter().flatten() {
@@ -146,8 +187,8 @@ proptest! {
             .into_values()
             .filter_map(|p| purge_partition(p, &purger))
             .collect();
-        let out = compact(dir.path(), &readers, now_s, max_output_bytes, &NoOverlap);
-        prop_assert_eq!(outputs(&out), expected.clone());
+        let out = compact(&dir, &readers, now_s, max_output_bytes, &NoOverlap);
+        prop_assert_eq!(outputs(&dir, &out), expected.clone());
         prop_assert_eq!(out.partitions_written, expected.len() as u64);
         if max_output_bytes.is_none() {
             prop_assert!(out.outputs.len() <= 1);
@@ -191,43 +232,43 @@ fn other(ts: i64) -> Partition {
 
 #[test]
 fn tombstones_are_purged_only_after_gc_grace() {
-    let dir = tempfile::tempdir().unwrap();
-    let old = write(dir.path(), 1, vec![data(10)]);
-    let delete = write(dir.path(), 2, vec![row_delete(20, 5_000)]);
+    let dir = Env::real();
+    let old = write(&dir, 1, vec![data(10)]);
+    let delete = write(&dir, 2, vec![row_delete(20, 5_000)]);
     let inputs = [old, delete];
     // Within gc grace: the deletion survives and still shadows the data.
-    let within = compact(dir.path(), &inputs, 5_000 + GRACE_S, None, &NoOverlap);
-    let got = outputs(&within);
+    let within = compact(&dir, &inputs, 5_000 + GRACE_S, None, &NoOverlap);
+    let got = outputs(&dir, &within);
     assert_eq!(got.len(), 1);
     assert_eq!(got[0].rows.len(), 1);
     assert_eq!(got[0].rows[0].deletion, DeletionTime::new(20, 5_000));
     assert!(got[0].rows[0].cells.is_empty(), "shadowed data is gone");
     // Past gc grace, nothing outside: the deletion and what it shadowed both go.
-    let past = compact(dir.path(), &inputs, 5_000 + GRACE_S + 1, None, &NoOverlap);
+    let past = compact(&dir, &inputs, 5_000 + GRACE_S + 1, None, &NoOverlap);
     assert!(past.outputs.is_empty());
     assert_eq!(past.partitions_read, 2);
 }
 
 #[test]
 fn a_tombstone_shadowing_data_outside_the_compaction_is_kept() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = Env::real();
     // Old data in an SSTable that is NOT compacted.
-    let outside = write(dir.path(), 1, vec![data(10)]);
-    let delete = write(dir.path(), 2, vec![row_delete(20, 5_000)]);
-    let unrelated = write(dir.path(), 3, vec![other(30)]);
+    let outside = write(&dir, 1, vec![data(10)]);
+    let delete = write(&dir, 2, vec![row_delete(20, 5_000)]);
+    let unrelated = write(&dir, 3, vec![other(30)]);
     let now = 100_000;
     let oracle = OutsideData {
         sstables: vec![Arc::clone(&outside)],
         memtable_min_timestamp: None,
     };
     let out = compact(
-        dir.path(),
+        &dir,
         &[delete.clone(), unrelated.clone()],
         now,
         None,
         &oracle,
     );
-    let got = outputs(&out);
+    let got = outputs(&dir, &out);
     let kept = got.iter().find(|p| p.key == key()).expect("tombstone kept");
     assert_eq!(kept.rows[0].deletion, DeletionTime::new(20, 5_000));
     // Reading the union afterwards still hides the old row: no resurrection.
@@ -239,39 +280,39 @@ fn a_tombstone_shadowing_data_outside_the_compaction_is_kept() {
     );
     // The same compaction believing nothing is outside would purge it (the check matters).
     let careless = compact(
-        dir.path(),
+        &dir,
         &[delete.clone(), unrelated.clone()],
         now,
         None,
         &NoOverlap,
     );
-    assert!(outputs(&careless).iter().all(|p| p.key != key()));
+    assert!(outputs(&dir, &careless).iter().all(|p| p.key != key()));
     // Outside data only *newer* than the tombstone does not block the purge.
-    let newer = write(dir.path(), 4, vec![data(50)]);
+    let newer = write(&dir, 4, vec![data(50)]);
     let oracle = OutsideData {
         sstables: vec![newer],
         memtable_min_timestamp: None,
     };
     let out = compact(
-        dir.path(),
+        &dir,
         &[delete.clone(), unrelated.clone()],
         now,
         None,
         &oracle,
     );
-    assert!(outputs(&out).iter().all(|p| p.key != key()));
+    assert!(outputs(&dir, &out).iter().all(|p| p.key != key()));
     // An older memtable blocks the purge too.
     let oracle = OutsideData {
         sstables: Vec::new(),
         memtable_min_timestamp: Some(0),
     };
-    let out = compact(dir.path(), &[delete, unrelated], now, None, &oracle);
-    assert!(outputs(&out).iter().any(|p| p.key == key()));
+    let out = compact(&dir, &[delete, unrelated], now, None, &oracle);
+    assert!(outputs(&dir, &out).iter().any(|p| p.key == key()));
 }
 
 #[test]
 fn outputs_are_split_at_the_target_size_in_token_order() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = Env::real();
     let parts: Vec<Partition> = (0..40u32)
         .map(|i| {
             let update = PartitionUpdate::new(
@@ -283,15 +324,14 @@ fn outputs_are_split_at_the_target_size_in_token_order() {
         })
         .collect();
     let (a, b) = parts.split_at(20);
-    let inputs = [
-        write(dir.path(), 1, a.to_vec()),
-        write(dir.path(), 2, b.to_vec()),
-    ];
-    let out = compact(dir.path(), &inputs, 0, Some(1_000), &NoOverlap);
+    let inputs = [write(&dir, 1, a.to_vec()), write(&dir, 2, b.to_vec())];
+    let out = compact(&dir, &inputs, 0, Some(1_000), &NoOverlap);
     assert!(out.outputs.len() >= 3, "{} outputs", out.outputs.len());
     let mut last: Option<PartitionKey> = None;
     for w in &out.outputs {
-        let ps = read_all(Arc::new(SsTableReader::open(w.descriptor.clone()).unwrap()));
+        let ps = read_all(Arc::new(
+            SsTableReader::open(dir.fs.as_ref(), w.descriptor.clone()).unwrap(),
+        ));
         for p in ps {
             assert!(last.as_ref().is_none_or(|l| *l < p.key));
             last = Some(p.key);
@@ -302,7 +342,7 @@ fn outputs_are_split_at_the_target_size_in_token_order() {
 
 #[test]
 fn twcs_drops_a_real_expired_sstable_from_its_stats() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = Env::real();
     let update = PartitionUpdate::new(Default::default(), key()).with_row(
         Row::new(ck(1))
             .with_liveness(LivenessInfo::expiring(1_000_000, 60, 1))
@@ -314,8 +354,8 @@ fn twcs_drops_a_real_expired_sstable_from_its_stats() {
                 1,
             )),
     );
-    let expiring = write(dir.path(), 1, vec![Partition::from_update(&update)]);
-    let live_data = write(dir.path(), 2, vec![other(5_000_000)]);
+    let expiring = write(&dir, 1, vec![Partition::from_update(&update)]);
+    let live_data = write(&dir, 2, vec![other(5_000_000)]);
     let live: Vec<SsTableInfo> = [&expiring, &live_data]
         .iter()
         .map(|r| SsTableInfo::from_stats(r.descriptor().generation, 1, r.stats(), 0))
@@ -344,9 +384,9 @@ fn numbered(count: u32, value_bytes: usize) -> Vec<Partition> {
 
 #[test]
 fn a_corrupt_input_fails_the_merge_and_leaves_no_outputs() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = Env::real();
     let desc = Descriptor::new(dir.path(), 1);
-    let mut w = SsTableWriter::create(desc.clone(), small_options()).unwrap();
+    let mut w = SsTableWriter::create(Arc::clone(&dir.fs), desc.clone(), small_options()).unwrap();
     let mut parts = numbered(60, 200);
     parts.sort_by(|a, b| a.key.cmp(&b.key));
     for p in &parts {
@@ -358,8 +398,9 @@ fn a_corrupt_input_fails_the_merge_and_leaves_no_outputs() {
     let at = bytes.len() * 3 / 4;
     bytes[at] ^= 0x55;
     std::fs::write(&data_path, &bytes).unwrap();
-    let reader = Arc::new(SsTableReader::open(desc).unwrap());
+    let reader = Arc::new(SsTableReader::open(dir.fs.as_ref(), desc).unwrap());
     let spec = MergeSpec {
+        fs: Arc::clone(&dir.fs),
         output_dir: dir.path().to_path_buf(),
         writer: small_options(),
         max_output_bytes: Some(1_000),
@@ -400,14 +441,12 @@ impl ThrottleClock for FakeClock {
 
 #[test]
 fn merges_are_paced_by_the_throttle() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = Env::real();
     let parts = numbered(30, 100_000);
     let (a, b) = parts.split_at(15);
-    let inputs = [
-        write(dir.path(), 1, a.to_vec()),
-        write(dir.path(), 2, b.to_vec()),
-    ];
+    let inputs = [write(&dir, 1, a.to_vec()), write(&dir, 2, b.to_vec())];
     let spec = MergeSpec {
+        fs: Arc::clone(&dir.fs),
         output_dir: dir.path().to_path_buf(),
         writer: small_options(),
         max_output_bytes: None,
@@ -426,12 +465,12 @@ fn merges_are_paced_by_the_throttle() {
 
 #[test]
 fn strategy_choice_on_real_sstables_then_merge() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = Env::real();
     let parts = numbered(40, 50);
     let readers: Vec<Arc<SsTableReader>> = parts
         .chunks(10)
         .enumerate()
-        .map(|(i, c)| write(dir.path(), i as u64 + 1, c.to_vec()))
+        .map(|(i, c)| write(&dir, i as u64 + 1, c.to_vec()))
         .collect();
     let live: Vec<SsTableInfo> = readers
         .iter()
@@ -454,17 +493,18 @@ fn strategy_choice_on_real_sstables_then_merge() {
         .filter(|r| choice.inputs.contains(&r.descriptor().generation))
         .cloned()
         .collect();
-    let out = compact(dir.path(), &inputs, 0, choice.max_output_bytes, &NoOverlap);
+    let out = compact(&dir, &inputs, 0, choice.max_output_bytes, &NoOverlap);
     let mut expected = parts;
     expected.sort_by(|a, b| a.key.cmp(&b.key));
-    assert_eq!(outputs(&out), expected);
+    assert_eq!(outputs(&dir, &out), expected);
 }
 
 #[test]
 fn empty_or_repeated_inputs_are_rejected() {
-    let dir = tempfile::tempdir().unwrap();
-    let a = write(dir.path(), 1, numbered(2, 10));
+    let dir = Env::real();
+    let a = write(&dir, 1, numbered(2, 10));
     let spec = MergeSpec {
+        fs: Arc::clone(&dir.fs),
         output_dir: dir.path().to_path_buf(),
         writer: small_options(),
         max_output_bytes: None,

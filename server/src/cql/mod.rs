@@ -1,0 +1,8 @@
+//! The CQL layer: statements in, reads and writes of partitions out
+//! (DESIGN §3, the `cql` and `execution` arrows).
+//!
+//! - [`prepared_cache`]: deterministic prepared ids and the bounded cache.
+//! - [`values`]: how CQL values are laid out as storage keys, cells and paths.
+
+pub mod prepared_cache;
+pub mod values;
