@@ -40,7 +40,7 @@ fn visible(parts: impl IntoIterator<Item = Partition>, now_s: u32) -> BTreeSet<S
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
 
     #[test]
     fn compacting_a_subset_never_changes_reads(

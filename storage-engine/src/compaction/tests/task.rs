@@ -159,7 +159,7 @@ pub(super) fn inputs_strategy(keys: u32) -> impl Strategy<Value = Vec<Vec<Partit
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 
     /// Merging equals purging the reconciled union, whatever the split and the time.
     #[test]
