@@ -32,6 +32,7 @@ pub use options::{CommonOptions, OptionsError};
 pub use size_tiered::{SizeTieredOptions, SizeTieredStrategy};
 pub use time_window::{TimeWindowOptions, TimeWindowStrategy};
 
+use crate::sstable::reader::SsTableReader;
 use crate::sstable::stats::Stats;
 
 /// What a strategy knows about one live SSTable (built from its Stats and the version).
@@ -86,6 +87,21 @@ impl SsTableInfo {
             cell_count: stats.cell_count.saturating_add(stats.row_count),
             created_at_s,
             compacting: false,
+        }
+    }
+
+    /// Builds the info of an open SSTable: its generation, on-disk bytes (all
+    /// components) and Stats; `level` and `created_at_s` come from the caller's manifest.
+    #[must_use]
+    pub fn from_reader(reader: &SsTableReader, level: u32, created_at_s: u64) -> Self {
+        Self {
+            level,
+            ..Self::from_stats(
+                reader.descriptor().generation,
+                reader.on_disk_bytes(),
+                reader.stats(),
+                created_at_s,
+            )
         }
     }
 

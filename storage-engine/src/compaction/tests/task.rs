@@ -474,8 +474,12 @@ fn strategy_choice_on_real_sstables_then_merge() {
         .collect();
     let live: Vec<SsTableInfo> = readers
         .iter()
-        .map(|r| SsTableInfo::from_stats(r.descriptor().generation, 1_000, r.stats(), 0))
+        .map(|r| SsTableInfo::from_reader(r, 0, 0))
         .collect();
+    assert!(
+        live.iter()
+            .all(|t| t.size_bytes > 0 && t.min_token <= t.max_token)
+    );
     let ctx = ChoiceContext {
         now_s: 0,
         gc_grace_s: u64::from(GRACE_S),
@@ -484,10 +488,14 @@ fn strategy_choice_on_real_sstables_then_merge() {
     let choice = crate::compaction::SizeTieredStrategy::default()
         .choose(&live, &ctx)
         .unwrap();
+    let major = crate::compaction::major_compaction(&live, 0, None).unwrap();
+    let mut chosen = choice.inputs.clone();
+    chosen.sort_unstable();
     assert_eq!(
-        choice,
-        crate::compaction::major_compaction(&live, 0, None).unwrap()
+        chosen, major.inputs,
+        "four small tables: one bucket holds them all"
     );
+    assert_eq!((choice.output_level, choice.kind), (0, ChoiceKind::Merge));
     let inputs: Vec<Arc<SsTableReader>> = readers
         .iter()
         .filter(|r| choice.inputs.contains(&r.descriptor().generation))
