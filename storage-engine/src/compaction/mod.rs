@@ -40,7 +40,7 @@ use crate::sstable::stats::Stats;
 pub struct SsTableInfo {
     /// The SSTable's generation (unique per table directory).
     pub generation: u64,
-    /// On-disk size of its Data component, bytes.
+    /// On-disk size in bytes (`from_reader` counts every component).
     pub size_bytes: u64,
     /// Its level (leveled compaction); 0 for other strategies and fresh flushes.
     pub level: u32,

@@ -25,8 +25,9 @@ use crate::fs::FileSystem;
 use crate::model::purge::purge_partition;
 use crate::model::reconcile::merge_partitions;
 use crate::model::{Partition, PartitionKey, Purger};
+use crate::sstable::directory;
 use crate::sstable::error::{Result, SsTableError};
-use crate::sstable::format::{Component, Descriptor};
+use crate::sstable::format::Descriptor;
 use crate::sstable::reader::{PartitionFilter, SsTableReader};
 use crate::sstable::scanner::{ScanEnd, ScanStart, Scanner};
 use crate::sstable::writer::{SsTableWriter, WriterOptions, WrittenSsTable};
@@ -224,10 +225,12 @@ impl OutputSink<'_> {
             w.abort();
         }
         for written in self.done.outputs.drain(..) {
-            for c in Component::ALL {
-                crate::sstable::io::remove_quietly(
-                    self.spec.fs.as_ref(),
-                    &written.descriptor.path(c),
+            // TOC first (crash-safe); a failure leaves an orphan that start-up cleans.
+            if let Err(e) = directory::delete(self.spec.fs.as_ref(), &written.descriptor) {
+                tracing::warn!(
+                    generation = written.descriptor.generation,
+                    error = %e,
+                    "could not remove a partial compaction output"
                 );
             }
         }

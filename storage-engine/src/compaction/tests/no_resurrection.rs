@@ -13,7 +13,7 @@ use proptest::prelude::*;
 use super::task::{Env, compact_with_grace, inputs_strategy, outputs, read_all, write};
 use crate::compaction::task::OutsideData;
 use crate::model::reconcile::merge_partitions;
-use crate::model::{Partition, PartitionKey};
+use crate::model::{CellKind, Partition, PartitionKey};
 
 /// What a read at `now_s` returns: one line per live cell and live row marker.
 fn visible(parts: impl IntoIterator<Item = Partition>, now_s: u32) -> BTreeSet<String> {
@@ -50,6 +50,7 @@ proptest! {
         gc_grace_s in 0u32..4,
         memtable in prop::option::weighted(0.25, Just(())),
     ) {
+        prop_assume!(!expiring_tie(&tables));
         let dir = Env::mem();
         let readers: Vec<_> = tables
             .iter()
@@ -88,6 +89,40 @@ proptest! {
             .chain(memtable_parts);
         prop_assert_eq!(visible(all_after, now_s), before);
     }
+}
+
+/// True when two expiring versions of one cell share a timestamp but not an expiry.
+///
+/// Cassandra's quirk, kept by `model::reconcile` and `model::purge`: at equal timestamps
+/// the later expiry wins between two expiring cells, but a tombstone beats an expiring
+/// cell. Compaction turns an expired cell into a tombstone, so if the *other* version
+/// lives outside the compaction and expires later, the read result flips from the other
+/// version to nothing (CASSANDRA-14592's comment calls this "consistent with historical
+/// behaviour"). Such ties need the same write timestamp with two TTLs; excluded here.
+fn expiring_tie(tables: &[Vec<Partition>]) -> bool {
+    let mut expiries: BTreeMap<String, u32> = BTreeMap::new();
+    for p in tables.iter().flatten() {
+        for row in p.rows.iter().chain(&p.static_row) {
+            for c in &row.cells {
+                if let CellKind::Expiring {
+                    local_expiration_s, ..
+                } = c.kind
+                {
+                    let id = format!(
+                        "{:?} {:?} {} {:?} {}",
+                        p.key, row.clustering, c.column, c.path, c.timestamp
+                    );
+                    if expiries
+                        .insert(id, local_expiration_s)
+                        .is_some_and(|e| e != local_expiration_s)
+                    {
+                        return true;
+                    }
+                }
+            }
+        }
+    }
+    false
 }
 
 /// The smallest timestamp in `p` (data or deletion), as SSTable stats would record it.
