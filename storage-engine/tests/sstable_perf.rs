@@ -34,7 +34,17 @@ fn series(key: &PartitionKey, value: &Bytes) -> Partition {
 #[test]
 #[ignore = "a measurement, run by hand in release mode"]
 fn time_series_write_and_slice_read() {
-    let dir = tempfile::tempdir().unwrap();
+    for chunk_kib in [64, 16] {
+        eprintln!("chunk size {chunk_kib} KiB:");
+        measure(WriterOptions {
+            chunk_bytes: chunk_kib * 1024,
+            ..WriterOptions::default()
+        });
+    }
+}
+
+fn measure(options: WriterOptions) {
+    let dir = tempfile::tempdir().expect("measurement step");
     let fs: Arc<dyn FileSystem> = Arc::new(StdFs);
     let mut keys: Vec<PartitionKey> = (0..PARTITIONS)
         .map(|i| PartitionKey::new(Bytes::from(format!("sensor-{i}"))))
@@ -43,15 +53,15 @@ fn time_series_write_and_slice_read() {
     let value = Bytes::from(vec![7u8; 100]);
     let desc = Descriptor::new(dir.path(), 1);
     let started = Instant::now();
-    let mut w = SsTableWriter::create(fs.clone(), desc.clone(), WriterOptions::default()).unwrap();
+    let mut w = SsTableWriter::create(fs.clone(), desc.clone(), options).expect("measurement step");
     let mut build = std::time::Duration::ZERO;
     for k in &keys {
         let t = Instant::now();
         let p = series(k, &value);
         build += t.elapsed();
-        w.append(&p).unwrap();
+        w.append(&p).expect("measurement step");
     }
-    let written = w.finish().unwrap();
+    let written = w.finish().expect("measurement step");
     let write = started.elapsed() - build;
     let rows = (PARTITIONS * ROWS) as f64;
     let raw_mb = rows * 116.0 / 1e6;
@@ -62,7 +72,7 @@ fn time_series_write_and_slice_read() {
         written.component_bytes[0] / 1_000_000,
         write
     );
-    let reader = SsTableReader::open(fs.as_ref(), desc).unwrap();
+    let reader = SsTableReader::open(fs.as_ref(), desc).expect("measurement step");
     let mut seed = 0x2545_f491_4f6c_dd1du64;
     let reads = 20_000u64;
     let started = Instant::now();
@@ -80,8 +90,8 @@ fn time_series_write_and_slice_read() {
         };
         let got = reader
             .get(key, &PartitionFilter::slices(Slices::new(vec![slice])))
-            .unwrap()
-            .unwrap();
+            .expect("measurement step")
+            .expect("measurement step");
         assert_eq!(got.rows.len(), 100);
     }
     let read = started.elapsed();
@@ -89,5 +99,70 @@ fn time_series_write_and_slice_read() {
         "slice reads: {:.0} ops/s, {:.1} chunks per read",
         reads as f64 / read.as_secs_f64(),
         reader.chunks_read() as f64 / reads as f64
+    );
+}
+
+#[test]
+#[ignore = "a measurement, run by hand in release mode"]
+fn random_point_reads() {
+    for chunk_kib in [64, 16, 4] {
+        eprintln!("chunk size {chunk_kib} KiB:");
+        point_reads(WriterOptions {
+            chunk_bytes: chunk_kib * 1024,
+            ..WriterOptions::default()
+        });
+    }
+}
+
+fn point_reads(options: WriterOptions) {
+    let keys_n = 1_000_000usize;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fs: Arc<dyn FileSystem> = Arc::new(StdFs);
+    let mut keys: Vec<PartitionKey> = (0..keys_n)
+        .map(|i| PartitionKey::new(Bytes::from(format!("key-{i:012}"))))
+        .collect();
+    keys.sort();
+    let value = Bytes::from(vec![3u8; 100]);
+    let parts: Vec<Partition> = keys
+        .iter()
+        .map(|k| {
+            let mut p = Partition::new(k.clone());
+            let row = Row::new(ClusteringKey::new(Bytes::new()));
+            p.rows.push(row.with_cell(Cell::live(1, 1, value.clone())));
+            p
+        })
+        .collect();
+    let desc = Descriptor::new(dir.path(), 1);
+    let started = Instant::now();
+    let mut w = SsTableWriter::create(fs.clone(), desc.clone(), options).expect("create");
+    for p in &parts {
+        w.append(p).expect("append");
+    }
+    w.finish().expect("finish");
+    let write_s = started.elapsed().as_secs_f64();
+    eprintln!(
+        "point write: {:.0} partitions/s (writer only)",
+        keys_n as f64 / write_s
+    );
+    let reader = SsTableReader::open(fs.as_ref(), desc).expect("open");
+    let mut seed = 0x9e37_79b9_7f4a_7c15usize;
+    let reads = 200_000u32;
+    let started = Instant::now();
+    for _ in 0..reads {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let key = &keys[seed % keys_n];
+        let got = reader
+            .get(key, &PartitionFilter::all())
+            .expect("read")
+            .expect("present");
+        assert_eq!(got.rows.len(), 1);
+    }
+    let t = started.elapsed();
+    eprintln!(
+        "point reads: {:.0} ops/s, {:.2} chunks per read",
+        f64::from(reads) / t.as_secs_f64(),
+        reader.chunks_read() as f64 / f64::from(reads)
     );
 }

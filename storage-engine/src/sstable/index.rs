@@ -66,36 +66,43 @@ pub fn cmp_keys(a_token: i64, a_key: &[u8], b_token: i64, b_key: &[u8]) -> Order
 }
 
 impl IndexEntry {
-    /// Appends the framed entry to `out`.
+    /// Appends the framed entry to `out`, with `key` in place of `self.key` when that is
+    /// empty (lets the writer avoid a copy).
     ///
     /// # Errors
     /// `InvalidInput` when the entry is larger than `INDEX_ENTRY_BYTES_MAX`.
-    pub fn encode_into(&self, out: &mut Vec<u8>) -> Result<()> {
-        let mut body = Vec::with_capacity(32 + self.key.len() + self.blocks.len() * 24);
-        body.extend_from_slice(&self.token.to_le_bytes());
-        put_bytes(&mut body, &self.key);
-        put_varint(&mut body, self.data_position);
-        put_varint(&mut body, self.partition_size);
-        put_varint(&mut body, self.header_size);
-        put_varint(&mut body, len_u64(self.blocks.len()));
+    pub fn encode_into(&self, out: &mut Vec<u8>, key: &[u8]) -> Result<()> {
+        let key = if self.key.is_empty() { key } else { &self.key };
+        let frame_start = out.len();
+        out.extend_from_slice(&[0u8; 4]);
+        let body_start = out.len();
+        out.extend_from_slice(&self.token.to_le_bytes());
+        put_bytes(out, key);
+        put_varint(out, self.data_position);
+        put_varint(out, self.partition_size);
+        put_varint(out, self.header_size);
+        put_varint(out, len_u64(self.blocks.len()));
         for b in &self.blocks {
-            put_bytes(&mut body, &b.first);
-            put_bytes(&mut body, &b.last);
-            put_varint(&mut body, b.offset);
-            put_varint(&mut body, b.size);
+            put_bytes(out, &b.first);
+            put_bytes(out, &b.last);
+            put_varint(out, b.offset);
+            put_varint(out, b.size);
         }
-        body.push(u8::from(self.inline_deletion.is_some()));
+        out.push(u8::from(self.inline_deletion.is_some()));
         if let Some((mark, ldt)) = self.inline_deletion {
-            super::codec::put_varint_signed(&mut body, mark);
-            put_varint(&mut body, u64::from(ldt));
+            super::codec::put_varint_signed(out, mark);
+            put_varint(out, u64::from(ldt));
         }
+        let body = out.get(body_start..).unwrap_or_default();
         let len = u32::try_from(body.len())
             .ok()
             .filter(|l| usize::try_from(*l).is_ok_and(|l| l <= INDEX_ENTRY_BYTES_MAX))
             .ok_or_else(|| SsTableError::InvalidInput("index entry too large".into()))?;
-        out.extend_from_slice(&len.to_le_bytes());
-        out.extend_from_slice(&body);
-        out.extend_from_slice(&crc32(&body).to_le_bytes());
+        let crc = crc32(body);
+        if let Some(slot) = out.get_mut(frame_start..body_start) {
+            slot.copy_from_slice(&len.to_le_bytes());
+        }
+        out.extend_from_slice(&crc.to_le_bytes());
         Ok(())
     }
 
@@ -380,9 +387,9 @@ mod tests {
         let mut file = vec![0u8; HEADER_LEN];
         let a = entry(-3, 0);
         let b = entry(7, 3);
-        a.encode_into(&mut file).unwrap();
+        a.encode_into(&mut file, &[]).unwrap();
         let second = file.len() as u64;
-        b.encode_into(&mut file).unwrap();
+        b.encode_into(&mut file, &[]).unwrap();
         let (got_a, next) =
             IndexEntry::decode_at(&file, HEADER_LEN as u64, Path::new("i")).unwrap();
         assert_eq!((got_a, next), (a, second));

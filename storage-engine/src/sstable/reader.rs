@@ -197,6 +197,41 @@ impl SsTableReader {
             && self.bloom.might_contain(bytes)
     }
 
+    /// Checks every byte of the table: every Data chunk's checksum and decompression,
+    /// every index entry's checksum, bounds and order, and the entry count (a scrub, or a
+    /// start-up check before the table is trusted).
+    ///
+    /// # Errors
+    /// The first corruption found, naming file and offset.
+    pub fn verify(&self) -> Result<()> {
+        for i in 0..self.chunks.chunk_count() {
+            self.chunks.chunk(&self.data, i)?;
+        }
+        let mut offset = super::codec::len_u64(super::format::HEADER_LEN);
+        let (mut count, mut prev): (u64, Option<(i64, Vec<u8>)>) = (0, None);
+        while offset < self.summary.index_len {
+            let (entry, next) = self.entry_at(offset)?;
+            let ordered = prev
+                .as_ref()
+                .is_none_or(|(t, k)| cmp_keys(*t, k, entry.token, &entry.key) == Ordering::Less);
+            if !ordered {
+                return Err(SsTableError::corruption(
+                    &self.index_path,
+                    offset,
+                    "entries out of order",
+                ));
+            }
+            prev = Some((entry.token, entry.key));
+            count += 1;
+            offset = next;
+        }
+        if count != self.summary.entry_count || prev != self.summary.last {
+            let what = "index entries disagree with the summary";
+            return Err(SsTableError::corruption(&self.index_path, offset, what));
+        }
+        Ok(())
+    }
+
     /// Finds `key`'s index entry.
     ///
     /// # Errors
@@ -263,26 +298,18 @@ impl SsTableReader {
     ) -> Result<Partition> {
         let pos = entry.data_position;
         let header = self.header(entry, cache)?;
-        let rows = if filter.slices.is_empty() {
-            Vec::new()
-        } else if entry.blocks.is_empty() {
-            let start = pos.saturating_add(entry.header_size);
-            let len = entry.partition_size.saturating_sub(entry.header_size);
-            let area = self.read(start, len, cache)?;
-            let mut rows = Vec::new();
-            decode_rows(&area, &mut rows, forward_max(filter), |k| choose(filter, k))
-                .map_err(|e| e.at(&self.data_path, start))?;
-            apply_limit(rows, filter)
-        } else {
-            self.read_blocks(entry, filter, cache)?
-        };
+        let rows = self.read_rows(entry, filter, cache)?;
         let partition = assemble(header, rows, filter);
         partition.check().map_err(|what| self.corrupt(pos, what))?;
         Ok(partition)
     }
 
     /// The partition header: from the index entry when inlined, else read and checked.
-    fn header(&self, entry: &IndexEntry, cache: &mut ChunkCache) -> Result<PartitionHeader> {
+    pub(crate) fn header(
+        &self,
+        entry: &IndexEntry,
+        cache: &mut ChunkCache,
+    ) -> Result<PartitionHeader> {
         let pos = entry.data_position;
         if let Some((mark, ldt)) = entry.inline_deletion
             && !entry.blocks.is_empty()
@@ -316,41 +343,67 @@ impl SsTableReader {
         )
     }
 
-    /// Reads only the row-index blocks that intersect the slices, from the end when
-    /// `reversed`, stopping once `row_limit` rows are collected.
-    fn read_blocks(
+    /// The logical Data spans `(start, len)` holding the rows `filter` may select, in
+    /// clustering order: the whole row area of a narrow partition, or the row-index blocks
+    /// intersecting the slices of a wide one.
+    pub(crate) fn row_spans(
+        &self,
+        entry: &IndexEntry,
+        filter: &PartitionFilter,
+    ) -> Result<Vec<(u64, u64)>> {
+        let pos = entry.data_position;
+        if filter.slices.is_empty() {
+            return Ok(Vec::new());
+        }
+        if entry.blocks.is_empty() {
+            let len = entry.partition_size.saturating_sub(entry.header_size);
+            return Ok(vec![(pos.saturating_add(entry.header_size), len)]);
+        }
+        let wanted = super::row_index::blocks_for(&entry.blocks, &filter.slices);
+        let mut spans = Vec::with_capacity(wanted.len());
+        for block in wanted.iter().filter_map(|i| entry.blocks.get(*i)) {
+            let end = block.offset.checked_add(block.size);
+            if block.offset < entry.header_size || end.is_none_or(|e| e > entry.partition_size) {
+                let what = "row index block outside its partition";
+                return Err(SsTableError::corruption(&self.index_path, 0, what));
+            }
+            spans.push((pos.saturating_add(block.offset), block.size));
+        }
+        Ok(spans)
+    }
+
+    /// Decodes the rows of one span that `filter` selects, at most `max_rows`.
+    pub(crate) fn decode_span(
+        &self,
+        (start, len): (u64, u64),
+        filter: &PartitionFilter,
+        max_rows: usize,
+        cache: &mut ChunkCache,
+    ) -> Result<Vec<Row>> {
+        let bytes = self.read(start, len, cache)?;
+        let mut rows = Vec::new();
+        decode_rows(&bytes, &mut rows, max_rows, |k| choose(filter, k))
+            .map_err(|e| e.at(&self.data_path, start))?;
+        Ok(rows)
+    }
+
+    /// Reads the selected rows, span by span (from the end when `reversed`), stopping once
+    /// `row_limit` rows are collected; returns them in ascending order.
+    fn read_rows(
         &self,
         entry: &IndexEntry,
         filter: &PartitionFilter,
         cache: &mut ChunkCache,
     ) -> Result<Vec<Row>> {
-        let wanted = super::row_index::blocks_for(&entry.blocks, &filter.slices);
+        let mut spans = self.row_spans(entry, filter)?;
+        if filter.reversed {
+            spans.reverse();
+        }
         let mut batches: Vec<Vec<Row>> = Vec::new();
         let mut count = 0usize;
-        let order: Box<dyn Iterator<Item = &usize>> = if filter.reversed {
-            Box::new(wanted.iter().rev())
-        } else {
-            Box::new(wanted.iter())
-        };
-        for &i in order {
-            let block = entry
-                .blocks
-                .get(i)
-                .ok_or_else(|| self.corrupt(entry.data_position, "block"))?;
-            let end = block.offset.checked_add(block.size);
-            if block.offset < entry.header_size || end.is_none_or(|e| e > entry.partition_size) {
-                return Err(SsTableError::corruption(
-                    &self.index_path,
-                    0,
-                    "row index block bounds",
-                ));
-            }
-            let start = entry.data_position.saturating_add(block.offset);
-            let bytes = self.read(start, block.size, cache)?;
-            let mut rows = Vec::new();
+        for span in spans {
             let max = forward_max(filter).saturating_sub(count);
-            decode_rows(&bytes, &mut rows, max, |k| choose(filter, k))
-                .map_err(|e| e.at(&self.data_path, start))?;
+            let rows = self.decode_span(span, filter, max, cache)?;
             count += rows.len();
             batches.push(rows);
             if filter.row_limit.is_some_and(|limit| count >= limit) {
@@ -401,7 +454,8 @@ fn apply_limit(mut rows: Vec<Row>, filter: &PartitionFilter) -> Vec<Row> {
     rows
 }
 
-fn keep_columns(row: &mut Row, columns: &[ColumnId]) {
+/// Drops the cells (and complex deletions) of columns not in `columns` (sorted).
+pub(crate) fn keep_columns(row: &mut Row, columns: &[ColumnId]) {
     row.cells
         .retain(|c| columns.binary_search(&c.column).is_ok());
     row.complex_deletions

@@ -149,7 +149,7 @@ impl SsTableWriter {
         let (token, key) = (partition.key.token().0, partition.key.key().to_vec());
         let entry = IndexEntry {
             token,
-            key: key.clone(),
+            key: Vec::new(),
             data_position: self.data.position(),
             partition_size: enc.size,
             header_size: enc.header_size,
@@ -176,17 +176,16 @@ impl SsTableWriter {
             });
         }
         self.entry_buf.clear();
-        entry.encode_into(&mut self.entry_buf)?;
-        let index_path = self.descriptor.tmp_path(Component::Index);
+        entry.encode_into(&mut self.entry_buf, &key)?;
+        let descriptor = &self.descriptor;
         self.index
             .write_all(&self.entry_buf)
-            .map_err(|e| SsTableError::io(&index_path, e))?;
+            .map_err(|e| SsTableError::io(descriptor.tmp_path(Component::Index), e))?;
         self.index_pos += len_u64(self.entry_buf.len());
         self.summary.entry_count += 1;
         if self.summary.first.is_none() {
-            self.summary.first = Some((token, key.clone()));
+            self.summary.first = Some((token, key));
         }
-        self.summary.last = Some((token, key));
         self.key_hashes.push(hash64(partition.key.key()));
         self.last_key = Some(partition.key.clone());
         Ok(())
@@ -217,6 +216,10 @@ impl SsTableWriter {
         self.data.finish()?.finish()?;
         self.index.finish()?;
         self.summary.index_len = self.index_pos;
+        self.summary.last = self
+            .last_key
+            .as_ref()
+            .map(|k| (k.token().0, k.key().to_vec()));
         io::write_whole(fs, &d.tmp_path(Component::Summary), &self.summary.encode())?;
         let mut bloom =
             BloomBuilder::new(len_u64(self.key_hashes.len()), self.options.bloom_fp_chance);

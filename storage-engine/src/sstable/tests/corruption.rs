@@ -108,6 +108,11 @@ proptest! {
         let at = pos.index(bytes.len());
         bytes[at] ^= 1 << bit;
         std::fs::write(&path, &bytes).unwrap();
+        let verified = SsTableReader::open(super::fs().as_ref(), desc.clone()).and_then(|r| r.verify());
+        match verified {
+            Ok(()) => prop_assert!(false, "verify missed a flip at {} in {:?}", at, DAMAGEABLE[which]),
+            Err(e) => check_err(&e, &path),
+        }
         let errors = read_all(&desc, &parts, &path);
         prop_assert!(errors > 0, "flip of bit {} at {} in {:?} went unnoticed", bit, at, DAMAGEABLE[which]);
     }

@@ -11,6 +11,7 @@ use super::{normalise, write_and_open};
 use crate::model::testing::{bound, update_of};
 use crate::model::{Partition, PartitionKey, Slice, Slices};
 use crate::sstable::reader::PartitionFilter;
+use crate::sstable::rows::PartitionRows;
 use crate::sstable::scanner::{ScanEnd, ScanStart, Scanner};
 use crate::sstable::writer::WriterOptions;
 
@@ -76,6 +77,7 @@ proptest! {
         let dir = tempfile::tempdir().unwrap();
         let reader = write_and_open(dir.path(), &parts, small_options());
         prop_assert_eq!(reader.stats().partition_count, parts.len() as u64);
+        reader.verify().unwrap();
         let filter = PartitionFilter { slices, reversed, row_limit: limit, columns: None };
         for p in &parts {
             let whole = reader.get(&p.key, &PartitionFilter::all()).unwrap();
@@ -87,6 +89,19 @@ proptest! {
         let selected = parts.iter().map(|p| expected(p, &unlimited)).any(|e| !e.rows.is_empty() || !e.range_tombstones.is_empty());
         if selected {
             prop_assert!(reader.stats().clustering_may_intersect(&filter.slices), "stats would skip selected data");
+        }
+        for p in &parts {
+            let entry = reader.find_entry(&p.key).unwrap().unwrap();
+            let unlimited = PartitionFilter { row_limit: None, ..filter.clone() };
+            let stream = PartitionRows::new(&reader, &entry, unlimited.clone()).unwrap();
+            let want = expected(p, &unlimited);
+            prop_assert_eq!(&stream.header().range_tombstones, &want.range_tombstones);
+            prop_assert_eq!(stream.header().deletion, want.partition_deletion);
+            let mut rows: Vec<_> = stream.collect::<Result<_, _>>().unwrap();
+            if reversed {
+                rows.reverse();
+            }
+            prop_assert_eq!(rows, want.rows);
         }
         for k in 48..52 {
             let absent = PartitionKey::new(Bytes::from(format!("key-{k}")));
