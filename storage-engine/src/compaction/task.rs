@@ -78,6 +78,38 @@ impl<F: Fn(&PartitionKey) -> i64> OverlapOracle for F {
     }
 }
 
+/// Splits a table's open SSTables into a choice's inputs and the [`OutsideData`] that
+/// bounds its purging (every other SSTable, plus the memtables' smallest timestamp).
+///
+/// # Errors
+/// `InvalidInput` when a chosen generation is not among `all`.
+pub fn split_for_choice(
+    all: &[Arc<SsTableReader>],
+    inputs: &[u64],
+    memtable_min_timestamp: Option<i64>,
+) -> Result<(Vec<Arc<SsTableReader>>, OutsideData)> {
+    let mut chosen = Vec::with_capacity(inputs.len());
+    for generation in inputs {
+        let reader = all
+            .iter()
+            .find(|r| r.descriptor().generation == *generation)
+            .ok_or_else(|| {
+                SsTableError::InvalidInput(format!("chosen generation {generation} is not live"))
+            })?;
+        chosen.push(Arc::clone(reader));
+    }
+    let sstables = all
+        .iter()
+        .filter(|r| !inputs.contains(&r.descriptor().generation))
+        .cloned()
+        .collect();
+    let outside = OutsideData {
+        sstables,
+        memtable_min_timestamp,
+    };
+    Ok((chosen, outside))
+}
+
 /// Where and how a merge writes.
 #[derive(Debug, Clone)]
 pub struct MergeSpec {

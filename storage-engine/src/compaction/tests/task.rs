@@ -11,7 +11,9 @@ use bytes::Bytes;
 use proptest::collection::vec;
 use proptest::prelude::*;
 
-use crate::compaction::task::{MergeSpec, NoOverlap, OutsideData, OverlapOracle, run_compaction};
+use crate::compaction::task::{
+    MergeSpec, NoOverlap, OutsideData, OverlapOracle, run_compaction, split_for_choice,
+};
 use crate::compaction::throttle::{StdThrottleClock, Throttle, ThrottleClock};
 use crate::compaction::{ChoiceContext, ChoiceKind, CompactionStrategy, SsTableInfo};
 use crate::compaction::{TimeWindowStrategy, task::CompactionOutput};
@@ -496,12 +498,11 @@ fn strategy_choice_on_real_sstables_then_merge() {
         "four small tables: one bucket holds them all"
     );
     assert_eq!((choice.output_level, choice.kind), (0, ChoiceKind::Merge));
-    let inputs: Vec<Arc<SsTableReader>> = readers
-        .iter()
-        .filter(|r| choice.inputs.contains(&r.descriptor().generation))
-        .cloned()
-        .collect();
-    let out = compact(&dir, &inputs, 0, choice.max_output_bytes, &NoOverlap);
+    let (inputs, outside) = split_for_choice(&readers, &choice.inputs, None).unwrap();
+    assert!(outside.sstables.is_empty());
+    assert_eq!(inputs.len(), 4);
+    assert!(split_for_choice(&readers, &[99], None).is_err());
+    let out = compact(&dir, &inputs, 0, choice.max_output_bytes, &outside);
     let mut expected = parts;
     expected.sort_by(|a, b| a.key.cmp(&b.key));
     assert_eq!(outputs(&dir, &out), expected);
