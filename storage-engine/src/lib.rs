@@ -16,6 +16,7 @@
 #![deny(missing_docs)]
 
 pub mod commitlog;
+pub mod compaction;
 pub mod config;
 pub mod error;
 pub mod fs;
