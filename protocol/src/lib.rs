@@ -7,12 +7,15 @@
 //! - [`value`]: CQL data types and values.
 //! - [`frame`], [`request`], [`response`], [`types`], [`compression`],
 //!   [`segment`]: the native protocol wire layer (docs/native-protocol.md).
+//! - [`client`]: the async (tokio) connection and session our tools use
+//!   (docs/client.md).
 //! - [`error`], [`limits`]: [`ProtocolError`] and the maxima decoders enforce.
 #![deny(missing_docs)]
 
 pub mod logging;
 pub mod value;
 
+pub mod client;
 pub mod compression;
 pub mod error;
 pub mod frame;

@@ -1,0 +1,179 @@
+//! Wire framing seen through the client: v4 LZ4 bodies, v5 segments with and
+//! without LZ4 (including frames larger than one segment), and a malformed
+//! frame failing the connection.
+
+use std::time::Duration;
+
+use sibyl_protocol::ProtocolVersion;
+use sibyl_protocol::client::{ClientError, ConnectOptions};
+use sibyl_protocol::compression::Compression;
+use sibyl_protocol::frame::FrameFlags;
+use sibyl_protocol::request::Request;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+use tokio::time::timeout;
+
+use super::basics::{LIMIT, connect, echo_server, first_text, no_delay, q};
+use super::server::FakeServer;
+
+async fn round_trips(version: ProtocolVersion, compression: Option<Compression>) -> FakeServer {
+    let mut config = echo_server(no_delay);
+    config.lz4 = true;
+    let server = FakeServer::start(config).await;
+    let options = ConnectOptions {
+        protocol_version: Some(version),
+        compression,
+        ..ConnectOptions::default()
+    };
+    let conn = connect(server.addr, options).await.unwrap();
+    assert_eq!(conn.version(), version);
+    assert_eq!(conn.compression(), compression);
+    // Small, compressible-large (> one 128 KiB segment) and concurrent requests.
+    let big = "abcdefgh".repeat(40_000);
+    let small = timeout(LIMIT, conn.query(q("small")))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(first_text(&small), "small");
+    let large = timeout(LIMIT, conn.query(q(&big))).await.unwrap().unwrap();
+    assert_eq!(first_text(&large), big);
+    let calls: Vec<_> = (0..20)
+        .map(|i| {
+            let conn = conn.clone();
+            tokio::spawn(async move { conn.query(q(&format!("c{i}"))).await })
+        })
+        .collect();
+    for (i, call) in calls.into_iter().enumerate() {
+        let body = timeout(LIMIT, call).await.unwrap().unwrap().unwrap();
+        assert_eq!(first_text(&body), format!("c{i}"));
+    }
+    server
+}
+
+#[tokio::test]
+async fn v4_lz4_compresses_bodies_after_startup() {
+    let server = round_trips(ProtocolVersion::V4, Some(Compression::Lz4)).await;
+    let requests = server.requests();
+    let startup = requests
+        .iter()
+        .find_map(|(_, flags, f)| match &f.request {
+            Request::Startup(o) => Some((flags, o.get("COMPRESSION").cloned())),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(
+        startup,
+        (&0, Some("lz4".to_string())),
+        "STARTUP itself is plain"
+    );
+    let queries: Vec<_> = requests
+        .iter()
+        .filter(|(_, _, f)| matches!(f.request, Request::Query(_)))
+        .collect();
+    assert_eq!(queries.len(), 22);
+    assert!(
+        queries
+            .iter()
+            .all(|(_, flags, _)| flags & FrameFlags::COMPRESSION != 0)
+    );
+}
+
+#[tokio::test]
+async fn v4_without_compression_when_not_offered() {
+    let server = FakeServer::start(echo_server(no_delay)).await;
+    let options = ConnectOptions {
+        protocol_version: Some(ProtocolVersion::V4),
+        compression: Some(Compression::Lz4),
+        ..ConnectOptions::default()
+    };
+    let conn = connect(server.addr, options).await.unwrap();
+    assert_eq!(conn.compression(), None);
+    let body = timeout(LIMIT, conn.query(q("plain")))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(first_text(&body), "plain");
+}
+
+#[tokio::test]
+async fn v5_segments_without_compression() {
+    let server = round_trips(ProtocolVersion::V5, None).await;
+    assert_eq!(server.seen.lock().unwrap().segmented, 1);
+}
+
+#[tokio::test]
+async fn v5_segments_with_lz4() {
+    let server = round_trips(ProtocolVersion::V5, Some(Compression::Lz4)).await;
+    let requests = server.requests();
+    assert_eq!(server.seen.lock().unwrap().segmented, 1);
+    // In v5 the frame flag is never set: compression is per segment.
+    assert!(
+        requests
+            .iter()
+            .all(|(_, flags, _)| flags & FrameFlags::COMPRESSION == 0)
+    );
+}
+
+#[tokio::test]
+async fn v5_is_what_negotiation_picks_when_offered() {
+    let server = FakeServer::start(echo_server(no_delay)).await;
+    let conn = connect(server.addr, ConnectOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(conn.version(), ProtocolVersion::V5);
+    let body = timeout(LIMIT, conn.query(q("v5"))).await.unwrap().unwrap();
+    assert_eq!(first_text(&body), "v5");
+}
+
+/// A hand-rolled server: SUPPORTED and READY, then garbage for the query.
+#[tokio::test]
+async fn malformed_response_fails_pending_requests() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(async move {
+        let (mut s, _) = listener.accept().await.unwrap();
+        let mut buf = vec![0u8; 4096];
+        // OPTIONS -> SUPPORTED {} ; STARTUP -> READY ; QUERY -> bad opcode.
+        let _ = s.read(&mut buf).await.unwrap();
+        s.write_all(&[0x84, 0, 0, 0, 0x06, 0, 0, 0, 2, 0, 0])
+            .await
+            .unwrap();
+        let _ = s.read(&mut buf).await.unwrap();
+        s.write_all(&[0x84, 0, 0, 0, 0x02, 0, 0, 0, 0])
+            .await
+            .unwrap();
+        let _ = s.read(&mut buf).await.unwrap();
+        s.write_all(&[0x84, 0, 0, 0, 0x77, 0, 0, 0, 0])
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_secs(30)).await;
+    });
+    let options = ConnectOptions {
+        protocol_version: Some(ProtocolVersion::V4),
+        ..ConnectOptions::default()
+    };
+    let conn = connect(addr, options).await.unwrap();
+    let err = timeout(LIMIT, conn.query(q("x")))
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert!(matches!(err, ClientError::Protocol(_)), "{err}");
+    assert!(conn.is_closed());
+    server.abort();
+}
+
+#[tokio::test]
+async fn oversized_response_is_refused() {
+    let server = FakeServer::start(echo_server(no_delay)).await;
+    let mut options = ConnectOptions {
+        protocol_version: Some(ProtocolVersion::V4),
+        ..ConnectOptions::default()
+    };
+    options.limits.frame_body_bytes_max = 1024;
+    let conn = connect(server.addr, options).await.unwrap();
+    let err = timeout(LIMIT, conn.query(q(&"z".repeat(4000))))
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert!(matches!(err, ClientError::Protocol(_)), "{err}");
+}
