@@ -177,3 +177,80 @@ async fn oversized_response_is_refused() {
         .unwrap_err();
     assert!(matches!(err, ClientError::Protocol(_)), "{err}");
 }
+
+#[tokio::test]
+async fn a_silent_server_hits_the_connect_timeout() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(async move {
+        let (_socket, _) = listener.accept().await.unwrap();
+        tokio::time::sleep(Duration::from_secs(30)).await;
+    });
+    let options = ConnectOptions {
+        connect_timeout: Duration::from_millis(200),
+        ..ConnectOptions::default()
+    };
+    let err = connect(addr, options).await.unwrap_err();
+    assert_eq!(
+        err,
+        ClientError::ConnectTimeout {
+            after: Duration::from_millis(200)
+        }
+    );
+    server.abort();
+}
+
+#[tokio::test]
+async fn bad_options_are_refused_before_connecting() {
+    let options = ConnectOptions {
+        in_flight_max: 0,
+        ..ConnectOptions::default()
+    };
+    let err = connect("127.0.0.1:1".parse().unwrap(), options)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ClientError::Invalid(_)), "{err}");
+}
+
+mod arbitrary_bytes {
+    use bytes::BytesMut;
+    use proptest::prelude::*;
+    use sibyl_protocol::client::framing::FrameReader;
+    use sibyl_protocol::compression::Compression;
+    use sibyl_protocol::limits::Limits;
+    use sibyl_protocol::segment::SegmentCodec;
+
+    fn drain(reader: &mut FrameReader, bytes: &[u8]) {
+        let mut buf = BytesMut::from(bytes);
+        // Stops at the first error or when more bytes are needed.
+        for _ in 0..bytes.len() + 1 {
+            match reader.next_frame(&mut buf) {
+                Ok(Some(_)) => {}
+                Ok(None) | Err(_) => break,
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+        #[test]
+        fn frame_reader_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+            let limits = Limits { frame_body_bytes_max: 4096, ..Limits::default() };
+            drain(&mut FrameReader::new(limits), &bytes);
+            let mut segmented = FrameReader::new(limits);
+            segmented.enable_segments(None);
+            drain(&mut segmented, &bytes);
+            let mut compressed = FrameReader::new(limits);
+            compressed.enable_segments(Some(Compression::Lz4));
+            drain(&mut compressed, &bytes);
+            // Garbage inside valid segments reaches the frame assembler.
+            for c in [None, Some(Compression::Lz4)] {
+                let mut wrapped = BytesMut::new();
+                SegmentCodec::new(c).encode(&bytes, &mut wrapped).unwrap();
+                let mut reader = FrameReader::new(limits);
+                reader.enable_segments(c);
+                drain(&mut reader, &wrapped);
+            }
+        }
+    }
+}
