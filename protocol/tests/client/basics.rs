@@ -136,10 +136,21 @@ fn auth_config() -> Config {
 
 #[tokio::test]
 async fn sasl_plain_authenticates() {
-    for version in [ProtocolVersion::V4, ProtocolVersion::V5] {
-        let server = FakeServer::start(auth_config()).await;
+    // AUTH_RESPONSE already travels compressed (v4) or in segments (v5).
+    let lz4 = Some(sibyl_protocol::compression::Compression::Lz4);
+    let cases = [
+        (ProtocolVersion::V4, None),
+        (ProtocolVersion::V4, lz4),
+        (ProtocolVersion::V5, None),
+        (ProtocolVersion::V5, lz4),
+    ];
+    for (version, compression) in cases {
+        let mut config = auth_config();
+        config.lz4 = true;
+        let server = FakeServer::start(config).await;
         let options = ConnectOptions {
             protocol_version: Some(version),
+            compression,
             credentials: Some(("cassandra".into(), "s3cret".into())),
             ..ConnectOptions::default()
         };
@@ -152,11 +163,14 @@ async fn sasl_plain_authenticates() {
         let token = server
             .requests()
             .into_iter()
-            .find_map(|(_, _, f)| match f.request {
-                Request::AuthResponse(t) => t,
+            .find_map(|(_, flags, f)| match f.request {
+                Request::AuthResponse(t) => Some((flags, t)),
                 _ => None,
             });
+        let (flags, token) = token.unwrap();
         assert_eq!(token.as_deref(), Some(&b"\0cassandra\0s3cret"[..]));
+        let compressed = version == ProtocolVersion::V4 && compression.is_some();
+        assert_eq!(flags & 0x01 != 0, compressed, "{version:?} {compression:?}");
     }
 }
 
