@@ -17,7 +17,7 @@ use bytes::{Bytes, BytesMut};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpStream, ToSocketAddrs};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 use tokio::time::{Instant, timeout, timeout_at};
 
@@ -46,6 +46,8 @@ struct Shared {
     supported: StringMultimap,
     request_timeout: Duration,
     event_capacity: usize,
+    /// Set once the reader stops, so the writer stops too and the socket closes.
+    reader_done: watch::Sender<bool>,
 }
 
 /// Aborts the connection's tasks when the last handle goes.
@@ -139,6 +141,7 @@ impl Connection {
 
     fn start(e: Established, options: &ConnectOptions) -> Connection {
         let (tx, rx) = mpsc::channel(OUTGOING_QUEUE);
+        let (reader_done, reader_done_rx) = watch::channel(false);
         let shared = Arc::new(Shared {
             streams: Streams::new(options.in_flight_max),
             outgoing: tx,
@@ -147,6 +150,7 @@ impl Connection {
             supported: e.supported,
             request_timeout: options.request_timeout,
             event_capacity: options.event_capacity,
+            reader_done,
         });
         let (rd, wr) = e.stream.into_split();
         let reader = tokio::spawn(read_loop(
@@ -156,7 +160,13 @@ impl Connection {
             Arc::clone(&shared),
             options.limits,
         ));
-        let writer = tokio::spawn(write_loop(wr, rx, e.writer, Arc::clone(&shared)));
+        let writer = tokio::spawn(write_loop(
+            wr,
+            rx,
+            reader_done_rx,
+            e.writer,
+            Arc::clone(&shared),
+        ));
         Connection {
             shared,
             tasks: Arc::new(Tasks(vec![reader, writer])),
@@ -365,17 +375,27 @@ async fn read_loop(
     };
     tracing::debug!(%error, "client connection reader stops");
     shared.streams.fail(error);
+    shared.reader_done.send_replace(true);
 }
 
 async fn write_loop(
     mut wr: OwnedWriteHalf,
     mut rx: mpsc::Receiver<Bytes>,
+    mut reader_done: watch::Receiver<bool>,
     writer: FrameWriter,
     shared: Arc<Shared>,
 ) {
     let mut frames = Vec::new();
     let mut out = BytesMut::new();
-    while let Some(first) = rx.recv().await {
+    loop {
+        let first = tokio::select! {
+            next = rx.recv() => match next {
+                Some(f) => f,
+                None => return,
+            },
+            // The reader failed the connection: stop, dropping the socket.
+            _ = reader_done.wait_for(|done| *done) => return,
+        };
         let mut size = first.len();
         frames.push(first);
         while size < WRITE_BATCH_BYTES_MAX {
