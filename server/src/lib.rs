@@ -4,13 +4,21 @@
 //! - [`clock`]: the time seam and write timestamp generation.
 //! - [`config`]: the node configuration (TOML keys following `cassandra.yaml`,
 //!   overridden by flags), validated at start-up.
+//! - [`cql`]: the CQL layer; today the CQL-value <-> storage-bytes mapping.
+//! - [`error`]: the request error taxonomy and its mapping to protocol errors.
 //! - [`gossip`]: membership; today the phi-accrual failure detector.
 //! - [`ring`]: the token ring and replica placement per replication strategy.
 //! - [`schema`]: keyspaces, tables, columns and types as immutable snapshots.
+//! - [`shutdown`]: the signal long-running tasks watch.
+//! - [`transport`]: the native protocol server (connections, handshake, limits).
 #![deny(missing_docs)]
 
 pub mod clock;
 pub mod config;
+pub mod cql;
+pub mod error;
 pub mod gossip;
 pub mod ring;
 pub mod schema;
+pub mod shutdown;
+pub mod transport;

@@ -8,12 +8,18 @@
 //! Map of the crate, in data-path order:
 //! - [`model`]: keys, bounds, cells, rows, partitions, the Murmur3
 //!   partitioner, reconciliation and purge rules, the mutation codec;
+//! - [`commitlog`]: the write-ahead log shared by all tables;
+//! - [`memtable`]: a table's recent writes, ordered, concurrent;
+//! - [`config`]: settings and their defaults;
 //! - [`fs`]: the disk seam ([`fs::StdFs`], [`fs::MemFs`] for crash tests);
 //! - [`error`]: the crate's error type.
 #![deny(missing_docs)]
 
+pub mod commitlog;
+pub mod config;
 pub mod error;
 pub mod fs;
+pub mod memtable;
 pub mod model;
 pub mod sstable;
 

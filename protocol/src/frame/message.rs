@@ -132,6 +132,22 @@ impl RequestFrame {
         Ok(())
     }
 
+    /// Cuts one request frame off `src` and decodes it; `Ok(None)` when `src`
+    /// does not yet hold a whole frame.
+    ///
+    /// # Errors
+    /// Any header, decompression or body error.
+    pub fn decode(
+        src: &mut BytesMut,
+        compression: Option<Compression>,
+        limits: &Limits,
+    ) -> Result<Option<Self>> {
+        match RawFrame::decode(src, limits.frame_body_bytes_max)? {
+            Some(raw) => Self::from_raw(&raw, compression, limits).map(Some),
+            None => Ok(None),
+        }
+    }
+
     /// Decodes a raw request frame.
     ///
     /// # Errors
@@ -221,6 +237,22 @@ impl ResponseFrame {
     pub fn encode(&self, compression: Option<Compression>, out: &mut BytesMut) -> Result<()> {
         self.to_raw(compression)?.encode(out);
         Ok(())
+    }
+
+    /// Cuts one response frame off `src` and decodes it; `Ok(None)` when `src`
+    /// does not yet hold a whole frame.
+    ///
+    /// # Errors
+    /// Any header, decompression or body error.
+    pub fn decode(
+        src: &mut BytesMut,
+        compression: Option<Compression>,
+        limits: &Limits,
+    ) -> Result<Option<Self>> {
+        match RawFrame::decode(src, limits.frame_body_bytes_max)? {
+            Some(raw) => Self::from_raw(&raw, compression, limits).map(Some),
+            None => Ok(None),
+        }
     }
 
     /// Decodes a raw response frame.

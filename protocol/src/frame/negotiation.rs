@@ -27,10 +27,11 @@ pub struct VersionPolicy {
 }
 
 impl Default for VersionPolicy {
-    /// v3, v4 and v5, none of them beta.
+    /// v3 and v4: the safe choice until a server wires v5 segment framing
+    /// (COMPAT §8). Use [`VersionPolicy::all`] once it does.
     fn default() -> Self {
         VersionPolicy {
-            supported: ProtocolVersion::ALL.to_vec(),
+            supported: vec![ProtocolVersion::V3, ProtocolVersion::V4],
             beta: None,
         }
     }
@@ -53,6 +54,14 @@ pub enum VersionCheck {
 }
 
 impl VersionPolicy {
+    /// v3, v4 and v5, none of them beta.
+    pub fn all() -> Self {
+        VersionPolicy {
+            supported: ProtocolVersion::ALL.to_vec(),
+            beta: None,
+        }
+    }
+
     fn highest(&self) -> ProtocolVersion {
         self.supported
             .iter()

@@ -327,6 +327,16 @@ fn read_failures(r: &mut Reader<'_>, version: ProtocolVersion) -> Result<Failure
 }
 
 impl ErrorResponse {
+    /// The ERROR a server sends for a frame it could not decode: code 0x000A
+    /// (Protocol error) with the decoder's message, as Cassandra answers a
+    /// `ProtocolException`.
+    pub fn protocol_error(err: &ProtocolError) -> Self {
+        ErrorResponse {
+            kind: ErrorKind::Protocol,
+            message: err.to_string(),
+        }
+    }
+
     /// Appends the body.
     ///
     /// # Errors

@@ -4,7 +4,10 @@
 //! [<new_metadata_id: [short bytes]>][<global_table_spec>?<col_spec_1>...]`.
 //! Flags: 0x01 global table spec, 0x02 has more pages, 0x04 no metadata,
 //! 0x08 metadata changed (v5). The global spec is used on encode whenever every
-//! column belongs to the same table, as Cassandra does.
+//! column belongs to the same table, as Cassandra does. An empty column list is
+//! sent as no-metadata with count 0 (Cassandra's `ResultMetadata.EMPTY`, what a
+//! Prepared result of a write carries). Metadata-changed and no-metadata are
+//! mutually exclusive (Cassandra asserts it on both sides).
 
 use bytes::{Bytes, BytesMut};
 
@@ -75,7 +78,13 @@ impl RowsMetadata {
                 version,
             });
         }
-        let global = self.columns.as_deref().and_then(global_spec);
+        let columns = self.columns.as_deref().filter(|c| !c.is_empty());
+        if self.new_metadata_id.is_some() && columns.is_none() {
+            return Err(ProtocolError::Invalid(
+                "metadata_changed and no_metadata are mutually exclusive".into(),
+            ));
+        }
+        let global = columns.and_then(global_spec);
         let mut flags = 0;
         if global.is_some() {
             flags |= FLAG_GLOBAL_TABLES_SPEC;
@@ -83,7 +92,7 @@ impl RowsMetadata {
         if self.paging_state.is_some() {
             flags |= FLAG_HAS_MORE_PAGES;
         }
-        if self.columns.is_none() {
+        if columns.is_none() {
             flags |= FLAG_NO_METADATA;
         }
         if self.new_metadata_id.is_some() {
@@ -97,7 +106,7 @@ impl RowsMetadata {
         if let Some(id) = &self.new_metadata_id {
             types::put_short_bytes(buf, id, "new metadata id")?;
         }
-        if let Some(cols) = &self.columns {
+        if let Some(cols) = columns {
             put_specs(buf, cols, global, version)?;
         }
         Ok(())

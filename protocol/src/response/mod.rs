@@ -47,6 +47,27 @@ pub enum Response {
     AuthSuccess(Option<Bytes>),
 }
 
+/// The SUPPORTED options a server should send (COMPAT §1.2): `CQL_VERSION`,
+/// `COMPRESSION` (present even when empty: the Python driver indexes it) and
+/// `PROTOCOL_VERSIONS` as Cassandra spells them (`4/v4`).
+pub fn supported_options(
+    cql_version: &str,
+    compressions: &[crate::compression::Compression],
+    versions: &[ProtocolVersion],
+) -> StringMultimap {
+    let mut options = StringMultimap::new();
+    options.insert("CQL_VERSION".into(), vec![cql_version.to_owned()]);
+    options.insert(
+        "COMPRESSION".into(),
+        compressions.iter().map(|c| c.name().to_owned()).collect(),
+    );
+    options.insert(
+        "PROTOCOL_VERSIONS".into(),
+        versions.iter().map(|v| v.label()).collect(),
+    );
+    options
+}
+
 impl Response {
     /// The opcode of this response.
     pub fn opcode(&self) -> Opcode {

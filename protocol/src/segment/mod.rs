@@ -1,5 +1,7 @@
-//! v5 segment framing (spec v5 §2): after the STARTUP/READY (or AUTH_SUCCESS)
-//! exchange, every frame travels inside segments.
+//! v5 segment framing (spec v5 §2): once the server has answered STARTUP with
+//! READY or AUTHENTICATE, every later frame in both directions travels inside
+//! segments (so a SASL exchange is already segmented; the Python driver switches
+//! at exactly that point).
 //!
 //! A segment is a header (3 bytes uncompressed, 5 bytes with compression),
 //! a CRC24 of that header (3 bytes), the payload and a CRC32 of the payload
@@ -60,6 +62,32 @@ impl SegmentCodec {
         }
         for chunk in frames.chunks(SEGMENT_PAYLOAD_BYTES_MAX) {
             self.encode_one(chunk, false, out)?;
+        }
+        Ok(())
+    }
+
+    /// Packs encoded frames into segments: consecutive small frames share
+    /// self-contained segments (up to the payload limit); a frame larger than
+    /// one segment is split on its own.
+    ///
+    /// # Errors
+    /// As [`SegmentCodec::encode`].
+    pub fn encode_frames(&self, frames: &[RawFrame], out: &mut BytesMut) -> Result<()> {
+        let mut pending = BytesMut::new();
+        for frame in frames {
+            let bytes = frame.to_bytes();
+            if pending.len() + bytes.len() > SEGMENT_PAYLOAD_BYTES_MAX && !pending.is_empty() {
+                self.encode_one(&pending, true, out)?;
+                pending.clear();
+            }
+            if bytes.len() > SEGMENT_PAYLOAD_BYTES_MAX {
+                self.encode(&bytes, out)?;
+            } else {
+                pending.extend_from_slice(&bytes);
+            }
+        }
+        if !pending.is_empty() {
+            self.encode_one(&pending, true, out)?;
         }
         Ok(())
     }

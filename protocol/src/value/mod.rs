@@ -31,6 +31,9 @@ pub use codec::{decode, encode, encode_to_vec};
 pub use compare::cql_cmp;
 pub use error::ValueError;
 pub use literal::{format_literal, parse_literal};
-pub use order::{Order, decode_clustering_key, encode_clustering_component, encode_clustering_key};
+pub use order::{
+    Order, check_clusterable, decode_clustering_component, decode_clustering_key,
+    encode_clustering_component, encode_clustering_key,
+};
 pub use types::{CqlType, UdtDef};
 pub use value::{CqlDuration, CqlValue};

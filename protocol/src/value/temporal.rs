@@ -83,6 +83,14 @@ pub fn format_timestamp(millis: i64) -> String {
     format!("{}T{h:02}:{min:02}:{s:02}.{frac:03}Z", format_civil(days))
 }
 
+/// A timestamp as cqlsh shows it: `yyyy-mm-dd hh:mm:ss.ffffff+0000` (UTC).
+pub fn format_timestamp_cqlsh(millis: i64) -> String {
+    let iso = format_timestamp(millis);
+    // `yyyy-mm-ddThh:mm:ss.fffZ` -> `yyyy-mm-dd hh:mm:ss.fff000+0000`.
+    let body = iso.strip_suffix('Z').unwrap_or(&iso).replacen('T', " ", 1);
+    format!("{body}000+0000")
+}
+
 /// A raw `date` value as `yyyy-mm-dd` when its year is 0..=9999, otherwise as
 /// the raw unsigned day number (which CQL also accepts).
 pub fn format_date(raw: u32) -> String {
@@ -170,6 +178,7 @@ mod tests {
     fn formats() {
         assert_eq!(format_timestamp(0), "1970-01-01T00:00:00.000Z");
         assert_eq!(format_timestamp(-1), "1969-12-31T23:59:59.999Z");
+        assert_eq!(format_timestamp_cqlsh(1), "1970-01-01 00:00:00.001000+0000");
         assert_eq!(format_date(DATE_EPOCH + 19_753), "2024-01-31");
         assert_eq!(format_date(0), "0");
         assert_eq!(format_time(45_296_789_000_000), "12:34:56.789000000");

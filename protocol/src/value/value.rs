@@ -146,3 +146,38 @@ impl CqlValue {
         u32::try_from(raw).ok().map(CqlValue::Date)
     }
 }
+
+macro_rules! from_impls {
+    ($($t:ty => $variant:ident),* $(,)?) => {
+        $(
+            impl From<$t> for CqlValue {
+                fn from(v: $t) -> Self {
+                    CqlValue::$variant(v)
+                }
+            }
+        )*
+    };
+}
+
+from_impls!(
+    i8 => Tinyint,
+    i16 => Smallint,
+    i32 => Int,
+    i64 => Bigint,
+    f32 => Float,
+    f64 => Double,
+    bool => Boolean,
+    String => Text,
+    Vec<u8> => Blob,
+    Uuid => Uuid,
+    IpAddr => Inet,
+    BigInt => Varint,
+    BigDecimal => Decimal,
+    CqlDuration => Duration,
+);
+
+impl From<&str> for CqlValue {
+    fn from(v: &str) -> Self {
+        CqlValue::Text(v.to_owned())
+    }
+}

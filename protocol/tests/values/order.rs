@@ -5,8 +5,8 @@ use std::cmp::Ordering;
 
 use proptest::prelude::*;
 use sibyl_protocol::value::{
-    CqlType, CqlValue, Order, cql_cmp, decode_clustering_key, encode_clustering_component,
-    encode_clustering_key,
+    CqlType, CqlValue, Order, check_clusterable, cql_cmp, decode_clustering_key,
+    encode_clustering_component, encode_clustering_key,
 };
 
 use super::strategies::{clusterable_type, value_for};
@@ -169,4 +169,25 @@ fn unclusterable_types_are_rejected() {
         .is_err()
     );
     assert!(decode_clustering_key(&[1, 0, 0, 0, 1, 9], &[(CqlType::Int, Order::Asc)]).is_err());
+    let tuple = CqlType::Tuple(vec![CqlType::Int, CqlType::Duration]);
+    assert!(check_clusterable(&tuple).is_err());
+    assert!(
+        check_clusterable(&CqlType::Frozen(Box::new(CqlType::List(Box::new(
+            CqlType::Text
+        )))))
+        .is_ok()
+    );
+}
+
+#[test]
+fn nested_sets_are_encoded_in_stored_order() {
+    let inner = CqlType::Frozen(Box::new(CqlType::Set(Box::new(CqlType::Int))));
+    let ty = CqlType::Frozen(Box::new(CqlType::Set(Box::new(inner))));
+    let set = |v: Vec<CqlValue>| CqlValue::Set(v);
+    let ints = |v: &[i32]| set(v.iter().map(|i| CqlValue::Int(*i)).collect());
+    let given = set(vec![ints(&[3, 1]), ints(&[2]), ints(&[1, 3])]);
+    let stored = set(vec![ints(&[1, 3]), ints(&[2])]);
+    assert_eq!(enc(&given, &ty, Order::Asc), enc(&stored, &ty, Order::Asc));
+    let back = decode_clustering_key(&enc(&given, &ty, Order::Asc), &[(ty.clone(), Order::Asc)]);
+    assert_eq!(back.unwrap(), vec![stored]);
 }

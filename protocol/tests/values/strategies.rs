@@ -258,29 +258,40 @@ pub fn is_bytes_type(ty: &CqlType) -> bool {
 
 /// A value of type `ty`; the empty value sometimes, where it is distinct.
 pub fn value_for(ty: &CqlType) -> BoxedStrategy<CqlValue> {
-    let base = value_no_empty(ty);
-    if is_bytes_type(ty) || matches!(ty.unfrozen(), CqlType::Vector(_, _)) {
+    value_gen(ty, true)
+}
+
+/// A value of type `ty` with no empty value anywhere inside.
+pub fn value_without_empty(ty: &CqlType) -> BoxedStrategy<CqlValue> {
+    value_gen(ty, false)
+}
+
+fn value_gen(ty: &CqlType, empty: bool) -> BoxedStrategy<CqlValue> {
+    let base = value_no_empty(ty, empty);
+    if !empty || is_bytes_type(ty) || matches!(ty.unfrozen(), CqlType::Vector(_, _)) {
         base
     } else {
         prop_oneof![12 => base, 1 => Just(CqlValue::Empty)].boxed()
     }
 }
 
-fn value_no_empty(ty: &CqlType) -> BoxedStrategy<CqlValue> {
+fn value_no_empty(ty: &CqlType, empty: bool) -> BoxedStrategy<CqlValue> {
     match ty.unfrozen() {
-        CqlType::List(e) => prop::collection::vec(value_for(e), 0..4)
+        CqlType::List(e) => prop::collection::vec(value_gen(e, empty), 0..4)
             .prop_map(CqlValue::List)
             .boxed(),
-        CqlType::Set(e) => prop::collection::vec(value_for(e), 0..4)
+        CqlType::Set(e) => prop::collection::vec(value_gen(e, empty), 0..4)
             .prop_map(CqlValue::Set)
             .boxed(),
-        CqlType::Map(k, v) => prop::collection::vec((value_for(k), value_for(v)), 0..4)
-            .prop_map(CqlValue::Map)
-            .boxed(),
+        CqlType::Map(k, v) => {
+            prop::collection::vec((value_gen(k, empty), value_gen(v, empty)), 0..4)
+                .prop_map(CqlValue::Map)
+                .boxed()
+        }
         CqlType::Tuple(types) => {
             let parts: Vec<_> = types
                 .iter()
-                .map(|t| prop::option::weighted(0.8, value_for(t)))
+                .map(|t| prop::option::weighted(0.8, value_gen(t, empty)))
                 .collect();
             (parts, 0..=types.len())
                 .prop_map(|(mut v, keep)| {
@@ -293,7 +304,12 @@ fn value_no_empty(ty: &CqlType) -> BoxedStrategy<CqlValue> {
             let parts: Vec<_> = def
                 .fields
                 .iter()
-                .map(|(n, t)| (Just(n.clone()), prop::option::weighted(0.8, value_for(t))))
+                .map(|(n, t)| {
+                    (
+                        Just(n.clone()),
+                        prop::option::weighted(0.8, value_gen(t, empty)),
+                    )
+                })
                 .collect();
             (parts, 0..=def.fields.len())
                 .prop_map(|(mut v, keep)| {
@@ -304,7 +320,7 @@ fn value_no_empty(ty: &CqlType) -> BoxedStrategy<CqlValue> {
         }
         CqlType::Vector(e, n) => {
             let n = *n as usize;
-            prop::collection::vec(value_no_empty(e), n..=n)
+            prop::collection::vec(value_no_empty(e, empty), n..=n)
                 .prop_map(CqlValue::Vector)
                 .boxed()
         }

@@ -86,7 +86,10 @@ impl MemFs {
     }
 
     /// Simulates a power loss: unsynced bytes and names not made durable by
-    /// `sync_dir` vanish; every open handle fails from now on.
+    /// `sync_dir` vanish; every open handle fails from now on. The `MemFs`
+    /// itself stays usable: it stands for the machine after the restart, so
+    /// a test must stop threads of the "crashed" process before reopening
+    /// (they could otherwise create fresh files and carry on).
     pub fn crash(&self) {
         let mut st = self.state.lock();
         st.generation += 1;

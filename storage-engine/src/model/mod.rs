@@ -12,7 +12,7 @@ pub mod purge;
 pub mod reconcile;
 pub mod row;
 #[cfg(test)]
-pub(crate) mod testing;
+pub mod testing;
 #[cfg(test)]
 mod tests;
 

@@ -81,18 +81,12 @@ impl PartitionUpdate {
 
     /// The highest write timestamp in the update.
     pub fn max_timestamp(&self) -> i64 {
-        let rows = self
-            .rows
-            .iter()
-            .chain(self.static_row.as_ref())
-            .map(Row::max_timestamp);
-        let rts = self
-            .range_tombstones
-            .iter()
-            .map(|rt| rt.deletion.marked_for_delete_at);
-        let pd = (!self.partition_deletion.is_live())
-            .then_some(self.partition_deletion.marked_for_delete_at);
-        rows.chain(rts).chain(pd).max().unwrap_or(i64::MIN)
+        max_timestamp_of(
+            self.partition_deletion,
+            self.static_row.as_ref(),
+            &self.rows,
+            &self.range_tombstones,
+        )
     }
 
     /// Rough in-memory footprint (bytes).
@@ -188,8 +182,27 @@ impl Partition {
 
     /// The highest write timestamp in the partition.
     pub fn max_timestamp(&self) -> i64 {
-        self.to_update(TableId::default()).max_timestamp()
+        max_timestamp_of(
+            self.partition_deletion,
+            self.static_row.as_ref(),
+            &self.rows,
+            &self.range_tombstones,
+        )
     }
+}
+
+fn max_timestamp_of(
+    partition_deletion: DeletionTime,
+    static_row: Option<&Row>,
+    rows: &[Row],
+    range_tombstones: &[RangeTombstone],
+) -> i64 {
+    let rows = rows.iter().chain(static_row).map(Row::max_timestamp);
+    let rts = range_tombstones
+        .iter()
+        .map(|rt| rt.deletion.marked_for_delete_at);
+    let pd = (!partition_deletion.is_live()).then_some(partition_deletion.marked_for_delete_at);
+    rows.chain(rts).chain(pd).max().unwrap_or(i64::MIN)
 }
 
 fn check_parts(

@@ -47,6 +47,56 @@ pub enum SsTableError {
     /// The writer was given partitions out of `(token, key)` order or a value over a limit.
     #[error("invalid sstable input: {0}")]
     InvalidInput(String),
+    /// An error from the file-system seam or another engine layer.
+    #[error(transparent)]
+    Engine(Box<crate::Error>),
+}
+
+impl From<crate::Error> for SsTableError {
+    fn from(e: crate::Error) -> Self {
+        match e {
+            crate::Error::Io { path, source } => Self::Io { file: path, source },
+            crate::Error::Corruption { file, offset, what } => {
+                Self::Corruption { file, offset, what }
+            }
+            crate::Error::ChecksumMismatch {
+                file,
+                offset,
+                expected,
+                got,
+            } => Self::ChecksumMismatch {
+                file,
+                offset,
+                expected,
+                got,
+            },
+            other => Self::Engine(Box::new(other)),
+        }
+    }
+}
+
+impl From<SsTableError> for crate::Error {
+    fn from(e: SsTableError) -> Self {
+        match e {
+            SsTableError::Io { file, source } => crate::Error::Io { path: file, source },
+            SsTableError::Corruption { file, offset, what } => {
+                crate::Error::Corruption { file, offset, what }
+            }
+            SsTableError::ChecksumMismatch {
+                file,
+                offset,
+                expected,
+                got,
+            } => crate::Error::ChecksumMismatch {
+                file,
+                offset,
+                expected,
+                got,
+            },
+            SsTableError::InvalidInput(what) => crate::Error::InvalidArgument(what),
+            SsTableError::Engine(inner) => *inner,
+        }
+    }
 }
 
 impl SsTableError {

@@ -6,7 +6,9 @@
 //! Entry body: `token i64 | key (varint len + bytes) | data_position varint |
 //! partition_size varint | header_size varint | block_count varint | block*`, where a
 //! row-index block is `first clustering | last clustering | offset varint | size varint`
-//! (offsets relative to the partition start). Narrow partitions have no blocks.
+//! (offsets relative to the partition start), then `inline flag u8 | [deletion mark zigzag |
+//! local deletion time varint]`. Narrow partitions have no blocks; wide ones whose
+//! header is only key + deletion carry that deletion inline.
 //!
 //! Summary: a small checksummed component (`header | body | crc32`) holding the total
 //! entry count, the first and last keys, and every `SUMMARY_INTERVAL`-th entry's
@@ -51,6 +53,10 @@ pub struct IndexEntry {
     pub header_size: u64,
     /// Row index, empty for narrow partitions.
     pub blocks: Vec<RowIndexBlock>,
+    /// For a wide partition whose header holds only its key and deletion (no static row,
+    /// no range tombstones): that deletion `(mark, local deletion time)`, so a slice read
+    /// need not read the header from Data.
+    pub inline_deletion: Option<(i64, u32)>,
 }
 
 /// Compares `(token, key)` pairs the way partitions are ordered.
@@ -60,31 +66,43 @@ pub fn cmp_keys(a_token: i64, a_key: &[u8], b_token: i64, b_key: &[u8]) -> Order
 }
 
 impl IndexEntry {
-    /// Appends the framed entry to `out`.
+    /// Appends the framed entry to `out`, with `key` in place of `self.key` when that is
+    /// empty (lets the writer avoid a copy).
     ///
     /// # Errors
     /// `InvalidInput` when the entry is larger than `INDEX_ENTRY_BYTES_MAX`.
-    pub fn encode_into(&self, out: &mut Vec<u8>) -> Result<()> {
-        let mut body = Vec::with_capacity(32 + self.key.len() + self.blocks.len() * 24);
-        body.extend_from_slice(&self.token.to_le_bytes());
-        put_bytes(&mut body, &self.key);
-        put_varint(&mut body, self.data_position);
-        put_varint(&mut body, self.partition_size);
-        put_varint(&mut body, self.header_size);
-        put_varint(&mut body, len_u64(self.blocks.len()));
+    pub fn encode_into(&self, out: &mut Vec<u8>, key: &[u8]) -> Result<()> {
+        let key = if self.key.is_empty() { key } else { &self.key };
+        let frame_start = out.len();
+        out.extend_from_slice(&[0u8; 4]);
+        let body_start = out.len();
+        out.extend_from_slice(&self.token.to_le_bytes());
+        put_bytes(out, key);
+        put_varint(out, self.data_position);
+        put_varint(out, self.partition_size);
+        put_varint(out, self.header_size);
+        put_varint(out, len_u64(self.blocks.len()));
         for b in &self.blocks {
-            put_bytes(&mut body, &b.first);
-            put_bytes(&mut body, &b.last);
-            put_varint(&mut body, b.offset);
-            put_varint(&mut body, b.size);
+            put_bytes(out, &b.first);
+            put_bytes(out, &b.last);
+            put_varint(out, b.offset);
+            put_varint(out, b.size);
         }
+        out.push(u8::from(self.inline_deletion.is_some()));
+        if let Some((mark, ldt)) = self.inline_deletion {
+            super::codec::put_varint_signed(out, mark);
+            put_varint(out, u64::from(ldt));
+        }
+        let body = out.get(body_start..).unwrap_or_default();
         let len = u32::try_from(body.len())
             .ok()
             .filter(|l| usize::try_from(*l).is_ok_and(|l| l <= INDEX_ENTRY_BYTES_MAX))
             .ok_or_else(|| SsTableError::InvalidInput("index entry too large".into()))?;
-        out.extend_from_slice(&len.to_le_bytes());
-        out.extend_from_slice(&body);
-        out.extend_from_slice(&crc32(&body).to_le_bytes());
+        let crc = crc32(body);
+        if let Some(slot) = out.get_mut(frame_start..body_start) {
+            slot.copy_from_slice(&len.to_le_bytes());
+        }
+        out.extend_from_slice(&crc.to_le_bytes());
         Ok(())
     }
 
@@ -93,35 +111,56 @@ impl IndexEntry {
     /// # Errors
     /// `Corruption`/`ChecksumMismatch` naming `file` and the entry's offset.
     pub fn decode_at(bytes: &[u8], offset: u64, file: &Path) -> Result<(Self, u64)> {
-        let start = usize::try_from(offset)
-            .ok()
-            .filter(|s| *s >= HEADER_LEN)
-            .ok_or_else(|| SsTableError::corruption(file, offset, "index offset"))?;
-        let mut r = ByteReader::new(bytes.get(start..).unwrap_or_default());
-        let at = |e: super::codec::DecodeError| e.at(file, offset);
-        let len = usize::try_from(r.u32("index entry length").map_err(at)?).unwrap_or(usize::MAX);
-        if len > INDEX_ENTRY_BYTES_MAX {
-            return Err(SsTableError::corruption(
-                file,
-                offset,
-                "index entry length over limit",
-            ));
-        }
-        let body = r.take(len, "index entry body").map_err(at)?;
-        let expected = r.u32("index entry checksum").map_err(at)?;
-        let got = crc32(body);
-        if got != expected {
-            let file = file.to_path_buf();
-            return Err(SsTableError::ChecksumMismatch {
-                file,
-                offset,
-                expected,
-                got,
-            });
-        }
-        let entry = decode_body(&mut ByteReader::new(body)).map_err(|e| e.at(file, offset + 4))?;
-        Ok((entry, offset + len_u64(r.position())))
+        let (body, next) = verified_body_at(bytes, offset, file)?;
+        let entry = decode_body(&mut ByteReader::new(body))
+            .map_err(|e| e.at(file, offset.saturating_add(4)))?;
+        Ok((entry, next))
     }
+
+    /// The `(token, key)` of the entry at `offset` (checksum verified, nothing allocated)
+    /// and the next entry's offset: lookups skip entries with this.
+    ///
+    /// # Errors
+    /// As [`IndexEntry::decode_at`].
+    pub fn key_at<'a>(bytes: &'a [u8], offset: u64, file: &Path) -> Result<(i64, &'a [u8], u64)> {
+        let (body, next) = verified_body_at(bytes, offset, file)?;
+        let mut r = ByteReader::new(body);
+        let at = |e: super::codec::DecodeError| e.at(file, offset.saturating_add(4));
+        let token = r.i64("token").map_err(at)?;
+        let key = r.bytes(KEY_BYTES_MAX, "partition key").map_err(at)?;
+        Ok((token, key, next))
+    }
+}
+
+/// The checksum-verified body of the entry at `offset` and the next entry's offset.
+fn verified_body_at<'a>(bytes: &'a [u8], offset: u64, file: &Path) -> Result<(&'a [u8], u64)> {
+    let start = usize::try_from(offset)
+        .ok()
+        .filter(|s| *s >= HEADER_LEN)
+        .ok_or_else(|| SsTableError::corruption(file, offset, "index offset"))?;
+    let mut r = ByteReader::new(bytes.get(start..).unwrap_or_default());
+    let at = |e: super::codec::DecodeError| e.at(file, offset);
+    let len = usize::try_from(r.u32("index entry length").map_err(at)?).unwrap_or(usize::MAX);
+    if len > INDEX_ENTRY_BYTES_MAX {
+        return Err(SsTableError::corruption(
+            file,
+            offset,
+            "index entry length over limit",
+        ));
+    }
+    let body = r.take(len, "index entry body").map_err(at)?;
+    let expected = r.u32("index entry checksum").map_err(at)?;
+    let got = crc32(body);
+    if got != expected {
+        let file = file.to_path_buf();
+        return Err(SsTableError::ChecksumMismatch {
+            file,
+            offset,
+            expected,
+            got,
+        });
+    }
+    Ok((body, offset.saturating_add(len_u64(r.position()))))
 }
 
 fn decode_body(r: &mut ByteReader<'_>) -> DecodeResult<IndexEntry> {
@@ -144,6 +183,24 @@ fn decode_body(r: &mut ByteReader<'_>) -> DecodeResult<IndexEntry> {
             size: r.varint("block size")?,
         });
     }
+    let inline_deletion = match r.u8("inline deletion flag")? {
+        0 => None,
+        1 => {
+            let mark = r.varint_signed("inline deletion mark")?;
+            let ldt = r.varint("inline local deletion time")?;
+            let bad = || super::codec::DecodeError {
+                offset: r.position(),
+                what: "inline ldt",
+            };
+            Some((mark, u32::try_from(ldt).map_err(|_| bad())?))
+        }
+        _ => {
+            return Err(super::codec::DecodeError {
+                offset: r.position(),
+                what: "inline flag",
+            });
+        }
+    };
     if !r.is_empty() {
         return Err(super::codec::DecodeError {
             offset: r.position(),
@@ -157,6 +214,7 @@ fn decode_body(r: &mut ByteReader<'_>) -> DecodeResult<IndexEntry> {
         partition_size,
         header_size,
         blocks,
+        inline_deletion,
     })
 }
 
@@ -320,6 +378,7 @@ mod tests {
                     size: 100,
                 })
                 .collect(),
+            inline_deletion: (blocks > 0).then_some((-5, 9)),
         }
     }
 
@@ -328,9 +387,9 @@ mod tests {
         let mut file = vec![0u8; HEADER_LEN];
         let a = entry(-3, 0);
         let b = entry(7, 3);
-        a.encode_into(&mut file).unwrap();
+        a.encode_into(&mut file, &[]).unwrap();
         let second = file.len() as u64;
-        b.encode_into(&mut file).unwrap();
+        b.encode_into(&mut file, &[]).unwrap();
         let (got_a, next) =
             IndexEntry::decode_at(&file, HEADER_LEN as u64, Path::new("i")).unwrap();
         assert_eq!((got_a, next), (a, second));

@@ -15,11 +15,11 @@ use super::codec::{ByteReader, DecodeError, DecodeResult, len_u64, put_bytes};
 use super::format::{ITEMS_MAX, KEY_BYTES_MAX};
 use super::index::RowIndexBlock;
 use super::serial::{
-    get_deletion, get_range_tombstone, get_row, put_deletion, put_range_tombstone, put_row,
-    shared_prefix,
+    get_clustering, get_deletion, get_range_tombstone, get_row, get_row_body, put_deletion,
+    put_range_tombstone, put_row, shared_prefix, skip_row_body,
 };
 use super::stats::Stats;
-use crate::model::{DeletionTime, PartitionKey, RangeTombstone, Row, Token};
+use crate::model::{ClusteringKey, DeletionTime, PartitionKey, RangeTombstone, Row, Token};
 
 /// Where the writer put the parts of one partition.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -157,22 +157,36 @@ pub fn decode_header(bytes: &[u8]) -> DecodeResult<(PartitionHeader, usize)> {
     Ok((header, r.position()))
 }
 
+/// What [`decode_rows`] does with the row at a clustering key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowChoice {
+    /// Decode and keep it.
+    Keep,
+    /// Step over it without decoding its cells.
+    Skip,
+    /// Stop: no later row is wanted.
+    Stop,
+}
+
 /// Decodes rows until `bytes` is exhausted (a whole row area or one row-index block),
-/// calling `keep` to decide which rows to retain.
+/// `choose` deciding per clustering key, stopping once `out` holds `max_rows` rows.
 ///
 /// # Errors
 /// On malformed bytes.
 pub fn decode_rows(
     bytes: &[u8],
     out: &mut Vec<Row>,
-    mut keep: impl FnMut(&Row) -> bool,
+    max_rows: usize,
+    mut choose: impl FnMut(&ClusteringKey) -> RowChoice,
 ) -> DecodeResult<()> {
     let mut r = ByteReader::new(bytes);
     let mut prev = Vec::new();
-    while !r.is_empty() {
-        let row = get_row(&mut r, &mut prev)?;
-        if keep(&row) {
-            out.push(row);
+    while !r.is_empty() && out.len() < max_rows {
+        let clustering = get_clustering(&mut r, &mut prev)?;
+        match choose(&clustering) {
+            RowChoice::Keep => out.push(get_row_body(&mut r, clustering)?),
+            RowChoice::Skip => skip_row_body(&mut r)?,
+            RowChoice::Stop => break,
         }
     }
     Ok(())

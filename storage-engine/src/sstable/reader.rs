@@ -12,16 +12,21 @@
 use std::cmp::Ordering;
 use std::path::{Path, PathBuf};
 
+use bytes::Bytes;
+
 use super::block::{ChunkCache, ChunkReader};
 use super::bloom::BloomFilter;
 use super::error::{Result, SsTableError};
 use super::format::{Component, Descriptor, META_BYTES_MAX, check_header};
 use super::index::{IndexEntry, Summary, cmp_keys};
-use super::io::{self, Mapped};
-use super::layout::{PartitionHeader, decode_header, decode_rows};
+use super::io::Mapped;
+use super::layout::{PartitionHeader, RowChoice, decode_header, decode_rows};
 use super::stats::Stats;
 use super::toc;
-use crate::model::{ColumnId, Partition, PartitionKey, Row, Slices};
+use crate::fs::FileSystem;
+use crate::model::{
+    ClusteringKey, ColumnId, DeletionTime, Partition, PartitionKey, Row, Slices, Token,
+};
 
 /// Which part of a partition a read wants.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,9 +76,10 @@ pub struct SsTableReader {
     summary: Summary,
     bloom: BloomFilter,
     stats: Stats,
+    component_bytes: [u64; 5],
 }
 
-fn load_small(desc: &Descriptor, c: Component, len: u64) -> Result<Vec<u8>> {
+fn load_small(fs: &dyn FileSystem, desc: &Descriptor, c: Component, len: u64) -> Result<Vec<u8>> {
     let path = desc.path(c);
     if len > META_BYTES_MAX {
         return Err(SsTableError::corruption(
@@ -82,7 +88,7 @@ fn load_small(desc: &Descriptor, c: Component, len: u64) -> Result<Vec<u8>> {
             "component larger than the limit",
         ));
     }
-    let bytes = io::read_whole(&path)?;
+    let bytes = fs.read_all(&path, META_BYTES_MAX)?;
     check_len(&path, super::codec::len_u64(bytes.len()), len)?;
     Ok(bytes)
 }
@@ -97,21 +103,21 @@ fn check_len(path: &Path, got: u64, expected: u64) -> Result<()> {
 }
 
 impl SsTableReader {
-    /// Opens and verifies the SSTable `descriptor`.
+    /// Opens and verifies the SSTable `descriptor` on `fs`.
     ///
     /// # Errors
     /// `Io` when a file is missing or unreadable; `Corruption`/`ChecksumMismatch` naming
     /// the file and offset when a component is damaged.
-    pub fn open(descriptor: Descriptor) -> Result<Self> {
+    pub fn open(fs: &dyn FileSystem, descriptor: Descriptor) -> Result<Self> {
         let toc_path = descriptor.path(Component::Toc);
-        let toc_bytes = io::read_whole(&toc_path)?;
+        let toc_bytes = fs.read_all(&toc_path, super::codec::len_u64(toc::TOC_BYTES_MAX))?;
         let lengths = toc::parse(&toc_bytes, descriptor.generation, &toc_path)?;
         let [data_len, index_len, summary_len, filter_len, stats_len] = lengths;
-        let stats_bytes = load_small(&descriptor, Component::Stats, stats_len)?;
+        let stats_bytes = load_small(fs, &descriptor, Component::Stats, stats_len)?;
         let stats = Stats::decode(&stats_bytes, &descriptor.path(Component::Stats))?;
-        let filter_bytes = load_small(&descriptor, Component::Filter, filter_len)?;
+        let filter_bytes = load_small(fs, &descriptor, Component::Filter, filter_len)?;
         let bloom = BloomFilter::decode(&filter_bytes, &descriptor.path(Component::Filter))?;
-        let summary_bytes = load_small(&descriptor, Component::Summary, summary_len)?;
+        let summary_bytes = load_small(fs, &descriptor, Component::Summary, summary_len)?;
         let summary_path = descriptor.path(Component::Summary);
         let summary = Summary::decode(&summary_bytes, &summary_path)?;
         if summary.index_len != index_len || summary.entry_count != stats.partition_count {
@@ -122,11 +128,11 @@ impl SsTableReader {
             ));
         }
         let data_path = descriptor.path(Component::Data);
-        let data = Mapped::open(&data_path)?;
+        let data = Mapped::open(fs, &data_path)?;
         check_len(&data_path, super::codec::len_u64(data.len()), data_len)?;
         let chunks = ChunkReader::open(&data, &data_path)?;
         let index_path = descriptor.path(Component::Index);
-        let index = Mapped::open(&index_path)?;
+        let index = Mapped::open(fs, &index_path)?;
         check_len(&index_path, super::codec::len_u64(index.len()), index_len)?;
         check_header(&index, Component::Index, &index_path)?;
         Ok(Self {
@@ -139,6 +145,7 @@ impl SsTableReader {
             summary,
             bloom,
             stats,
+            component_bytes: lengths,
         })
     }
 
@@ -152,6 +159,18 @@ impl SsTableReader {
     #[must_use]
     pub fn stats(&self) -> &Stats {
         &self.stats
+    }
+
+    /// Bytes on disk of Data, Index, Summary, Filter and Stats (TOC order).
+    #[must_use]
+    pub fn component_bytes(&self) -> [u64; 5] {
+        self.component_bytes
+    }
+
+    /// Total bytes on disk (TOC excluded).
+    #[must_use]
+    pub fn on_disk_bytes(&self) -> u64 {
+        self.component_bytes.iter().sum()
     }
 
     /// The in-memory summary (first/last key, samples).
@@ -178,6 +197,41 @@ impl SsTableReader {
             && self.bloom.might_contain(bytes)
     }
 
+    /// Checks every byte of the table: every Data chunk's checksum and decompression,
+    /// every index entry's checksum, bounds and order, and the entry count (a scrub, or a
+    /// start-up check before the table is trusted).
+    ///
+    /// # Errors
+    /// The first corruption found, naming file and offset.
+    pub fn verify(&self) -> Result<()> {
+        for i in 0..self.chunks.chunk_count() {
+            self.chunks.chunk(&self.data, i)?;
+        }
+        let mut offset = super::codec::len_u64(super::format::HEADER_LEN);
+        let (mut count, mut prev): (u64, Option<(i64, Vec<u8>)>) = (0, None);
+        while offset < self.summary.index_len {
+            let (entry, next) = self.entry_at(offset)?;
+            let ordered = prev
+                .as_ref()
+                .is_none_or(|(t, k)| cmp_keys(*t, k, entry.token, &entry.key) == Ordering::Less);
+            if !ordered {
+                return Err(SsTableError::corruption(
+                    &self.index_path,
+                    offset,
+                    "entries out of order",
+                ));
+            }
+            prev = Some((entry.token, entry.key));
+            count += 1;
+            offset = next;
+        }
+        if count != self.summary.entry_count || prev != self.summary.last {
+            let what = "index entries disagree with the summary";
+            return Err(SsTableError::corruption(&self.index_path, offset, what));
+        }
+        Ok(())
+    }
+
     /// Finds `key`'s index entry.
     ///
     /// # Errors
@@ -191,10 +245,10 @@ impl SsTableReader {
             return Ok(None);
         };
         while offset < end {
-            let (entry, next) = self.entry_at(offset)?;
-            match cmp_keys(entry.token, &entry.key, token, bytes) {
+            let (t, k, next) = IndexEntry::key_at(&self.index, offset, &self.index_path)?;
+            match cmp_keys(t, k, token, bytes) {
                 Ordering::Less => offset = next,
-                Ordering::Equal => return Ok(Some(entry)),
+                Ordering::Equal => return self.entry_at(offset).map(|(entry, _)| Some(entry)),
                 Ordering::Greater => return Ok(None),
             }
         }
@@ -243,27 +297,38 @@ impl SsTableReader {
         cache: &mut ChunkCache,
     ) -> Result<Partition> {
         let pos = entry.data_position;
+        let header = self.header(entry, cache)?;
+        let rows = self.read_rows(entry, filter, cache)?;
+        let partition = assemble(header, rows, filter);
+        partition.check().map_err(|what| self.corrupt(pos, what))?;
+        Ok(partition)
+    }
+
+    /// The partition header: from the index entry when inlined, else read and checked.
+    pub(crate) fn header(
+        &self,
+        entry: &IndexEntry,
+        cache: &mut ChunkCache,
+    ) -> Result<PartitionHeader> {
+        let pos = entry.data_position;
+        if let Some((mark, ldt)) = entry.inline_deletion
+            && !entry.blocks.is_empty()
+        {
+            let key = Bytes::copy_from_slice(&entry.key);
+            return Ok(PartitionHeader {
+                key: PartitionKey::from_parts(Token(entry.token), key),
+                deletion: DeletionTime::new(mark, ldt),
+                static_row: None,
+                range_tombstones: Vec::new(),
+            });
+        }
         let head = self.read(pos, entry.header_size, cache)?;
         let (header, used) = decode_header(&head).map_err(|e| e.at(&self.data_path, pos))?;
         let key_ok = header.key.token().0 == entry.token && header.key.key().as_ref() == entry.key;
         if !key_ok || super::codec::len_u64(used) != entry.header_size {
             return Err(self.corrupt(pos, "partition header disagrees with its index entry"));
         }
-        let rows = if filter.slices.is_empty() {
-            Vec::new()
-        } else if entry.blocks.is_empty() {
-            let start = pos + entry.header_size;
-            let area = self.read(start, entry.partition_size - entry.header_size, cache)?;
-            let mut rows = Vec::new();
-            decode_rows(&area, &mut rows, |r| filter.slices.contains(&r.clustering))
-                .map_err(|e| e.at(&self.data_path, start))?;
-            apply_limit(rows, filter)
-        } else {
-            self.read_blocks(entry, filter, cache)?
-        };
-        let partition = assemble(header, rows, filter);
-        partition.check().map_err(|what| self.corrupt(pos, what))?;
-        Ok(partition)
+        Ok(header)
     }
 
     fn read(&self, pos: u64, len: u64, cache: &mut ChunkCache) -> Result<Vec<u8>> {
@@ -278,40 +343,67 @@ impl SsTableReader {
         )
     }
 
-    /// Reads only the row-index blocks that intersect the slices, from the end when
-    /// `reversed`, stopping once `row_limit` rows are collected.
-    fn read_blocks(
+    /// The logical Data spans `(start, len)` holding the rows `filter` may select, in
+    /// clustering order: the whole row area of a narrow partition, or the row-index blocks
+    /// intersecting the slices of a wide one.
+    pub(crate) fn row_spans(
+        &self,
+        entry: &IndexEntry,
+        filter: &PartitionFilter,
+    ) -> Result<Vec<(u64, u64)>> {
+        let pos = entry.data_position;
+        if filter.slices.is_empty() {
+            return Ok(Vec::new());
+        }
+        if entry.blocks.is_empty() {
+            let len = entry.partition_size.saturating_sub(entry.header_size);
+            return Ok(vec![(pos.saturating_add(entry.header_size), len)]);
+        }
+        let wanted = super::row_index::blocks_for(&entry.blocks, &filter.slices);
+        let mut spans = Vec::with_capacity(wanted.len());
+        for block in wanted.iter().filter_map(|i| entry.blocks.get(*i)) {
+            let end = block.offset.checked_add(block.size);
+            if block.offset < entry.header_size || end.is_none_or(|e| e > entry.partition_size) {
+                let what = "row index block outside its partition";
+                return Err(SsTableError::corruption(&self.index_path, 0, what));
+            }
+            spans.push((pos.saturating_add(block.offset), block.size));
+        }
+        Ok(spans)
+    }
+
+    /// Decodes the rows of one span that `filter` selects, at most `max_rows`.
+    pub(crate) fn decode_span(
+        &self,
+        (start, len): (u64, u64),
+        filter: &PartitionFilter,
+        max_rows: usize,
+        cache: &mut ChunkCache,
+    ) -> Result<Vec<Row>> {
+        let bytes = self.read(start, len, cache)?;
+        let mut rows = Vec::new();
+        decode_rows(&bytes, &mut rows, max_rows, |k| choose(filter, k))
+            .map_err(|e| e.at(&self.data_path, start))?;
+        Ok(rows)
+    }
+
+    /// Reads the selected rows, span by span (from the end when `reversed`), stopping once
+    /// `row_limit` rows are collected; returns them in ascending order.
+    fn read_rows(
         &self,
         entry: &IndexEntry,
         filter: &PartitionFilter,
         cache: &mut ChunkCache,
     ) -> Result<Vec<Row>> {
-        let wanted = super::row_index::blocks_for(&entry.blocks, &filter.slices);
+        let mut spans = self.row_spans(entry, filter)?;
+        if filter.reversed {
+            spans.reverse();
+        }
         let mut batches: Vec<Vec<Row>> = Vec::new();
         let mut count = 0usize;
-        let order: Box<dyn Iterator<Item = &usize>> = if filter.reversed {
-            Box::new(wanted.iter().rev())
-        } else {
-            Box::new(wanted.iter())
-        };
-        for &i in order {
-            let block = entry
-                .blocks
-                .get(i)
-                .ok_or_else(|| self.corrupt(entry.data_position, "block"))?;
-            if block.offset < entry.header_size || block.offset + block.size > entry.partition_size
-            {
-                return Err(SsTableError::corruption(
-                    &self.index_path,
-                    0,
-                    "row index block bounds",
-                ));
-            }
-            let start = entry.data_position + block.offset;
-            let bytes = self.read(start, block.size, cache)?;
-            let mut rows = Vec::new();
-            decode_rows(&bytes, &mut rows, |r| filter.slices.contains(&r.clustering))
-                .map_err(|e| e.at(&self.data_path, start))?;
+        for span in spans {
+            let max = forward_max(filter).saturating_sub(count);
+            let rows = self.decode_span(span, filter, max, cache)?;
             count += rows.len();
             batches.push(rows);
             if filter.row_limit.is_some_and(|limit| count >= limit) {
@@ -322,6 +414,30 @@ impl SsTableReader {
             batches.reverse();
         }
         Ok(apply_limit(batches.into_iter().flatten().collect(), filter))
+    }
+}
+
+/// Keep rows inside the slices, skip rows between them, stop after the last slice.
+fn choose(filter: &PartitionFilter, key: &ClusteringKey) -> RowChoice {
+    if filter.slices.contains(key) {
+        RowChoice::Keep
+    } else if filter
+        .slices
+        .as_slice()
+        .last()
+        .is_none_or(|s| s.is_before(key))
+    {
+        RowChoice::Stop
+    } else {
+        RowChoice::Skip
+    }
+}
+
+/// Rows a forward read may stop after (reversed reads need the last rows, so all).
+fn forward_max(filter: &PartitionFilter) -> usize {
+    match filter.row_limit {
+        Some(limit) if !filter.reversed => limit,
+        _ => usize::MAX,
     }
 }
 
@@ -338,7 +454,8 @@ fn apply_limit(mut rows: Vec<Row>, filter: &PartitionFilter) -> Vec<Row> {
     rows
 }
 
-fn keep_columns(row: &mut Row, columns: &[ColumnId]) {
+/// Drops the cells (and complex deletions) of columns not in `columns` (sorted).
+pub(crate) fn keep_columns(row: &mut Row, columns: &[ColumnId]) {
     row.cells
         .retain(|c| columns.binary_search(&c.column).is_ok());
     row.complex_deletions

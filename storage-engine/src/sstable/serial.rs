@@ -113,8 +113,12 @@ pub fn put_range_tombstone(out: &mut Vec<u8>, rt: &RangeTombstone, stats: &mut S
     put_deletion(out, rt.deletion, 0);
     observe_deletion(stats, rt.deletion);
     stats.tombstones.range += 1;
-    stats.observe_clustering(&rt.slice.start.prefix);
-    stats.observe_clustering(&rt.slice.end.prefix);
+    // Positions, not prefixes: `<= p` covers keys extending `p`, which sort after `p`.
+    stats.observe_clustering(&rt.slice.start.position_bytes().unwrap_or_default());
+    match rt.slice.end.position_bytes() {
+        Some(end) => stats.observe_clustering(&end),
+        None => stats.max_clustering_unbounded = true,
+    }
 }
 
 /// Reads a range tombstone.
@@ -268,6 +272,15 @@ fn put_cell(out: &mut Vec<u8>, cell: &Cell, base: i64, stats: &mut Stats) {
 /// # Errors
 /// On malformed bytes or a limit exceeded.
 pub fn get_row(r: &mut ByteReader<'_>, prev: &mut Vec<u8>) -> DecodeResult<Row> {
+    let clustering = get_clustering(r, prev)?;
+    get_row_body(r, clustering)
+}
+
+/// Reads a row's clustering key; `prev` holds the previous row's and is updated.
+///
+/// # Errors
+/// On malformed bytes or a limit exceeded.
+pub fn get_clustering(r: &mut ByteReader<'_>, prev: &mut Vec<u8>) -> DecodeResult<ClusteringKey> {
     let shared = r.count(CLUSTERING_BYTES_MAX, "clustering shared prefix")?;
     let suffix = r.bytes(CLUSTERING_BYTES_MAX, "clustering suffix")?;
     if shared > prev.len() || shared + suffix.len() > CLUSTERING_BYTES_MAX {
@@ -275,7 +288,70 @@ pub fn get_row(r: &mut ByteReader<'_>, prev: &mut Vec<u8>) -> DecodeResult<Row> 
     }
     prev.truncate(shared);
     prev.extend_from_slice(suffix);
-    let mut row = Row::new(ClusteringKey::new(Bytes::copy_from_slice(prev)));
+    Ok(ClusteringKey::new(Bytes::copy_from_slice(prev)))
+}
+
+/// Steps over the rest of a row (after its clustering key) without allocating.
+///
+/// # Errors
+/// On malformed bytes.
+pub fn skip_row_body(r: &mut ByteReader<'_>) -> DecodeResult<()> {
+    let flags = r.u8("row flags")?;
+    if flags & !ROW_FLAGS_ALL != 0 {
+        return Err(bad(r, "row flags"));
+    }
+    r.varint("row base timestamp")?;
+    let liveness_varints = match (flags & HAS_LIVENESS != 0, flags & LIVENESS_TTL != 0) {
+        (true, true) => 3,
+        (true, false) => 1,
+        _ => 0,
+    };
+    let deletion_varints = if flags & HAS_DELETION != 0 { 2 } else { 0 };
+    for _ in 0..liveness_varints + deletion_varints {
+        r.varint("row timestamps")?;
+    }
+    if flags & HAS_COMPLEX != 0 {
+        for _ in 0..r.count(ITEMS_MAX, "complex deletion count")? {
+            (0..3).try_for_each(|_| r.varint("complex deletion").map(drop))?;
+        }
+    }
+    for _ in 0..r.count(ITEMS_MAX, "cell count")? {
+        let flags = r.u8("cell flags")?;
+        r.varint("cell column")?;
+        if flags & CELL_HAS_PATH != 0 {
+            r.bytes(VALUE_BYTES_MAX, "cell path")?;
+        }
+        r.varint("cell timestamp")?;
+        let (values, varints) = match flags & !CELL_HAS_PATH {
+            KIND_LIVE => (1, 0),
+            KIND_EXPIRING => (1, 2),
+            KIND_TOMBSTONE => (0, 1),
+            KIND_COUNTER => {
+                for _ in 0..r.count(ITEMS_MAX, "counter shard count")? {
+                    r.take(16, "counter node")?;
+                    r.varint("counter clock")?;
+                    r.varint("counter value")?;
+                }
+                (0, 0)
+            }
+            _ => return Err(bad(r, "cell kind")),
+        };
+        for _ in 0..values {
+            r.bytes(VALUE_BYTES_MAX, "cell value")?;
+        }
+        for _ in 0..varints {
+            r.varint("cell payload")?;
+        }
+    }
+    Ok(())
+}
+
+/// Reads the rest of a row (after its clustering key).
+///
+/// # Errors
+/// On malformed bytes or a limit exceeded.
+pub fn get_row_body(r: &mut ByteReader<'_>, clustering: ClusteringKey) -> DecodeResult<Row> {
+    let mut row = Row::new(clustering);
     let flags = r.u8("row flags")?;
     if flags & !ROW_FLAGS_ALL != 0 {
         return Err(bad(r, "row flags"));

@@ -6,11 +6,15 @@
 //! the histogram as 64 varint counters). Invariant: every timestamp, deletion time,
 //! expiry, clustering key and token written to the Data file lies inside these bounds.
 
+use std::cmp::Ordering;
 use std::path::Path;
+
+use bytes::Bytes;
 
 use super::codec::{ByteReader, DecodeResult, put_bytes, put_varint, put_varint_signed};
 use super::error::Result;
 use super::format::{CLUSTERING_BYTES_MAX, Component, HEADER_LEN, checked_body, frame_body};
+use crate::model::{ClusteringKey, Slices};
 
 /// Buckets of the partition size histogram: bucket `i` counts partitions of
 /// `[2^i, 2^(i+1))` serialized bytes (bucket 0 also holds size 0).
@@ -59,10 +63,14 @@ pub struct Stats {
     /// True when the table holds a cell without TTL or a non-expiring row marker (so the
     /// whole table can never expire on its own).
     pub has_non_expiring_data: bool,
-    /// Smallest clustering key (bytes) of any row or range tombstone bound.
+    /// Lower bound (bytes) of every row's clustering key and every range tombstone's
+    /// covered keys.
     pub min_clustering: Option<Vec<u8>>,
-    /// Largest clustering key.
+    /// Upper bound (inclusive) of the same; see `max_clustering_unbounded`.
     pub max_clustering: Option<Vec<u8>>,
+    /// True when a range tombstone extends to the top of the clustering space (then
+    /// `max_clustering` bounds nothing).
+    pub max_clustering_unbounded: bool,
     /// Smallest token.
     pub min_token: Option<i64>,
     /// Largest token.
@@ -87,6 +95,7 @@ impl Default for Stats {
             has_non_expiring_data: false,
             min_clustering: None,
             max_clustering: None,
+            max_clustering_unbounded: false,
             min_token: None,
             max_token: None,
             tombstones: TombstoneCounts::default(),
@@ -152,6 +161,35 @@ impl Stats {
         }
     }
 
+    /// False when no row or range tombstone of this table can fall inside `slices`
+    /// (the read path then skips the table for a clustering-restricted read).
+    #[must_use]
+    pub fn clustering_may_intersect(&self, slices: &Slices) -> bool {
+        let (Some(min), Some(max)) = (&self.min_clustering, &self.max_clustering) else {
+            // No rows and no range tombstones: only partition-level data.
+            return false;
+        };
+        let min = ClusteringKey::new(Bytes::copy_from_slice(min));
+        let max = ClusteringKey::new(Bytes::copy_from_slice(max));
+        slices.as_slice().iter().any(|s| {
+            let above_max =
+                !self.max_clustering_unbounded && s.start.cmp_key(&max) == Ordering::Greater;
+            let below_min = s.end.cmp_key(&min) == Ordering::Less;
+            !above_max && !below_min
+        })
+    }
+
+    /// True when every cell, row marker and tombstone in the table expired or was
+    /// deleted more than `gc_grace_s` before `now_s` (TWCS may then drop the table without
+    /// reading it, provided no older table outside the compaction holds data it shadows).
+    #[must_use]
+    pub fn fully_expired(&self, now_s: i64, gc_grace_s: i64) -> bool {
+        !self.has_non_expiring_data
+            && self
+                .max_local_deletion_time
+                .is_some_and(|m| m.saturating_add(gc_grace_s) < now_s)
+    }
+
     /// True when a read of data newer than `timestamp` can skip this table.
     #[must_use]
     pub fn max_timestamp_below(&self, timestamp: i64) -> bool {
@@ -177,6 +215,7 @@ impl Stats {
             put_opt_i64(&mut b, v);
         }
         b.push(u8::from(self.has_non_expiring_data));
+        b.push(u8::from(self.max_clustering_unbounded));
         for v in [&self.min_clustering, &self.max_clustering] {
             b.push(u8::from(v.is_some()));
             if let Some(v) = v {
@@ -255,6 +294,7 @@ fn decode_body(r: &mut ByteReader<'_>) -> DecodeResult<Stats> {
         s.max_token,
     ] = ints;
     s.has_non_expiring_data = opt(r, |_| Ok(()))?.is_some();
+    s.max_clustering_unbounded = opt(r, |_| Ok(()))?.is_some();
     let clustering = |r: &mut ByteReader<'_>| -> DecodeResult<Vec<u8>> {
         Ok(r.bytes(CLUSTERING_BYTES_MAX, "clustering")?.to_vec())
     };
@@ -291,6 +331,7 @@ mod tests {
         s.observe_partition(99, 70_000);
         s.tombstones.cell = 3;
         s.has_non_expiring_data = true;
+        s.max_clustering_unbounded = true;
         assert_eq!(s.min_clustering.as_deref(), Some(&b"a\x00z"[..]));
         assert_eq!(s.partition_size_histogram[16], 1);
         let bytes = s.encode();
@@ -304,5 +345,37 @@ mod tests {
                     .is_corruption()
             );
         }
+    }
+
+    #[test]
+    fn clustering_bounds_skip_disjoint_slices() {
+        use crate::model::{ClusteringBound, Slice};
+        let slice = |a: &[u8], b: &[u8]| {
+            Slices::new(vec![Slice {
+                start: ClusteringBound::inclusive_start(Bytes::copy_from_slice(a)),
+                end: ClusteringBound::inclusive_end(Bytes::copy_from_slice(b)),
+            }])
+        };
+        let mut s = Stats::default();
+        assert!(!s.clustering_may_intersect(&Slices::all()));
+        s.observe_clustering(b"\x10");
+        s.observe_clustering(b"\x20");
+        assert!(s.clustering_may_intersect(&Slices::all()));
+        assert!(s.clustering_may_intersect(&slice(b"\x15", b"\x16")));
+        assert!(!s.clustering_may_intersect(&slice(b"\x21", b"\x30")));
+        assert!(!s.clustering_may_intersect(&slice(b"\x01", b"\x0f")));
+        s.max_clustering_unbounded = true;
+        assert!(s.clustering_may_intersect(&slice(b"\x21", b"\x30")));
+    }
+
+    #[test]
+    fn full_expiry_needs_no_live_data_and_gc_grace() {
+        let mut s = Stats::default();
+        assert!(!s.fully_expired(100, 10), "an empty table is not reported");
+        s.observe_expiry(50);
+        assert!(!s.fully_expired(60, 10));
+        assert!(s.fully_expired(61, 10));
+        s.has_non_expiring_data = true;
+        assert!(!s.fully_expired(1_000, 10));
     }
 }

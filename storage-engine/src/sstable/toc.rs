@@ -51,10 +51,14 @@ pub fn parse(bytes: &[u8], generation: u64, file: &Path) -> Result<[u64; 5]> {
         .rfind("crc32 ")
         .ok_or_else(|| bad("TOC has no checksum"))?;
     let (body, tail) = text.split_at(crc_at);
-    let stated = tail.trim_end().strip_prefix("crc32 ").unwrap_or_default();
-    let expected = u32::from_str_radix(stated, 16).map_err(|_| bad("TOC checksum"))?;
     let got = crc32(body.as_bytes());
-    if got != expected {
+    // Byte-exact comparison: hex case or trailing whitespace may not vary.
+    if tail != format!("crc32 {got:08x}\n") {
+        let stated = tail.trim_end().strip_prefix("crc32 ").unwrap_or_default();
+        let expected = u32::from_str_radix(stated, 16).map_err(|_| bad("TOC checksum line"))?;
+        if expected == got {
+            return Err(bad("TOC checksum line is not in canonical form"));
+        }
         let (file, offset) = (file.to_path_buf(), super::codec::len_u64(crc_at));
         return Err(SsTableError::ChecksumMismatch {
             file,
@@ -101,9 +105,14 @@ mod tests {
         assert!(parse(toc.as_bytes(), 8, Path::new("t")).is_err());
         let bytes = toc.as_bytes();
         for i in 0..bytes.len() {
-            let mut bad = bytes.to_vec();
-            bad[i] ^= 0x02;
-            assert!(parse(&bad, 9, Path::new("t")).is_err(), "flip at {i}");
+            for bit in 0..8 {
+                let mut bad = bytes.to_vec();
+                bad[i] ^= 1 << bit;
+                assert!(
+                    parse(&bad, 9, Path::new("t")).is_err(),
+                    "flip of bit {bit} at {i}"
+                );
+            }
         }
     }
 }

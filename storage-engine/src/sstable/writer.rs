@@ -8,8 +8,8 @@
 //! value written is within the limits the reader enforces, so whatever we write we can
 //! read back.
 
-use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::Write;
+use std::sync::Arc;
 
 use super::block::ChunkWriter;
 use super::bloom::{BloomBuilder, hash64};
@@ -20,9 +20,11 @@ use super::format::{
     KEY_BYTES_MAX, ROW_INDEX_BLOCK_BYTES, SUMMARY_INTERVAL, VALUE_BYTES_MAX, put_header,
 };
 use super::index::{IndexEntry, Summary, SummaryEntry};
+use super::io::{self, BufferedFile};
 use super::layout::encode_partition;
 use super::stats::Stats;
-use super::{io, toc};
+use super::toc;
+use crate::fs::FileSystem;
 use crate::model::{CellKind, Partition, PartitionKey, Row};
 
 /// Knobs of one SSTable write.
@@ -60,10 +62,11 @@ pub struct WrittenSsTable {
 /// Streams partitions into a new SSTable.
 #[derive(Debug)]
 pub struct SsTableWriter {
+    fs: Arc<dyn FileSystem>,
     descriptor: Descriptor,
     options: WriterOptions,
-    data: ChunkWriter<BufWriter<File>>,
-    index: BufWriter<File>,
+    data: ChunkWriter<BufferedFile>,
+    index: BufferedFile,
     index_pos: u64,
     summary: Summary,
     key_hashes: Vec<u64>,
@@ -74,31 +77,27 @@ pub struct SsTableWriter {
 }
 
 impl SsTableWriter {
-    /// Starts writing generation `descriptor` (temporary files are created now).
+    /// Starts writing generation `descriptor` on `fs` (temporary files are created now).
     ///
     /// # Errors
     /// `Io` when a file cannot be created; `InvalidInput` for bad options.
-    pub fn create(descriptor: Descriptor, options: WriterOptions) -> Result<Self> {
+    pub fn create(
+        fs: Arc<dyn FileSystem>,
+        descriptor: Descriptor,
+        options: WriterOptions,
+    ) -> Result<Self> {
         if options.row_index_block_bytes == 0 {
             return Err(SsTableError::InvalidInput("row index block size 0".into()));
         }
-        let data_path = descriptor.tmp_path(Component::Data);
-        let data = ChunkWriter::new(io::create(&data_path)?, data_path, options.chunk_bytes);
-        let data = match data {
-            Ok(d) => d,
+        let (data, index) = match open_streams(fs.as_ref(), &descriptor, &options) {
+            Ok(streams) => streams,
             Err(e) => {
-                io::remove_quietly(&descriptor.tmp_path(Component::Data));
+                remove_temporaries(fs.as_ref(), &descriptor);
                 return Err(e);
             }
         };
-        let index_path = descriptor.tmp_path(Component::Index);
-        let mut index = io::create(&index_path)?;
-        let mut header = Vec::with_capacity(HEADER_LEN);
-        put_header(&mut header, Component::Index);
-        index
-            .write_all(&header)
-            .map_err(|e| SsTableError::io(&index_path, e))?;
         Ok(Self {
+            fs,
             descriptor,
             options,
             data,
@@ -150,10 +149,17 @@ impl SsTableWriter {
         let (token, key) = (partition.key.token().0, partition.key.key().to_vec());
         let entry = IndexEntry {
             token,
-            key: key.clone(),
+            key: Vec::new(),
             data_position: self.data.position(),
             partition_size: enc.size,
             header_size: enc.header_size,
+            inline_deletion: (!enc.blocks.is_empty()
+                && partition.static_row.is_none()
+                && partition.range_tombstones.is_empty())
+            .then_some((
+                partition.partition_deletion.marked_for_delete_at,
+                partition.partition_deletion.local_deletion_time,
+            )),
             blocks: enc.blocks,
         };
         self.data.write(&self.scratch)?;
@@ -170,17 +176,16 @@ impl SsTableWriter {
             });
         }
         self.entry_buf.clear();
-        entry.encode_into(&mut self.entry_buf)?;
-        let index_path = self.descriptor.tmp_path(Component::Index);
+        entry.encode_into(&mut self.entry_buf, &key)?;
+        let descriptor = &self.descriptor;
         self.index
             .write_all(&self.entry_buf)
-            .map_err(|e| SsTableError::io(&index_path, e))?;
+            .map_err(|e| SsTableError::io(descriptor.tmp_path(Component::Index), e))?;
         self.index_pos += len_u64(self.entry_buf.len());
         self.summary.entry_count += 1;
         if self.summary.first.is_none() {
-            self.summary.first = Some((token, key.clone()));
+            self.summary.first = Some((token, key));
         }
-        self.summary.last = Some((token, key));
         self.key_hashes.push(hash64(partition.key.key()));
         self.last_key = Some(partition.key.clone());
         Ok(())
@@ -191,42 +196,46 @@ impl SsTableWriter {
     /// # Errors
     /// `Io` on any failure; the temporary files are then removed.
     pub fn finish(self) -> Result<WrittenSsTable> {
-        let descriptor = self.descriptor.clone();
+        let (fs, descriptor) = (self.fs.clone(), self.descriptor.clone());
         let result = self.finish_inner();
         if result.is_err() {
-            remove_temporaries(&descriptor);
+            remove_temporaries(fs.as_ref(), &descriptor);
         }
         result
     }
 
     /// Abandons the write and removes the temporary files.
     pub fn abort(self) {
-        let descriptor = self.descriptor.clone();
+        let (fs, descriptor) = (self.fs.clone(), self.descriptor.clone());
         drop(self);
-        remove_temporaries(&descriptor);
+        remove_temporaries(fs.as_ref(), &descriptor);
     }
 
     fn finish_inner(mut self) -> Result<WrittenSsTable> {
-        let d = &self.descriptor;
-        io::finish(self.data.finish()?, &d.tmp_path(Component::Data))?;
-        io::finish(self.index, &d.tmp_path(Component::Index))?;
+        let (d, fs) = (&self.descriptor, self.fs.as_ref());
+        self.data.finish()?.finish()?;
+        self.index.finish()?;
         self.summary.index_len = self.index_pos;
-        io::write_whole(&d.tmp_path(Component::Summary), &self.summary.encode())?;
+        self.summary.last = self
+            .last_key
+            .as_ref()
+            .map(|k| (k.token().0, k.key().to_vec()));
+        io::write_whole(fs, &d.tmp_path(Component::Summary), &self.summary.encode())?;
         let mut bloom =
             BloomBuilder::new(len_u64(self.key_hashes.len()), self.options.bloom_fp_chance);
         self.key_hashes.iter().for_each(|h| bloom.add_hash(*h));
-        io::write_whole(&d.tmp_path(Component::Filter), &bloom.finish().encode())?;
-        io::write_whole(&d.tmp_path(Component::Stats), &self.stats.encode())?;
+        io::write_whole(fs, &d.tmp_path(Component::Filter), &bloom.finish().encode())?;
+        io::write_whole(fs, &d.tmp_path(Component::Stats), &self.stats.encode())?;
         let mut lengths = [0u64; 5];
         for (c, len) in toc::LISTED.iter().zip(&mut lengths) {
-            *len = io::file_len(&d.tmp_path(*c))?;
+            *len = fs.file_len(&d.tmp_path(*c))?;
         }
         let toc_text = toc::render(d.generation, &lengths);
-        io::write_whole(&d.tmp_path(Component::Toc), toc_text.as_bytes())?;
+        io::write_whole(fs, &d.tmp_path(Component::Toc), toc_text.as_bytes())?;
         for c in Component::ALL {
-            io::rename(&d.tmp_path(c), &d.path(c))?;
+            fs.rename(&d.tmp_path(c), &d.path(c))?;
         }
-        io::sync_dir(&d.dir)?;
+        fs.sync_dir(&d.dir)?;
         tracing::debug!(
             generation = d.generation,
             partitions = self.stats.partition_count,
@@ -241,9 +250,27 @@ impl SsTableWriter {
     }
 }
 
-fn remove_temporaries(descriptor: &Descriptor) {
+fn open_streams(
+    fs: &dyn FileSystem,
+    descriptor: &Descriptor,
+    options: &WriterOptions,
+) -> Result<(ChunkWriter<BufferedFile>, BufferedFile)> {
+    let data_path = descriptor.tmp_path(Component::Data);
+    let data_file = BufferedFile::create(fs, &data_path)?;
+    let data = ChunkWriter::new(data_file, data_path, options.chunk_bytes)?;
+    let index_path = descriptor.tmp_path(Component::Index);
+    let mut index = BufferedFile::create(fs, &index_path)?;
+    let mut header = Vec::with_capacity(HEADER_LEN);
+    put_header(&mut header, Component::Index);
+    index
+        .write_all(&header)
+        .map_err(|e| SsTableError::io(&index_path, e))?;
+    Ok((data, index))
+}
+
+fn remove_temporaries(fs: &dyn FileSystem, descriptor: &Descriptor) {
     for c in Component::ALL {
-        io::remove_quietly(&descriptor.tmp_path(c));
+        io::remove_quietly(fs, &descriptor.tmp_path(c));
     }
 }
 

@@ -8,7 +8,7 @@
 //! when the element type has a fixed size, otherwise each preceded by its length
 //! as an unsigned vint (Cassandra 5's `VectorSerializer`).
 
-use super::{decode_at, encode_at, scalar, vint};
+use super::{Sink, decode_at, encode_at, scalar, vint};
 use crate::value::error::ValueError;
 use crate::value::types::CqlType;
 use crate::value::value::CqlValue;
@@ -24,7 +24,7 @@ fn mismatch(ty: &CqlType, v: &CqlValue) -> ValueError {
 pub(super) fn encode_composite(
     value: &CqlValue,
     ty: &CqlType,
-    out: &mut Vec<u8>,
+    out: &mut impl Sink,
     depth: usize,
 ) -> Result<(), ValueError> {
     match (ty, value) {
@@ -72,7 +72,7 @@ fn too_many(ty: &CqlType, declared: usize, got: usize) -> ValueError {
     ValueError::invalid(ty, format!("{got} components for {declared} declared"))
 }
 
-fn write_count(ty: &CqlType, n: usize, out: &mut Vec<u8>) -> Result<(), ValueError> {
+fn write_count(ty: &CqlType, n: usize, out: &mut impl Sink) -> Result<(), ValueError> {
     let n = i32::try_from(n).map_err(|_| ValueError::invalid(ty, "more than 2^31-1 elements"))?;
     out.extend_from_slice(&n.to_be_bytes());
     Ok(())
@@ -82,7 +82,7 @@ fn write_count(ty: &CqlType, n: usize, out: &mut Vec<u8>) -> Result<(), ValueErr
 fn write_element(
     value: &CqlValue,
     ty: &CqlType,
-    out: &mut Vec<u8>,
+    out: &mut impl Sink,
     depth: usize,
 ) -> Result<(), ValueError> {
     let at = out.len();
@@ -99,7 +99,7 @@ fn write_element(
 fn write_component(
     value: Option<&CqlValue>,
     ty: &CqlType,
-    out: &mut Vec<u8>,
+    out: &mut impl Sink,
     depth: usize,
 ) -> Result<(), ValueError> {
     match value {
@@ -116,7 +116,7 @@ fn encode_vector(
     elem: &CqlType,
     n: u32,
     items: &[CqlValue],
-    out: &mut Vec<u8>,
+    out: &mut impl Sink,
     depth: usize,
 ) -> Result<(), ValueError> {
     if u32::try_from(items.len()).ok() != Some(n) {
@@ -133,7 +133,9 @@ fn encode_vector(
         let mut bytes = Vec::new();
         encode_at(item, elem, &mut bytes, depth + 1)?;
         if fixed.is_none() {
-            vint::write_unsigned(bytes.len() as u64, out);
+            let mut len = Vec::with_capacity(9);
+            vint::write_unsigned(bytes.len() as u64, &mut len);
+            out.extend_from_slice(&len);
         }
         out.extend_from_slice(&bytes);
     }

@@ -13,6 +13,8 @@ mod collection;
 mod scalar;
 pub mod vint;
 
+use std::ops::Range;
+
 use bytes::{BufMut, BytesMut};
 
 use super::error::{MAX_NESTING_DEPTH, ValueError};
@@ -23,10 +25,48 @@ use super::value::CqlValue;
 ///
 /// The value must fit the type (an `Int` for `int`, ...); `Text`/`Ascii`,
 /// `Bigint`/`Counter` and `Uuid`/`Timeuuid` are accepted for each other's types.
+/// On error, `out` may hold a partial value after its original end.
 pub fn encode(value: &CqlValue, ty: &CqlType, out: &mut BytesMut) -> Result<(), ValueError> {
-    let bytes = encode_to_vec(value, ty)?;
-    out.put_slice(&bytes);
-    Ok(())
+    encode_at(value, ty, out, 0)
+}
+
+/// Where encoders write: a `Vec<u8>` or a `BytesMut`, written in place (the
+/// collection encoder patches each element's length after writing it).
+pub(crate) trait Sink {
+    /// Appends bytes.
+    fn extend_from_slice(&mut self, bytes: &[u8]);
+    /// Bytes written so far.
+    fn len(&self) -> usize;
+    /// The written bytes in `range`, to patch a length.
+    fn get_mut(&mut self, range: Range<usize>) -> Option<&mut [u8]>;
+    /// Appends one byte.
+    fn push(&mut self, byte: u8) {
+        self.extend_from_slice(&[byte]);
+    }
+}
+
+impl Sink for Vec<u8> {
+    fn extend_from_slice(&mut self, bytes: &[u8]) {
+        Vec::extend_from_slice(self, bytes);
+    }
+    fn len(&self) -> usize {
+        Vec::len(self)
+    }
+    fn get_mut(&mut self, range: Range<usize>) -> Option<&mut [u8]> {
+        self.as_mut_slice().get_mut(range)
+    }
+}
+
+impl Sink for BytesMut {
+    fn extend_from_slice(&mut self, bytes: &[u8]) {
+        self.put_slice(bytes);
+    }
+    fn len(&self) -> usize {
+        BytesMut::len(self)
+    }
+    fn get_mut(&mut self, range: Range<usize>) -> Option<&mut [u8]> {
+        self.as_mut().get_mut(range)
+    }
 }
 
 /// The serialized bytes of `value` as type `ty`.
@@ -54,7 +94,7 @@ fn check_depth(ty: &CqlType, depth: usize) -> Result<(), ValueError> {
 fn encode_at(
     value: &CqlValue,
     ty: &CqlType,
-    out: &mut Vec<u8>,
+    out: &mut impl Sink,
     depth: usize,
 ) -> Result<(), ValueError> {
     check_depth(ty, depth)?;

@@ -10,7 +10,7 @@ use bigdecimal::BigDecimal;
 use num_bigint::BigInt;
 use uuid::Uuid;
 
-use super::vint;
+use super::{Sink, vint};
 use crate::value::error::ValueError;
 use crate::value::types::CqlType;
 use crate::value::value::{CqlDuration, CqlValue, NANOS_PER_DAY};
@@ -26,7 +26,7 @@ fn mismatch(ty: &CqlType, v: &CqlValue) -> ValueError {
 pub(super) fn encode_scalar(
     value: &CqlValue,
     ty: &CqlType,
-    out: &mut Vec<u8>,
+    out: &mut impl Sink,
 ) -> Result<(), ValueError> {
     use CqlValue as V;
     match (ty, value) {
@@ -91,7 +91,7 @@ fn check_timeuuid(ty: &CqlType, u: &Uuid) -> Result<(), ValueError> {
     }
 }
 
-fn encode_decimal(ty: &CqlType, d: &BigDecimal, out: &mut Vec<u8>) -> Result<(), ValueError> {
+fn encode_decimal(ty: &CqlType, d: &BigDecimal, out: &mut impl Sink) -> Result<(), ValueError> {
     let (unscaled, scale) = d.as_bigint_and_exponent();
     let scale = i32::try_from(scale)
         .map_err(|_| ValueError::invalid(ty, format!("scale {scale} does not fit 32 bits")))?;
@@ -100,16 +100,18 @@ fn encode_decimal(ty: &CqlType, d: &BigDecimal, out: &mut Vec<u8>) -> Result<(),
     Ok(())
 }
 
-fn encode_duration(ty: &CqlType, d: &CqlDuration, out: &mut Vec<u8>) -> Result<(), ValueError> {
+fn encode_duration(ty: &CqlType, d: &CqlDuration, out: &mut impl Sink) -> Result<(), ValueError> {
     if !d.has_consistent_sign() {
         return Err(ValueError::invalid(
             ty,
             "months, days and nanoseconds must all have the same sign",
         ));
     }
-    vint::write_signed(i64::from(d.months), out);
-    vint::write_signed(i64::from(d.days), out);
-    vint::write_signed(d.nanos, out);
+    let mut bytes = Vec::with_capacity(27);
+    vint::write_signed(i64::from(d.months), &mut bytes);
+    vint::write_signed(i64::from(d.days), &mut bytes);
+    vint::write_signed(d.nanos, &mut bytes);
+    out.extend_from_slice(&bytes);
     Ok(())
 }
 

@@ -144,16 +144,15 @@ pub(super) fn parse_composite(
             for part in items(text, '{', '}').map_err(err)? {
                 let (name, val) = key_value(part).map_err(err)?;
                 let name = identifier(name);
-                let Some(i) = def.fields.iter().position(|(n, _)| *n == name) else {
+                let found = def
+                    .fields
+                    .iter()
+                    .zip(fields.iter_mut())
+                    .find(|((n, _), _)| *n == name);
+                let Some(((_, fty), slot)) = found else {
                     return Err(err(format!("unknown field '{name}'")));
                 };
-                let (slot, (_, fty)) = (
-                    fields.get_mut(i),
-                    def.fields.get(i).ok_or_else(|| err(String::new()))?,
-                );
-                if let Some(slot) = slot {
-                    slot.1 = term(fty, val, depth)?;
-                }
+                slot.1 = term(fty, val, depth)?;
             }
             CqlValue::Udt(fields)
         }

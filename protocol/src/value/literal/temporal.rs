@@ -175,10 +175,9 @@ fn timestamp_text(text: &str) -> Result<i64, String> {
     if !sc.done() {
         return Err("unexpected text at the end".into());
     }
-    days.checked_mul(MILLIS_PER_DAY)
-        .and_then(|ms| ms.checked_add(nanos / 1_000_000))
-        .and_then(|ms| ms.checked_sub(offset_min * 60_000))
-        .ok_or_else(|| "out of the timestamp range".into())
+    let millis = i128::from(days) * i128::from(MILLIS_PER_DAY) + i128::from(nanos / 1_000_000)
+        - i128::from(offset_min) * 60_000;
+    i64::try_from(millis).map_err(|_| "out of the timestamp range".into())
 }
 
 /// Parses date text to the raw unsigned day number.

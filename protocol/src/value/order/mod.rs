@@ -27,7 +27,6 @@ mod scalar;
 use super::error::{MAX_NESTING_DEPTH, ValueError};
 use super::types::CqlType;
 use super::value::CqlValue;
-use crate::value::compare::cql_cmp;
 
 /// The clustering order of a column (`WITH CLUSTERING ORDER BY (c DESC)`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -131,6 +130,34 @@ pub fn decode_clustering_key(
     Ok(out)
 }
 
+/// Whether `ty` may be a clustering column (or a part of one): every type but
+/// `duration`, `counter`, vectors and custom types, at any nesting level.
+pub fn check_clusterable(ty: &CqlType) -> Result<(), ValueError> {
+    check_clusterable_at(ty, 0)
+}
+
+fn check_clusterable_at(ty: &CqlType, depth: usize) -> Result<(), ValueError> {
+    check_depth(ty, depth)?;
+    match ty.unfrozen() {
+        CqlType::Duration | CqlType::Counter | CqlType::Vector(_, _) | CqlType::Custom(_) => {
+            Err(not_clusterable(ty))
+        }
+        CqlType::List(e) | CqlType::Set(e) => check_clusterable_at(e, depth + 1),
+        CqlType::Map(k, v) => {
+            check_clusterable_at(k, depth + 1)?;
+            check_clusterable_at(v, depth + 1)
+        }
+        CqlType::Tuple(types) => types
+            .iter()
+            .try_for_each(|t| check_clusterable_at(t, depth + 1)),
+        CqlType::Udt(def) => def
+            .fields
+            .iter()
+            .try_for_each(|(_, t)| check_clusterable_at(t, depth + 1)),
+        _ => Ok(()),
+    }
+}
+
 fn check_depth(ty: &CqlType, depth: usize) -> Result<(), ValueError> {
     if depth > MAX_NESTING_DEPTH {
         return Err(ValueError::TooDeep {
@@ -162,23 +189,19 @@ fn encode_asc(
     }
     out.push(TAG_VALUE);
     match (ty, value) {
-        (
-            CqlType::List(elem) | CqlType::Set(elem),
-            CqlValue::List(items) | CqlValue::Set(items),
-        ) => {
-            let mut sorted;
-            let mut items: &[CqlValue] = items;
-            if matches!(ty, CqlType::Set(_)) {
-                sorted = items.to_vec();
-                sorted.sort_by(|a, b| cql_cmp(elem, a, b));
-                sorted.dedup_by(|a, b| cql_cmp(elem, a, b).is_eq());
-                items = &sorted;
-            }
-            for item in items {
-                out.push(MORE);
-                encode_asc(item, elem, out, depth + 1)?;
-            }
-            out.push(END);
+        (CqlType::Set(_), CqlValue::List(_) | CqlValue::Set(_)) => {
+            // Stored order: sorted and de-duplicated, nested sets first.
+            let as_set = match value {
+                CqlValue::List(items) => CqlValue::Set(items.clone()),
+                other => other.clone(),
+            };
+            let (CqlType::Set(elem), CqlValue::Set(items)) = (ty, as_set.normalized(ty)) else {
+                return Err(not_clusterable(ty));
+            };
+            encode_elements(&items, elem, out, depth)?;
+        }
+        (CqlType::List(elem), CqlValue::List(items) | CqlValue::Set(items)) => {
+            encode_elements(items, elem, out, depth)?;
         }
         (CqlType::Map(k, v), CqlValue::Map(_)) => {
             let CqlValue::Map(entries) = value.normalized(ty) else {
@@ -207,6 +230,20 @@ fn encode_asc(
         }
         _ => scalar::encode_fixed(value, ty, out)?,
     }
+    Ok(())
+}
+
+fn encode_elements(
+    items: &[CqlValue],
+    elem: &CqlType,
+    out: &mut Vec<u8>,
+    depth: usize,
+) -> Result<(), ValueError> {
+    for item in items {
+        out.push(MORE);
+        encode_asc(item, elem, out, depth + 1)?;
+    }
+    out.push(END);
     Ok(())
 }
 

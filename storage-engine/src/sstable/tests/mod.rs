@@ -2,6 +2,7 @@
 //! proptest strategies. One behaviour per file.
 
 mod corruption;
+mod crash;
 mod round_trip;
 mod wide_partition;
 
@@ -13,6 +14,11 @@ use super::format::Descriptor;
 use super::reader::SsTableReader;
 use super::writer::{SsTableWriter, WriterOptions};
 use crate::model::{Cell, ClusteringKey, LivenessInfo, Partition, PartitionKey, Row};
+
+/// The real file system.
+fn fs() -> Arc<dyn crate::fs::FileSystem> {
+    Arc::new(crate::fs::StdFs)
+}
 
 /// Sorts by key, drops duplicate keys and empty partitions (the writer's input contract).
 fn normalise(mut parts: Vec<Partition>) -> Vec<Partition> {
@@ -28,13 +34,13 @@ fn write_and_open(
     opts: WriterOptions,
 ) -> Arc<SsTableReader> {
     let desc = Descriptor::new(dir, 1);
-    let mut w = SsTableWriter::create(desc.clone(), opts).unwrap();
+    let mut w = SsTableWriter::create(fs(), desc.clone(), opts).unwrap();
     for p in parts {
         w.append(p).unwrap();
     }
     let written = w.finish().unwrap();
     assert_eq!(written.stats.partition_count, parts.len() as u64);
-    Arc::new(SsTableReader::open(desc).unwrap())
+    Arc::new(SsTableReader::open(fs().as_ref(), desc).unwrap())
 }
 
 /// A partition of `rows` simple rows with 8-byte big-endian clustering keys.

@@ -11,6 +11,7 @@ use super::{normalise, write_and_open};
 use crate::model::testing::{bound, update_of};
 use crate::model::{Partition, PartitionKey, Slice, Slices};
 use crate::sstable::reader::PartitionFilter;
+use crate::sstable::rows::PartitionRows;
 use crate::sstable::scanner::{ScanEnd, ScanStart, Scanner};
 use crate::sstable::writer::WriterOptions;
 
@@ -76,12 +77,31 @@ proptest! {
         let dir = tempfile::tempdir().unwrap();
         let reader = write_and_open(dir.path(), &parts, small_options());
         prop_assert_eq!(reader.stats().partition_count, parts.len() as u64);
+        reader.verify().unwrap();
         let filter = PartitionFilter { slices, reversed, row_limit: limit, columns: None };
         for p in &parts {
             let whole = reader.get(&p.key, &PartitionFilter::all()).unwrap();
             prop_assert_eq!(whole.as_ref(), Some(p));
             let got = reader.get(&p.key, &filter).unwrap().unwrap();
             prop_assert_eq!(got, expected(p, &filter));
+        }
+        let unlimited = PartitionFilter { row_limit: None, ..filter.clone() };
+        let selected = parts.iter().map(|p| expected(p, &unlimited)).any(|e| !e.rows.is_empty() || !e.range_tombstones.is_empty());
+        if selected {
+            prop_assert!(reader.stats().clustering_may_intersect(&filter.slices), "stats would skip selected data");
+        }
+        for p in &parts {
+            let entry = reader.find_entry(&p.key).unwrap().unwrap();
+            let unlimited = PartitionFilter { row_limit: None, ..filter.clone() };
+            let stream = PartitionRows::new(&reader, &entry, unlimited.clone()).unwrap();
+            let want = expected(p, &unlimited);
+            prop_assert_eq!(&stream.header().range_tombstones, &want.range_tombstones);
+            prop_assert_eq!(stream.header().deletion, want.partition_deletion);
+            let mut rows: Vec<_> = stream.collect::<Result<_, _>>().unwrap();
+            if reversed {
+                rows.reverse();
+            }
+            prop_assert_eq!(rows, want.rows);
         }
         for k in 48..52 {
             let absent = PartitionKey::new(Bytes::from(format!("key-{k}")));
@@ -156,9 +176,12 @@ fn many_partitions_use_the_summary() {
 fn writer_rejects_out_of_order_partitions() {
     let dir = tempfile::tempdir().unwrap();
     let desc = crate::sstable::format::Descriptor::new(dir.path(), 3);
-    let mut w =
-        crate::sstable::writer::SsTableWriter::create(desc.clone(), WriterOptions::default())
-            .unwrap();
+    let mut w = crate::sstable::writer::SsTableWriter::create(
+        super::fs(),
+        desc.clone(),
+        WriterOptions::default(),
+    )
+    .unwrap();
     let parts = normalise(vec![super::wide("a", 1, 1), super::wide("b", 1, 1)]);
     w.append(&parts[1]).unwrap();
     assert!(w.append(&parts[0]).is_err());
@@ -197,4 +220,31 @@ fn column_filter_keeps_only_asked_columns() {
             .all(|r| r.cells.len() == 1 && r.cells[0].column == 5)
     );
     assert_eq!(got.rows.len(), 3);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+    #[test]
+    fn skipping_a_row_consumes_exactly_its_bytes(
+        row in crate::model::testing::clustering().prop_flat_map(crate::model::testing::row_at),
+        counter in crate::model::testing::counter_cell(),
+        with_counter in any::<bool>(),
+    ) {
+        use crate::sstable::codec::ByteReader;
+        use crate::sstable::serial::{get_clustering, get_row_body, put_row, skip_row_body};
+        let mut row = row;
+        if with_counter {
+            row.add_cell(counter);
+        }
+        let mut bytes = Vec::new();
+        put_row(&mut bytes, &row, 0, &mut crate::sstable::stats::Stats::default());
+        bytes.push(0xee);
+        let mut r = ByteReader::new(&bytes);
+        let k = get_clustering(&mut r, &mut Vec::new()).unwrap();
+        let mut skipped = r.clone();
+        prop_assert_eq!(get_row_body(&mut r, k).unwrap(), row);
+        skip_row_body(&mut skipped).unwrap();
+        prop_assert_eq!(skipped.position(), r.position());
+        prop_assert_eq!(r.remaining(), 1);
+    }
 }

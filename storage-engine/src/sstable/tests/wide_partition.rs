@@ -67,6 +67,23 @@ fn slice_of_a_million_row_partition_reads_few_chunks() {
         "the last 100 rows decompressed {reversed_chunks} chunks"
     );
 
+    // Streaming backwards from the end: the newest 10 points touch one block.
+    let before = reader.chunks_read();
+    let filter = PartitionFilter {
+        reversed: true,
+        ..PartitionFilter::all()
+    };
+    let newest: Vec<_> = crate::sstable::rows::PartitionRows::new(&reader, &entry, filter)
+        .unwrap()
+        .take(10)
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(newest.iter().rev().eq(p.rows[p.rows.len() - 10..].iter()));
+    assert!(
+        reader.chunks_read() - before <= 2,
+        "streaming read too many chunks"
+    );
+
     let stats = reader.stats();
     assert_eq!(stats.row_count, ROWS);
     assert_eq!(stats.min_clustering.as_deref(), Some(&key(0)[..]));

@@ -1,0 +1,171 @@
+//! Quick checks of representative statements (the corpus test covers more).
+
+use sibyl_protocol::cql::{parse, parse_many};
+
+#[test]
+fn smoke() {
+    for q in [
+        "SELECT * FROM system.local WHERE key='local'",
+        "select peer, data_center, host_id, rpc_address FROM system.peers;",
+        "SELECT a, count(*) AS n, writetime(b), CAST(c AS text) FROM ks.t WHERE a IN (1, 2) AND (b, c) > (1, 'x') AND token(a) > -123 GROUP BY a ORDER BY b DESC PER PARTITION LIMIT 2 LIMIT ? ALLOW FILTERING",
+        "INSERT INTO t (a, b) VALUES (?, :x) IF NOT EXISTS USING TTL 10 AND TIMESTAMP 5",
+        "UPDATE t USING TTL 5 SET l = l + [1], l = [0] + l, s = s - {'a'}, m['k'] = 'v', u.f = 3, c = c + 1 WHERE k = 1 IF m['k'] = 'v' AND u.f > 3",
+        "DELETE m['k'], u.f FROM t USING TIMESTAMP 1 WHERE k = 1 AND c >= 2 AND c < 5 IF EXISTS",
+        "BEGIN UNLOGGED BATCH USING TIMESTAMP 1 INSERT INTO t (a) VALUES (1); UPDATE t SET b = 2 WHERE a = 1; APPLY BATCH",
+        "CREATE KEYSPACE IF NOT EXISTS ks WITH replication = {'class': 'NetworkTopologyStrategy', 'dc1': 3} AND durable_writes = true",
+        "CREATE TABLE ks.t (a int, b text, c timeuuid, s int STATIC, m map<text, frozen<list<int>>>, PRIMARY KEY ((a, b), c)) WITH CLUSTERING ORDER BY (c DESC) AND compaction = {'class': 'TimeWindowCompactionStrategy'} AND default_time_to_live = 3600",
+        "CREATE TYPE ks.addr (street text, zip int)",
+        "CREATE INDEX IF NOT EXISTS idx ON t (KEYS(m))",
+        "CREATE CUSTOM INDEX ON t (v) USING 'StorageAttachedIndex'",
+        "CREATE ROLE alice WITH PASSWORD = 'x' AND LOGIN = true AND SUPERUSER = false",
+        "GRANT SELECT ON KEYSPACE ks TO alice",
+        "GRANT r1 TO alice",
+        "LIST ROLES",
+        "LIST ALL PERMISSIONS OF alice",
+        "DESCRIBE KEYSPACES",
+        "DESC TABLE ks.t",
+        "DESCRIBE ONLY KEYSPACE ks WITH INTERNALS",
+        "desc ks.t",
+        "SELECT key, type, ttl, count, values, filtering FROM t",
+        "INSERT INTO t JSON '{\"a\": 1}' DEFAULT UNSET",
+        "SELECT * FROM t WHERE a = 1h30m AND b = P1DT2H AND c = 0xdeadbeef AND d = 123e4567-e89b-12d3-a456-426614174000 AND e = NaN AND f = -Infinity AND g = (int) ?",
+    ] {
+        let stmt = parse(q).unwrap_or_else(|e| panic!("{q}: {e}"));
+        let text = stmt.to_string();
+        let again = parse(&text).unwrap_or_else(|e| panic!("{text}: {e}"));
+        assert_eq!(again, stmt, "{text}");
+    }
+    assert_eq!(parse_many("USE ks; SELECT * FROM t;; ").unwrap().len(), 2);
+}
+
+#[test]
+fn errors() {
+    let e = parse("SELECT * FORM t").unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "line 1:9 mismatched input 'FORM' expecting K_FROM (SELECT * [FORM] t)"
+    );
+}
+
+#[test]
+fn hostile_nesting_errors_cleanly() {
+    for (open, close) in [("[", "]"), ("(", ")"), ("{", "}")] {
+        let q = format!(
+            "SELECT * FROM t WHERE k = {}1{}",
+            open.repeat(100_000),
+            close.repeat(100_000)
+        );
+        let e = parse(&q).unwrap_err();
+        assert!(e.message.contains("nesting deeper than 64"), "{e}");
+    }
+    let q = format!(
+        "SELECT {}a{} FROM t",
+        "f(".repeat(100_000),
+        ")".repeat(100_000)
+    );
+    assert!(parse(&q).unwrap_err().message.contains("nesting"));
+    let q = format!(
+        "CREATE TABLE t (k {}int{} PRIMARY KEY)",
+        "frozen<".repeat(100_000),
+        ">".repeat(100_000)
+    );
+    assert!(parse(&q).unwrap_err().message.contains("nesting"));
+    // 64 levels are fine.
+    let q = format!(
+        "SELECT * FROM t WHERE k = {}1{}",
+        "[".repeat(60),
+        "]".repeat(60)
+    );
+    assert!(parse(&q).is_ok());
+}
+
+#[test]
+fn oversized_statements_are_refused_before_parsing() {
+    let q = format!(
+        "SELECT * FROM t WHERE k = '{}'",
+        "x".repeat(2 * 1024 * 1024)
+    );
+    let e = parse(&q).unwrap_err();
+    assert!(e.message.contains("larger than the limit"), "{e}");
+    assert_eq!((e.line, e.column), (1, 0));
+    // Just under the limit parses.
+    let q = format!("SELECT * FROM t WHERE k = '{}'", "x".repeat(1000 * 1000));
+    assert!(parse(&q).is_ok());
+}
+
+#[test]
+fn bind_markers_are_numbered_in_order() {
+    use sibyl_protocol::cql::ast::{InValues, Relation, Statement, Term};
+    let stmt = parse("SELECT * FROM t WHERE a = ? AND b IN ? AND c = :c AND d IN (?, :c) LIMIT ?")
+        .unwrap();
+    assert_eq!(stmt.bind_marker_count(), 6);
+    let Statement::Select(s) = stmt else { panic!() };
+    let idx = |t: &Term| match t {
+        Term::Bind(m) => m.index,
+        other => panic!("{other:?}"),
+    };
+    let Relation::Compare { rhs, .. } = &s.where_clause[0] else {
+        panic!()
+    };
+    assert_eq!(idx(rhs), 0);
+    let Relation::In {
+        values: InValues::Marker(m),
+        ..
+    } = &s.where_clause[1]
+    else {
+        panic!()
+    };
+    assert_eq!(m.index, 1);
+    let Relation::In {
+        values: InValues::List(items),
+        ..
+    } = &s.where_clause[3]
+    else {
+        panic!()
+    };
+    assert_eq!((idx(&items[0]), idx(&items[1])), (3, 4));
+    assert_eq!(idx(s.limit.as_ref().unwrap()), 5);
+    let upd = parse("UPDATE t USING TTL ? SET v = ?, m[?] = ? WHERE k = ? IF v = ?").unwrap();
+    assert_eq!(upd.bind_marker_count(), 6);
+}
+
+#[test]
+fn identifiers_fold_and_quote_like_cassandra() {
+    use sibyl_protocol::cql::ast::{Selection, SelectorExpr, Statement};
+    let Statement::Select(s) = parse(r#"SELECT MyCol, "MyCol", "a""b", KEY FROM Ks.Tab"#).unwrap()
+    else {
+        panic!()
+    };
+    let Selection::List(list) = &s.selection else {
+        panic!()
+    };
+    let names: Vec<String> = list
+        .iter()
+        .map(|sel| match &sel.expr {
+            SelectorExpr::Column(c) => c.as_str().to_string(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(names, ["mycol", "MyCol", "a\"b", "key"]);
+    assert_eq!(s.table.to_string(), "ks.tab");
+    assert_eq!(
+        parse(r#"SELECT "MyCol" FROM t"#).unwrap().to_string(),
+        r#"SELECT "MyCol" FROM t"#
+    );
+}
+
+#[test]
+fn errors_render_like_cassandra() {
+    let e = parse("SELECT * FROM t WHERE k = 'oops").unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "line 1:31 mismatched character '<EOF>' expecting '''"
+    );
+    let e = parse("INSERT INTO t (k) VALUE (1)").unwrap_err();
+    assert_eq!(e.found, "VALUE");
+    assert_eq!(e.expected, ["K_VALUES"]);
+    let e = parse("select *\nfrom t\nwhere k = 1 garbage").unwrap_err();
+    assert_eq!((e.line, e.column), (3, 12));
+    let e = parse_many("USE ks;\nSELECT * FROM t;\nSELECT FROM t;").unwrap_err();
+    assert_eq!((e.line, e.column), (3, 7));
+}

@@ -1,0 +1,16 @@
+//! The CQL layer: statements in, reads and writes of partitions out
+//! (DESIGN §3, the `cql` and `execution` arrows).
+//!
+//! - [`prepared_cache`]: deterministic prepared ids and the bounded cache.
+//! - [`result`]: result sets and their protocol encoding.
+//! - [`select`]: SELECT over row sets (filtering, order, limits, projection).
+//! - [`system_views`]: the generated system tables drivers read.
+//! - [`terms`]: binding literals, bind values and functions to typed values.
+//! - [`values`]: how CQL values are laid out as storage keys, cells and paths.
+
+pub mod prepared_cache;
+pub mod result;
+pub mod select;
+pub mod system_views;
+pub mod terms;
+pub mod values;
