@@ -8,6 +8,8 @@
 //! - [`value`]: CQL data types and values.
 //! - [`frame`], [`request`], [`response`], [`types`], [`compression`],
 //!   [`segment`]: the native protocol wire layer (docs/native-protocol.md).
+//! - [`client`]: the async (tokio) connection and session our tools use
+//!   (docs/client.md).
 //! - [`error`], [`limits`]: [`ProtocolError`] and the maxima decoders enforce.
 #![deny(missing_docs)]
 
@@ -15,6 +17,7 @@ pub mod cql;
 pub mod logging;
 pub mod value;
 
+pub mod client;
 pub mod compression;
 pub mod error;
 pub mod frame;
