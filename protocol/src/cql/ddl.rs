@@ -328,10 +328,7 @@ fn alter_table_action(i: &str) -> PResult<'_, AlterTableAction> {
         let (i, options) = table_options(i)?;
         return Ok((i, AlterTableAction::With(options)));
     }
-    super::error::note(i, "ADD");
-    super::error::note(i, "DROP");
-    super::error::note(i, "RENAME");
-    fail(i, "WITH")
+    super::error::alternatives(i, &["ADD", "DROP", "RENAME", "WITH"])
 }
 
 /// `a TO b [AND c TO d ...]`.

@@ -88,10 +88,10 @@ pub(crate) fn simple_literal(i: &str) -> Option<(&str, Term)> {
 
 /// True when `i` starts with `name (` or `ks.name (`: a function call.
 pub(crate) fn starts_function_call(i: &str) -> bool {
-    match function_name(i) {
+    super::error::quietly(|| match function_name(i) {
         Ok((rest, _)) => sym("(")(rest).is_ok(),
         Err(_) => false,
-    }
+    })
 }
 
 /// A function name: an identifier or keyword (`token`, `count`, `ttl`, ...),
@@ -217,10 +217,10 @@ fn brace_literal(i: &str, depth: usize) -> PResult<'_, Term> {
     }
     let (i, ()) = ws(i)?;
     // A literal spelled like a name (`P1D`, a UUID) is a map key, not a field.
-    if simple_literal(i).is_none()
-        && let Ok((after, _)) = ident(i)
-        && sym(":")(after).is_ok()
-    {
+    let udt = super::error::quietly(|| {
+        simple_literal(i).is_none() && ident(i).is_ok_and(|(after, _)| sym(":")(after).is_ok())
+    });
+    if udt {
         let (i, fields) = comma_list(i, |i| {
             let (i, name) = ident(i)?;
             let (i, ()) = sym(":")(i)?;
@@ -312,9 +312,7 @@ pub(crate) fn operator(i: &str) -> PResult<'_, Operator> {
     if let Ok((rest, ())) = kw("LIKE")(i) {
         return Ok((rest, Operator::Like));
     }
-    super::error::note(i, "=");
-    super::error::note(i, "IN");
-    fail(i, "CONTAINS")
+    super::error::alternatives(i, &["=", "IN", "CONTAINS"])
 }
 
 /// The values after `IN`: `?`, `:name`, or `(term, ...)`.

@@ -96,7 +96,7 @@ fn check_size(text: &str) -> Result<(), ParseError> {
             text.len(),
             limits::MAX_STATEMENT_BYTES
         );
-        return Err(error::build(text, 0, &[], Some(message)));
+        return Err(error::build(text, 0, &[], false, Some(message)));
     }
     Ok(())
 }
@@ -122,12 +122,13 @@ fn to_public(text: &str, err: nom::Err<PErr>) -> ParseError {
             text,
             text.len().saturating_sub(remaining),
             &[],
+            false,
             Some(message),
         ),
         _ => {
-            let (remaining, expected) = error::take_furthest();
+            let (remaining, expected, alternatives) = error::take_furthest();
             let offset = text.len().saturating_sub(remaining.min(text.len()));
-            error::build(text, offset, &expected, None)
+            error::build(text, offset, &expected, alternatives, None)
         }
     }
 }
@@ -169,15 +170,13 @@ fn statement(i: &str) -> PResult<'_, Statement> {
         "GRANT" | "REVOKE" => auth::grant_or_revoke(i),
         "LIST" => auth::list(i),
         "DESCRIBE" | "DESC" => describe::describe(i).map(|(i, d)| (i, Statement::Describe(d))),
-        _ => {
-            for k in [
+        _ => error::alternatives(
+            i,
+            &[
                 "SELECT", "INSERT", "UPDATE", "DELETE", "BEGIN", "USE", "TRUNCATE", "CREATE",
-                "ALTER", "DROP", "GRANT", "REVOKE", "LIST", "DESCRIBE",
-            ] {
-                error::note(i, k);
-            }
-            error::fail(i, "DESC")
-        }
+                "ALTER", "DROP", "GRANT", "REVOKE", "LIST", "DESCRIBE", "DESC",
+            ],
+        ),
     }
 }
 
@@ -204,10 +203,18 @@ fn create(i: &str) -> PResult<'_, Statement> {
     if peek_kw(i, "USER") {
         return auth::create_user(i);
     }
-    for k in ["KEYSPACE", "TABLE", "TYPE", "INDEX", "MATERIALIZED", "ROLE"] {
-        error::note(i, k);
-    }
-    error::fail(i, "USER")
+    error::alternatives(
+        i,
+        &[
+            "KEYSPACE",
+            "TABLE",
+            "TYPE",
+            "INDEX",
+            "MATERIALIZED",
+            "ROLE",
+            "USER",
+        ],
+    )
 }
 
 fn alter(i: &str) -> PResult<'_, Statement> {
@@ -230,10 +237,10 @@ fn alter(i: &str) -> PResult<'_, Statement> {
     if peek_kw(i, "USER") {
         return auth::alter_user(i);
     }
-    for k in ["KEYSPACE", "TABLE", "TYPE", "MATERIALIZED", "ROLE"] {
-        error::note(i, k);
-    }
-    error::fail(i, "USER")
+    error::alternatives(
+        i,
+        &["KEYSPACE", "TABLE", "TYPE", "MATERIALIZED", "ROLE", "USER"],
+    )
 }
 
 /// Keywords of a DROP form and the statement they build.
@@ -257,8 +264,16 @@ fn drop(i: &str) -> PResult<'_, Statement> {
     if peek_kw(i, "ROLE") || peek_kw(i, "USER") {
         return auth::drop_role_or_user(i);
     }
-    for k in ["KEYSPACE", "TABLE", "TYPE", "INDEX", "MATERIALIZED", "ROLE"] {
-        error::note(i, k);
-    }
-    error::fail(i, "USER")
+    error::alternatives(
+        i,
+        &[
+            "KEYSPACE",
+            "TABLE",
+            "TYPE",
+            "INDEX",
+            "MATERIALIZED",
+            "ROLE",
+            "USER",
+        ],
+    )
 }
