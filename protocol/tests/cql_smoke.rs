@@ -169,3 +169,14 @@ fn errors_render_like_cassandra() {
     let e = parse_many("USE ks;\nSELECT * FROM t;\nSELECT FROM t;").unwrap_err();
     assert_eq!((e.line, e.column), (3, 7));
 }
+
+#[test]
+fn trailing_semicolons_and_empty_input() {
+    assert!(parse("SELECT * FROM t;;  ;").is_ok());
+    let e = parse("").unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "line 1:0 no viable alternative at input '<EOF>'"
+    );
+    assert!(parse_many(" ; -- nothing\n").unwrap().is_empty());
+}

@@ -40,12 +40,15 @@ pub mod limits {
 use error::{PErr, PResult};
 use lexical::{eof, kw, opt_sym, peek_kw, sym, ws};
 
-/// Parses one statement; a trailing `;` is allowed.
+/// Parses one statement; trailing `;`s are allowed.
 pub fn parse(text: &str) -> Result<Statement, ParseError> {
     check_size(text)?;
     error::begin(text);
-    let result = statement(text).and_then(|(i, stmt)| {
-        let (i, _) = opt_sym(i, ";")?;
+    let result = statement(text).and_then(|(mut i, stmt)| {
+        // Cassandra's `query: cqlStatement (';')* EOF`.
+        while let (rest, true) = opt_sym(i, ";")? {
+            i = rest;
+        }
         let (i, ()) = eof(i)?;
         Ok((i, stmt))
     });
