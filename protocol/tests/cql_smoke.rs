@@ -180,3 +180,58 @@ fn trailing_semicolons_and_empty_input() {
     );
     assert!(parse_many(" ; -- nothing\n").unwrap().is_empty());
 }
+
+fn where_value(literal: &str) -> sibyl_protocol::cql::ast::Term {
+    use sibyl_protocol::cql::ast::{Relation, Statement};
+    let q = format!("SELECT * FROM t WHERE a = {literal}");
+    let Statement::Select(s) = parse(&q).unwrap_or_else(|e| panic!("{q}: {e}")) else {
+        panic!()
+    };
+    let Relation::Compare { rhs, .. } = &s.where_clause[0] else {
+        panic!()
+    };
+    rhs.clone()
+}
+
+#[test]
+fn literals_are_read_as_cassandra_lexes_them() {
+    use sibyl_protocol::cql::ast::Term;
+    let cases: Vec<(&str, Term)> = vec![
+        ("42", Term::Integer("42".into())),
+        ("-42", Term::Integer("-42".into())),
+        (
+            "123456789012345678901234567890",
+            Term::Integer("123456789012345678901234567890".into()),
+        ),
+        ("1.5", Term::Float("1.5".into())),
+        ("1.", Term::Float("1.".into())),
+        ("-2.5E-3", Term::Float("-2.5E-3".into())),
+        ("1e10", Term::Float("1e10".into())),
+        ("nan", Term::Float("NaN".into())),
+        ("-Infinity", Term::Float("-Infinity".into())),
+        ("TRUE", Term::Bool(true)),
+        ("null", Term::Null),
+        ("'it''s'", Term::Str("it's".into())),
+        ("$$it's$$", Term::Str("it's".into())),
+        ("0xCAFE", Term::Blob("cafe".into())),
+        ("0x", Term::Blob(String::new())),
+        (
+            "ABCDEF01-2345-6789-abcd-ef0123456789",
+            Term::Uuid("abcdef01-2345-6789-abcd-ef0123456789".into()),
+        ),
+        ("1h30m", Term::Duration("1h30m".into())),
+        ("-3d", Term::Duration("-3d".into())),
+        ("1mo2us3µs4ns", Term::Duration("1mo2us3µs4ns".into())),
+        ("P1Y2M3DT4H5M6S", Term::Duration("P1Y2M3DT4H5M6S".into())),
+        ("P3W", Term::Duration("P3W".into())),
+        (
+            "P0001-02-03T04:05:06",
+            Term::Duration("P0001-02-03T04:05:06".into()),
+        ),
+    ];
+    for (literal, want) in cases {
+        assert_eq!(where_value(literal), want, "{literal}");
+    }
+    // Fractions are not ISO designators Cassandra's lexer knows.
+    assert!(parse("SELECT * FROM t WHERE a = PT0.5S").is_err());
+}
