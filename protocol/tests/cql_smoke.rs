@@ -235,3 +235,26 @@ fn literals_are_read_as_cassandra_lexes_them() {
     // Fractions are not ISO designators Cassandra's lexer knows.
     assert!(parse("SELECT * FROM t WHERE a = PT0.5S").is_err());
 }
+
+#[test]
+fn deepest_accepted_nesting_fits_a_small_stack() {
+    // 64 levels of mixed nesting parse on a 512 KiB thread even in debug
+    // builds (servers run parsers on 2 MiB tokio worker threads).
+    let mut term = String::from("1");
+    for level in 0..64 {
+        term = match level % 5 {
+            0 => format!("[{term}]"),
+            1 => format!("{{{term}}}"),
+            2 => format!("f({term})"),
+            3 => format!("({term}, 2)"),
+            _ => format!("{{k: {term}}}"),
+        };
+    }
+    let q = format!("SELECT * FROM t WHERE a = {term}");
+    let handle = std::thread::Builder::new()
+        .stack_size(512 * 1024)
+        .spawn(move || parse(&q).map(|_| ()).map_err(|e| e.to_string()))
+        .unwrap();
+    let result = handle.join().unwrap();
+    assert_eq!(result, Ok(()));
+}

@@ -15,6 +15,7 @@ mod auth;
 mod batch;
 mod binds;
 mod ddl;
+mod ddl_function;
 mod ddl_index;
 mod describe;
 mod display;
@@ -200,6 +201,12 @@ fn create(i: &str) -> PResult<'_, Statement> {
     if peek_kw(i, "MATERIALIZED") {
         return ddl_index::create_view(i).map(|(i, s)| (i, Statement::CreateView(Box::new(s))));
     }
+    if ["OR", "FUNCTION", "AGGREGATE", "TRIGGER"]
+        .iter()
+        .any(|w| peek_kw(i, w))
+    {
+        return ddl_function::create(i);
+    }
     if peek_kw(i, "ROLE") {
         return auth::create_role(i);
     }
@@ -263,6 +270,12 @@ fn drop(i: &str) -> PResult<'_, Statement> {
         if words.first().is_some_and(|w| peek_kw(i, w)) {
             return ddl::drop_object(i, words).map(|(i, d)| (i, make(d)));
         }
+    }
+    if ["FUNCTION", "AGGREGATE", "TRIGGER"]
+        .iter()
+        .any(|w| peek_kw(i, w))
+    {
+        return ddl_function::drop(i);
     }
     if peek_kw(i, "ROLE") || peek_kw(i, "USER") {
         return auth::drop_role_or_user(i);
