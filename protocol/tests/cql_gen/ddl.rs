@@ -423,49 +423,8 @@ fn functions() -> BoxedStrategy<Statement> {
             })
     };
     prop_oneof![
-        (
-            (any::<bool>(), any::<bool>(), qname()),
-            prop::collection::vec((ident(), type_name()), 0..3),
-            (any::<bool>(), type_name(), ident(), ".{0,12}"),
-        )
-            .prop_map(
-                |((or_replace, if_not_exists, name), args, (called, returns, language, body))| {
-                    Statement::CreateFunction(Box::new(CreateFunction {
-                        or_replace,
-                        if_not_exists,
-                        name,
-                        args,
-                        called_on_null_input: called,
-                        returns,
-                        language,
-                        body,
-                    }))
-                }
-            ),
-        (
-            (any::<bool>(), any::<bool>(), qname()),
-            prop::collection::vec(type_name(), 0..3),
-            (
-                ident(),
-                type_name(),
-                prop::option::of(ident()),
-                prop::option::of(term())
-            ),
-        )
-            .prop_map(
-                |((or_replace, if_not_exists, name), arg_types, (sf, st, ff, init))| {
-                    Statement::CreateAggregate(Box::new(CreateAggregate {
-                        or_replace,
-                        if_not_exists,
-                        name,
-                        arg_types,
-                        state_function: sf,
-                        state_type: st,
-                        final_function: ff,
-                        initial_condition: init,
-                    }))
-                }
-            ),
+        create_function(),
+        create_aggregate(),
         drop().prop_map(Statement::DropFunction),
         drop().prop_map(Statement::DropAggregate),
         (any::<bool>(), ident(), qname(), ".{0,10}").prop_map(
@@ -487,4 +446,55 @@ fn functions() -> BoxedStrategy<Statement> {
         }),
     ]
     .boxed()
+}
+
+fn create_function() -> BoxedStrategy<Statement> {
+    (
+        (any::<bool>(), any::<bool>(), qname()),
+        prop::collection::vec((ident(), type_name()), 0..3),
+        (any::<bool>(), type_name(), ident(), ".{0,12}"),
+    )
+        .prop_map(
+            |((or_replace, if_not_exists, name), args, (called, returns, language, body))| {
+                Statement::CreateFunction(Box::new(CreateFunction {
+                    or_replace,
+                    if_not_exists,
+                    name,
+                    args,
+                    called_on_null_input: called,
+                    returns,
+                    language,
+                    body,
+                }))
+            },
+        )
+        .boxed()
+}
+
+fn create_aggregate() -> BoxedStrategy<Statement> {
+    (
+        (any::<bool>(), any::<bool>(), qname()),
+        prop::collection::vec(type_name(), 0..3),
+        (
+            ident(),
+            type_name(),
+            prop::option::of(ident()),
+            prop::option::of(term()),
+        ),
+    )
+        .prop_map(
+            |((or_replace, if_not_exists, name), arg_types, (sf, st, ff, init))| {
+                Statement::CreateAggregate(Box::new(CreateAggregate {
+                    or_replace,
+                    if_not_exists,
+                    name,
+                    arg_types,
+                    state_function: sf,
+                    state_type: st,
+                    final_function: ff,
+                    initial_condition: init,
+                }))
+            },
+        )
+        .boxed()
 }
