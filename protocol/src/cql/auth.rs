@@ -243,6 +243,11 @@ fn resource(i: &str) -> PResult<'_, Resource> {
     if let (i, true) = opt_kw(i, "KEYSPACE")? {
         return ident(i).map(|(i, k)| (i, Resource::Keyspace(k)));
     }
+    if let (i, true) = opt_kw(i, "FUNCTION")? {
+        let (i, name) = super::expr::function_name(i)?;
+        let (i, arg_types) = super::expr::paren_list(i, |i| super::types::cql_type(i, 0))?;
+        return Ok((i, Resource::Function { name, arg_types }));
+    }
     if let (i, true) = opt_kw(i, "ROLE")? {
         return role_name(i).map(|(i, r)| (i, Resource::Role(r)));
     }

@@ -223,6 +223,9 @@ fn create(i: &str) -> PResult<'_, Statement> {
             "MATERIALIZED",
             "ROLE",
             "USER",
+            "FUNCTION",
+            "AGGREGATE",
+            "TRIGGER",
         ],
     )
 }
@@ -290,6 +293,9 @@ fn drop(i: &str) -> PResult<'_, Statement> {
             "MATERIALIZED",
             "ROLE",
             "USER",
+            "FUNCTION",
+            "AGGREGATE",
+            "TRIGGER",
         ],
     )
 }

@@ -243,6 +243,8 @@ fn resource() -> impl Strategy<Value = Resource> {
         Just(Resource::AllRoles),
         role().prop_map(Resource::Role),
         prop::option::of(ident()).prop_map(Resource::AllFunctions),
+        (qname(), prop::collection::vec(type_name(), 0..3))
+            .prop_map(|(name, arg_types)| Resource::Function { name, arg_types }),
         Just(Resource::AllMbeans),
         role().prop_map(Resource::Mbean),
     ]
