@@ -226,11 +226,11 @@ fn selection() -> impl Strategy<Value = Selection> {
     ]
 }
 
-fn ordering() -> impl Strategy<Value = Ordering> {
+fn ordering() -> impl Strategy<Value = Order> {
     prop_oneof![
-        Just(Ordering::Asc),
-        Just(Ordering::Desc),
-        term().prop_map(Ordering::Ann)
+        Just(Order::Asc),
+        Just(Order::Desc),
+        term().prop_map(Order::Ann)
     ]
 }
 

@@ -7,8 +7,8 @@
 
 use super::ast::{
     Assignment, Batch, BatchStatement, ColumnRef, Condition, Conditions, Delete, InValues, Insert,
-    InsertValues, Ordering, Relation, RelationLhs, Select, Selection, SelectorExpr, Statement,
-    Term, Update, UsingAttr,
+    InsertValues, Order, Relation, RelationLhs, Select, Selection, SelectorExpr, Statement, Term,
+    Update, UsingAttr,
 };
 
 /// Assigns every bind marker of `stmt` its index; returns how many there are.
@@ -129,7 +129,7 @@ fn select(s: &mut Select, n: &mut usize) {
     }
     s.where_clause.iter_mut().for_each(|r| relation(r, n));
     for (_, ord) in &mut s.order_by {
-        if let Ordering::Ann(t) = ord {
+        if let Order::Ann(t) = ord {
             term(t, n);
         }
     }

@@ -1,6 +1,6 @@
 //! SELECT statements and selectors.
 
-use super::ast::{Ident, Ordering, Select, Selection, Selector, SelectorExpr, Term};
+use super::ast::{Ident, Order, Select, Selection, Selector, SelectorExpr, Term};
 use super::error::{PResult, abort};
 use super::expr::{
     comma_list, function_name, paren_list, simple_literal, starts_function_call, term, where_clause,
@@ -109,17 +109,17 @@ fn limit_value(i: &str) -> PResult<'_, Term> {
     term(i, 0)
 }
 
-fn ordering(i: &str) -> PResult<'_, (Ident, Ordering)> {
+fn ordering(i: &str) -> PResult<'_, (Ident, Order)> {
     let (i, column) = ident(i)?;
     if let (i, true) = opt_kws(i, &["ANN", "OF"])? {
         let (i, t) = term(i, 0)?;
-        return Ok((i, (column, Ordering::Ann(t))));
+        return Ok((i, (column, Order::Ann(t))));
     }
     if let (i, true) = opt_kw(i, "DESC")? {
-        return Ok((i, (column, Ordering::Desc)));
+        return Ok((i, (column, Order::Desc)));
     }
     let (i, _) = opt_kw(i, "ASC")?;
-    Ok((i, (column, Ordering::Asc)))
+    Ok((i, (column, Order::Asc)))
 }
 
 /// A selector with its postfix field / element / slice accesses.

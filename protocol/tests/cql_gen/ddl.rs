@@ -18,8 +18,8 @@ fn properties() -> impl Strategy<Value = Vec<Property>> {
     prop::collection::vec(property(), 1..3)
 }
 
-fn ordering() -> impl Strategy<Value = Ordering> {
-    prop_oneof![Just(Ordering::Asc), Just(Ordering::Desc)]
+fn ordering() -> impl Strategy<Value = Order> {
+    prop_oneof![Just(Order::Asc), Just(Order::Desc)]
 }
 
 fn table_options(min: usize) -> impl Strategy<Value = TableOptions> {

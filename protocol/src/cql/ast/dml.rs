@@ -4,7 +4,7 @@ use super::{ColumnRef, Conditions, Ident, QualifiedName, Relation, Selector, Ter
 
 /// Sort direction.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Ordering {
+pub enum Order {
     /// `ASC` (also the default when absent).
     Asc,
     /// `DESC`.
@@ -38,7 +38,7 @@ pub struct Select {
     /// `GROUP BY` columns.
     pub group_by: Vec<Ident>,
     /// `ORDER BY` columns.
-    pub order_by: Vec<(Ident, Ordering)>,
+    pub order_by: Vec<(Ident, Order)>,
     /// `PER PARTITION LIMIT`.
     pub per_partition_limit: Option<Term>,
     /// `LIMIT`.
