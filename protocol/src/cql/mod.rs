@@ -1,12 +1,23 @@
 //! The CQL language: text to a typed AST ([`ast`]) and back (`Display`).
 //!
-//! [`parse`] reads one statement (a trailing `;` allowed), [`parse_many`] a
+//! [`parse`] reads one statement (trailing `;`s allowed), [`parse_many`] a
 //! script of `;`-separated statements. Both bound the input size
 //! ([`limits::MAX_STATEMENT_BYTES`]) before reading it and the nesting depth of
 //! terms, selectors and types ([`limits::MAX_DEPTH`]) while reading, so hostile
 //! input gets a [`ParseError`] and never exhausts the stack. Errors read as
-//! Cassandra's (`line 1:9 no viable alternative at input 'FORM' (...)`), the
-//! text the server returns in a Syntax error (0x2000).
+//! Cassandra's (`line 1:9 mismatched input 'FORM' expecting K_FROM (SELECT *
+//! [FORM] t)`), the text the server returns in a Syntax error (0x2000).
+//!
+//! ```
+//! use sibyl_protocol::cql::{ast::Statement, parse};
+//!
+//! let stmt = parse("SELECT * FROM system.local WHERE key = ?;").unwrap();
+//! assert!(matches!(stmt, Statement::Select(_)));
+//! assert_eq!(stmt.bind_marker_count(), 1);
+//! assert_eq!(parse(&stmt.to_string()).unwrap(), stmt);
+//! let err = parse("SELECT * FORM t").unwrap_err();
+//! assert_eq!(err.to_string(), "line 1:9 mismatched input 'FORM' expecting K_FROM (SELECT * [FORM] t)");
+//! ```
 //!
 //! Bind markers are numbered in order of appearance ([`ast::BindMarker`]).
 
