@@ -88,6 +88,10 @@ fn oversized_statements_are_refused_before_parsing() {
     let e = parse(&q).unwrap_err();
     assert!(e.message.contains("larger than the limit"), "{e}");
     assert_eq!((e.line, e.column), (1, 0));
+    assert_eq!(
+        e.to_string(),
+        "line 1:0 statement of 2097180 bytes is larger than the limit of 1048576 bytes"
+    );
     // Just under the limit parses.
     let q = format!("SELECT * FROM t WHERE k = '{}'", "x".repeat(1000 * 1000));
     assert!(parse(&q).is_ok());

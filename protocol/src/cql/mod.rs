@@ -111,7 +111,9 @@ fn check_size(text: &str) -> Result<(), ParseError> {
             text.len(),
             limits::MAX_STATEMENT_BYTES
         );
-        return Err(error::build(text, 0, &[], false, Some(message)));
+        let mut err = error::build(text, 0, &[], false, Some(message));
+        err.snippet.clear();
+        return Err(err);
     }
     Ok(())
 }
