@@ -240,12 +240,9 @@ fn literals_are_read_as_cassandra_lexes_them() {
     assert!(parse("SELECT * FROM t WHERE a = PT0.5S").is_err());
 }
 
-#[test]
-fn deepest_accepted_nesting_fits_a_small_stack() {
-    // 64 levels of mixed nesting parse on a 512 KiB thread even in debug
-    // builds (servers run parsers on 2 MiB tokio worker threads).
+fn mixed_nesting(levels: usize) -> String {
     let mut term = String::from("1");
-    for level in 0..64 {
+    for level in 0..levels {
         term = match level % 5 {
             0 => format!("[{term}]"),
             1 => format!("{{{term}}}"),
@@ -254,6 +251,34 @@ fn deepest_accepted_nesting_fits_a_small_stack() {
             _ => format!("{{k: {term}}}"),
         };
     }
+    term
+}
+
+#[test]
+fn depth_ceiling_fits_a_tokio_worker_stack() {
+    use sibyl_protocol::cql::{ParseLimits, limits, parse_with};
+    let q = format!(
+        "SELECT * FROM t WHERE a = {}",
+        mixed_nesting(limits::MAX_DEPTH_CEILING)
+    );
+    let handle = std::thread::Builder::new()
+        .stack_size(2 * 1024 * 1024)
+        .spawn(move || {
+            let most = ParseLimits {
+                max_statement_bytes: 1 << 20,
+                max_depth: usize::MAX,
+            };
+            parse_with(&q, &most).map(|_| ()).map_err(|e| e.to_string())
+        })
+        .unwrap();
+    assert_eq!(handle.join().unwrap(), Ok(()));
+}
+
+#[test]
+fn deepest_accepted_nesting_fits_a_small_stack() {
+    // 64 levels of mixed nesting parse on a 512 KiB thread even in debug
+    // builds (servers run parsers on 2 MiB tokio worker threads).
+    let term = mixed_nesting(64);
     let q = format!("SELECT * FROM t WHERE a = {term}");
     let handle = std::thread::Builder::new()
         .stack_size(512 * 1024)
@@ -261,4 +286,50 @@ fn deepest_accepted_nesting_fits_a_small_stack() {
         .unwrap();
     let result = handle.join().unwrap();
     assert_eq!(result, Ok(()));
+}
+
+#[test]
+fn large_flat_statements_parse_in_linear_time() {
+    let items: Vec<String> = (0..100_000).map(|n| n.to_string()).collect();
+    let q = format!("INSERT INTO t (k, v) VALUES (1, [{}])", items.join(", "));
+    assert!(q.len() < 1024 * 1024);
+    let started = std::time::Instant::now();
+    let stmt = parse(&q).unwrap();
+    let elapsed = started.elapsed();
+    assert_eq!(parse(&stmt.to_string()).unwrap(), stmt);
+    let relations: Vec<String> = (0..20_000).map(|n| format!("c{n} = ?")).collect();
+    let q = format!("SELECT * FROM t WHERE {}", relations.join(" AND "));
+    assert_eq!(parse(&q).unwrap().bind_marker_count(), 20_000);
+    eprintln!("100k-element list parsed in {elapsed:?}");
+}
+
+#[test]
+fn limits_are_configurable() {
+    use sibyl_protocol::cql::{ParseLimits, parse_with};
+    let tight = ParseLimits {
+        max_statement_bytes: 40,
+        max_depth: 2,
+    };
+    assert!(parse_with("SELECT * FROM t WHERE k = [[1]]", &tight).is_ok());
+    let e = parse_with("SELECT * FROM t WHERE k = [[[1]]]", &tight).unwrap_err();
+    assert_eq!(e.message, "nesting deeper than 2 levels");
+    let e = parse_with("SELECT * FROM t WHERE k = 'a long string value'", &tight).unwrap_err();
+    assert!(
+        e.message.contains("larger than the limit of 40 bytes"),
+        "{e}"
+    );
+    // The depth ceiling protects the stack whatever the configuration.
+    let loose = ParseLimits {
+        max_statement_bytes: 1 << 20,
+        max_depth: usize::MAX,
+    };
+    let q = format!(
+        "SELECT * FROM t WHERE k = {}1{}",
+        "[".repeat(1000),
+        "]".repeat(1000)
+    );
+    assert_eq!(
+        parse_with(&q, &loose).unwrap_err().message,
+        "nesting deeper than 128 levels"
+    );
 }

@@ -87,16 +87,19 @@ struct Furthest {
     alternatives: bool,
     /// Nesting of lookahead probes, which note nothing.
     quiet: usize,
+    /// Deepest nesting allowed in this parse.
+    max_depth: usize,
 }
 
 thread_local! {
     static FURTHEST: RefCell<Furthest> = RefCell::new(Furthest::default());
 }
 
-/// Resets the tracker before parsing `input`.
-pub(crate) fn begin(input: &str) {
+/// Resets the tracker before parsing `input` with nesting up to `max_depth`.
+pub(crate) fn begin(input: &str, max_depth: usize) {
     FURTHEST.with(|f| {
         let mut f = f.borrow_mut();
+        f.max_depth = max_depth;
         f.remaining = input.len() + 1;
         f.expected.clear();
         f.alternatives = false;
@@ -164,6 +167,18 @@ pub(crate) fn alternatives<'a, T>(input: &'a str, names: &[&'static str]) -> PRe
         remaining: input.len(),
         message: None,
     }))
+}
+
+/// Fails (stopping all backtracking) when `depth` exceeds this parse's limit.
+pub(crate) fn check_depth(input: &str, depth: usize) -> Result<(), nom::Err<PErr>> {
+    let max = FURTHEST.with(|f| f.borrow().max_depth);
+    if depth > max {
+        return Err(nom::Err::Failure(PErr {
+            remaining: input.len(),
+            message: Some(format!("nesting deeper than {max} levels")),
+        }));
+    }
+    Ok(())
 }
 
 /// A failure that stops all backtracking, with a specific message.

@@ -2,26 +2,23 @@
 //! hints, bind markers) and the relations and conditions built from them.
 //!
 //! Recursion only happens inside brackets and every recursive call carries a
-//! depth, bounded by `MAX_DEPTH`. Each bracket kind is decided by a cheap
+//! depth, bounded by `ParseLimits::max_depth`. Each bracket kind is decided by a cheap
 //! look at its first tokens, so nesting never makes parsing exponential.
 
 use super::ast::{
     BindMarker, ColumnRef, Condition, Conditions, FunctionName, Ident, InValues, Operator,
     QualifiedName, Relation, RelationLhs, Term, UsingAttr,
 };
-use super::error::{PResult, abort, fail};
+use super::error::{PResult, fail};
 use super::lexical::{
     blob_token, duration_token, ident, kw, number_token, opt_kw, opt_sym, string_lit, sym,
     uuid_token, ws,
 };
-use super::limits::MAX_DEPTH;
 use super::types::cql_type;
 
 /// A term.
 pub(crate) fn term(i: &str, depth: usize) -> PResult<'_, Term> {
-    if depth > MAX_DEPTH {
-        return abort(i, format!("nesting deeper than {MAX_DEPTH} levels"));
-    }
+    super::error::check_depth(i, depth)?;
     let (i, ()) = ws(i)?;
     match i.chars().next() {
         Some('?' | ':') => bind_marker(i).map(|(r, m)| (r, Term::Bind(m))),

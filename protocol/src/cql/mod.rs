@@ -43,19 +43,52 @@ pub use lexical::is_reserved;
 
 /// Input limits.
 pub mod limits {
-    /// Largest statement (or script) accepted, in bytes.
+    /// Default largest statement (or script) accepted, in bytes.
     pub const MAX_STATEMENT_BYTES: usize = 1024 * 1024;
-    /// Deepest nesting of terms, selectors and types.
+    /// Default deepest nesting of terms, selectors and types.
     pub const MAX_DEPTH: usize = 64;
+    /// The most [`super::ParseLimits::max_depth`] may be: deeper nesting
+    /// could exhaust a 2 MiB thread stack in a debug build.
+    pub const MAX_DEPTH_CEILING: usize = 128;
+}
+
+/// Limits applied while parsing (the server takes them from its config).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ParseLimits {
+    /// Largest statement (or script) accepted, in bytes; checked first.
+    pub max_statement_bytes: usize,
+    /// Deepest nesting of terms, selectors and types; capped at
+    /// [`limits::MAX_DEPTH_CEILING`].
+    pub max_depth: usize,
+}
+
+impl Default for ParseLimits {
+    fn default() -> Self {
+        ParseLimits {
+            max_statement_bytes: limits::MAX_STATEMENT_BYTES,
+            max_depth: limits::MAX_DEPTH,
+        }
+    }
 }
 
 use error::{PErr, PResult};
 use lexical::{eof, kw, opt_sym, peek_kw, sym, ws};
 
-/// Parses one statement; trailing `;`s are allowed.
+/// Parses one statement with the default [`ParseLimits`]; trailing `;`s
+/// are allowed.
 pub fn parse(text: &str) -> Result<Statement, ParseError> {
-    check_size(text)?;
-    error::begin(text);
+    parse_with(text, &ParseLimits::default())
+}
+
+/// Parses a script of statements separated by `;` (empty statements
+/// skipped) with the default [`ParseLimits`].
+pub fn parse_many(text: &str) -> Result<Vec<Statement>, ParseError> {
+    parse_many_with(text, &ParseLimits::default())
+}
+
+/// [`parse`] with explicit limits.
+pub fn parse_with(text: &str, limits: &ParseLimits) -> Result<Statement, ParseError> {
+    begin(text, limits)?;
     let result = statement(text).and_then(|(mut i, stmt)| {
         // Cassandra's `query: cqlStatement (';')* EOF`.
         while let (rest, true) = opt_sym(i, ";")? {
@@ -67,10 +100,9 @@ pub fn parse(text: &str) -> Result<Statement, ParseError> {
     finish(text, result)
 }
 
-/// Parses a script of statements separated by `;` (empty statements skipped).
-pub fn parse_many(text: &str) -> Result<Vec<Statement>, ParseError> {
-    check_size(text)?;
-    error::begin(text);
+/// [`parse_many`] with explicit limits.
+pub fn parse_many_with(text: &str, limits: &ParseLimits) -> Result<Vec<Statement>, ParseError> {
+    begin(text, limits)?;
     let mut out = Vec::new();
     let mut i = text;
     loop {
@@ -104,17 +136,19 @@ fn script_item(i: &str) -> PResult<'_, Option<Statement>> {
     Ok((rest, Some(stmt)))
 }
 
-fn check_size(text: &str) -> Result<(), ParseError> {
-    if text.len() > limits::MAX_STATEMENT_BYTES {
+/// Checks the size limit and resets the error tracker.
+fn begin(text: &str, limits: &ParseLimits) -> Result<(), ParseError> {
+    if text.len() > limits.max_statement_bytes {
         let message = format!(
             "statement of {} bytes is larger than the limit of {} bytes",
             text.len(),
-            limits::MAX_STATEMENT_BYTES
+            limits.max_statement_bytes
         );
         let mut err = error::build(text, 0, &[], false, Some(message));
         err.snippet.clear();
         return Err(err);
     }
+    error::begin(text, limits.max_depth.min(limits::MAX_DEPTH_CEILING));
     Ok(())
 }
 

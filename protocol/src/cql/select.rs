@@ -1,12 +1,11 @@
 //! SELECT statements and selectors.
 
 use super::ast::{Ident, Order, Select, Selection, Selector, SelectorExpr, Term};
-use super::error::{PResult, abort};
+use super::error::PResult;
 use super::expr::{
     comma_list, function_name, paren_list, simple_literal, starts_function_call, term, where_clause,
 };
 use super::lexical::{ident, kw, opt_kw, opt_kws, opt_sym, qualified_name, sym, ws};
-use super::limits::MAX_DEPTH;
 use super::types::cql_type;
 
 /// `SELECT ...` (the keyword included).
@@ -124,9 +123,7 @@ fn ordering(i: &str) -> PResult<'_, (Ident, Order)> {
 
 /// A selector with its postfix field / element / slice accesses.
 pub(crate) fn selector_expr(i: &str, depth: usize) -> PResult<'_, SelectorExpr> {
-    if depth > MAX_DEPTH {
-        return abort(i, format!("nesting deeper than {MAX_DEPTH} levels"));
-    }
+    super::error::check_depth(i, depth)?;
     let (mut i, mut expr) = selector_base(i, depth)?;
     loop {
         if let Ok((rest, ())) = sym(".")(i)
