@@ -252,7 +252,7 @@ fn select() -> BoxedStrategy<Select> {
     (
         (any::<bool>(), any::<bool>(), selection(), qname()),
         prop::collection::vec(relation(), 0..3),
-        prop::collection::vec(ident(), 0..2),
+        prop::collection::vec(selector_expr(), 0..2),
         prop::collection::vec((ident(), ordering()), 0..2),
         (
             prop::option::of(term()),

@@ -128,6 +128,7 @@ fn select(s: &mut Select, n: &mut usize) {
         list.iter_mut().for_each(|sel| selector(&mut sel.expr, n));
     }
     s.where_clause.iter_mut().for_each(|r| relation(r, n));
+    s.group_by.iter_mut().for_each(|g| selector(g, n));
     for (_, ord) in &mut s.order_by {
         if let Order::Ann(t) = ord {
             term(t, n);

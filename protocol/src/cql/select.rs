@@ -49,7 +49,7 @@ fn select_body(i: &str, json: bool, distinct: bool) -> PResult<'_, Select> {
     let (i, table) = qualified_name(i)?;
     let (i, where_clause) = opt_where(i)?;
     let (i, group_by) = match opt_kws(i, &["GROUP", "BY"])? {
-        (i, true) => comma_list(i, ident)?,
+        (i, true) => comma_list(i, |i| selector_expr(i, 0))?,
         (i, false) => (i, Vec::new()),
     };
     let (i, order_by) = match opt_kws(i, &["ORDER", "BY"])? {
