@@ -122,13 +122,63 @@ fn term() -> BoxedStrategy<Term> {
             prop::collection::vec((ident(), inner.clone()), 1..3).prop_map(Term::Udt),
             (qname(), prop::collection::vec(inner.clone(), 0..3))
                 .prop_map(|(name, args)| Term::Function { name, args }),
-            (type_name(), inner).prop_map(|(ty, t)| Term::TypeHint {
-                ty,
-                term: Box::new(t)
+            (type_name(), inner.clone().prop_filter("simple", is_simple)).prop_map(|(ty, t)| {
+                Term::TypeHint {
+                    ty,
+                    term: Box::new(t),
+                }
             }),
+            (
+                inner.clone().prop_filter("simple", is_simple),
+                native_type()
+            )
+                .prop_map(|(t, ty)| {
+                    Term::Cast {
+                        term: Box::new(t),
+                        ty: CqlTypeName::Native(ty),
+                    }
+                }),
+            inner
+                .clone()
+                .prop_filter("simple", is_simple)
+                .prop_map(|t| Term::Negate(Box::new(t))),
+            (binary_op(), inner.clone(), inner)
+                .prop_filter("canonical precedence", |(op, lhs, rhs)| canonical(
+                    *op, lhs, rhs
+                ))
+                .prop_map(|(op, lhs, rhs)| Term::Operation {
+                    op,
+                    lhs: Box::new(lhs),
+                    rhs: Box::new(rhs),
+                }),
         ]
     })
     .boxed()
+}
+
+fn binary_op() -> impl Strategy<Value = BinaryOp> {
+    prop::sample::select(vec![
+        BinaryOp::Add,
+        BinaryOp::Sub,
+        BinaryOp::Mul,
+        BinaryOp::Div,
+        BinaryOp::Mod,
+    ])
+}
+
+/// A term with no operator at its top (what type hints, casts and negation take).
+fn is_simple(t: &Term) -> bool {
+    !matches!(t, Term::Operation { .. } | Term::Negate(_))
+}
+
+/// The shape the parser builds: left-associative, `* / %` tighter than `+ -`.
+fn canonical(op: BinaryOp, lhs: &Term, rhs: &Term) -> bool {
+    let additive = |t: &Term| matches!(t, Term::Operation { op, .. } if !op.is_multiplicative());
+    if op.is_multiplicative() {
+        !additive(lhs) && !matches!(rhs, Term::Operation { .. })
+    } else {
+        !additive(rhs)
+    }
 }
 
 fn op() -> impl Strategy<Value = Operator> {
@@ -200,7 +250,10 @@ fn using() -> BoxedStrategy<Vec<UsingAttr>> {
 
 fn selector_expr() -> BoxedStrategy<SelectorExpr> {
     let plain_term = term().prop_filter("function terms read as selectors", |t| {
-        !matches!(t, Term::Function { .. })
+        !matches!(
+            t,
+            Term::Function { .. } | Term::Operation { .. } | Term::Cast { .. }
+        )
     });
     let leaf = prop_oneof![
         4 => ident().prop_map(SelectorExpr::Column),

@@ -40,7 +40,13 @@ fn term(t: &mut Term, n: &mut usize) {
             term(v, n);
         }),
         Term::Udt(fields) => fields.iter_mut().for_each(|(_, v)| term(v, n)),
-        Term::TypeHint { term: inner, .. } => term(inner, n),
+        Term::TypeHint { term: inner, .. }
+        | Term::Cast { term: inner, .. }
+        | Term::Negate(inner) => term(inner, n),
+        Term::Operation { lhs, rhs, .. } => {
+            term(lhs, n);
+            term(rhs, n);
+        }
         _ => {}
     }
 }

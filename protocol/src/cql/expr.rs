@@ -16,8 +16,13 @@ use super::lexical::{
 };
 use super::types::cql_type;
 
-/// A term.
+/// A term, arithmetic included (see `arith`).
 pub(crate) fn term(i: &str, depth: usize) -> PResult<'_, Term> {
+    super::arith::addition(i, depth)
+}
+
+/// A simple term: no operator at its top.
+pub(crate) fn simple_term(i: &str, depth: usize) -> PResult<'_, Term> {
     super::error::check_depth(i, depth)?;
     let (i, ()) = ws(i)?;
     match i.chars().next() {
@@ -31,6 +36,9 @@ pub(crate) fn term(i: &str, depth: usize) -> PResult<'_, Term> {
                 return Ok(found);
             }
             if starts_function_call(i) {
+                if let Some(found) = super::arith::cast_term(i, depth)? {
+                    return Ok(found);
+                }
                 return function_term(i, depth);
             }
             fail(i, "term")
@@ -261,7 +269,7 @@ fn paren_term(i: &str, depth: usize) -> PResult<'_, Term> {
         && let Ok((rest, ty)) = cql_type(after_paren, depth + 1)
         && let Ok((rest, ())) = sym(")")(rest)
     {
-        match term(rest, depth + 1) {
+        match simple_term(rest, depth + 1) {
             Ok((rest, inner)) => {
                 return Ok((
                     rest,

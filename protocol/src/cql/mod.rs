@@ -21,6 +21,7 @@
 //!
 //! Bind markers are numbered in order of appearance ([`ast::BindMarker`]).
 
+mod arith;
 pub mod ast;
 mod auth;
 mod batch;
@@ -47,9 +48,10 @@ pub mod limits {
     pub const MAX_STATEMENT_BYTES: usize = 1024 * 1024;
     /// Default deepest nesting of terms, selectors and types.
     pub const MAX_DEPTH: usize = 64;
-    /// The most [`super::ParseLimits::max_depth`] may be: deeper nesting
-    /// could exhaust a 2 MiB thread stack in a debug build.
-    pub const MAX_DEPTH_CEILING: usize = 128;
+    /// The most [`super::ParseLimits::max_depth`] may be: a parse at this
+    /// depth needs about 1 MiB of stack in a debug build (far less in
+    /// release), half of a tokio worker thread's 2 MiB.
+    pub const MAX_DEPTH_CEILING: usize = 64;
 }
 
 /// Limits applied while parsing (the server takes them from its config).
