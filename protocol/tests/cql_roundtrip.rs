@@ -7,10 +7,11 @@ use sibyl_protocol::cql::ast::*;
 use sibyl_protocol::cql::{is_reserved, parse, parse_many};
 use sibyl_protocol::value::CqlType;
 
-fn ident() -> impl Strategy<Value = Ident> {
+fn ident() -> BoxedStrategy<Ident> {
     prop_oneof![
         3 => "[a-z][a-z0-9_]{0,8}".prop_map(Ident),
         1 => "[a-zA-Z0-9_ \"'.]{1,8}".prop_map(Ident),
+        1 => ".{1,6}".prop_map(Ident),
         1 => prop::sample::select(vec![
             "key", "type", "ttl", "writetime", "count", "values", "filtering", "keyspaces",
             "roles", "user", "status", "select", "from", "token", "json", "distinct", "list",
@@ -18,11 +19,13 @@ fn ident() -> impl Strategy<Value = Ident> {
         ])
         .prop_map(Ident::new),
     ]
+    .boxed()
 }
 
-fn qname() -> impl Strategy<Value = QualifiedName> {
+fn qname() -> BoxedStrategy<QualifiedName> {
     (prop::option::of(ident()), ident())
         .prop_map(|(keyspace, name)| QualifiedName { keyspace, name })
+        .boxed()
 }
 
 fn native_type() -> impl Strategy<Value = CqlType> {
@@ -51,7 +54,7 @@ fn native_type() -> impl Strategy<Value = CqlType> {
     .prop_map(|n| CqlType::from_native_name(n).expect("native name"))
 }
 
-fn type_name() -> impl Strategy<Value = CqlTypeName> {
+fn type_name() -> BoxedStrategy<CqlTypeName> {
     let leaf = prop_oneof![
         4 => native_type().prop_map(CqlTypeName::Native),
         1 => qname().prop_map(CqlTypeName::UserDefined),
@@ -68,13 +71,16 @@ fn type_name() -> impl Strategy<Value = CqlTypeName> {
             (inner, 1u32..2000).prop_map(|(t, n)| CqlTypeName::Vector(Box::new(t), n)),
         ]
     })
+    .boxed()
 }
 
-fn marker() -> impl Strategy<Value = BindMarker> {
-    prop::option::of(ident()).prop_map(|name| BindMarker { index: 0, name })
+fn marker() -> BoxedStrategy<BindMarker> {
+    prop::option::of(ident())
+        .prop_map(|name| BindMarker { index: 0, name })
+        .boxed()
 }
 
-fn constant() -> impl Strategy<Value = Term> {
+fn constant() -> BoxedStrategy<Term> {
     prop_oneof![
         Just(Term::Null),
         any::<bool>().prop_map(Term::Bool),
@@ -97,9 +103,10 @@ fn constant() -> impl Strategy<Value = Term> {
         ])
         .prop_map(|s| Term::Duration(s.to_string())),
     ]
+    .boxed()
 }
 
-fn term() -> impl Strategy<Value = Term> {
+fn term() -> BoxedStrategy<Term> {
     let leaf = prop_oneof![4 => constant(), 1 => marker().prop_map(Term::Bind)];
     leaf.prop_recursive(3, 16, 3, |inner| {
         prop_oneof![
@@ -115,12 +122,63 @@ fn term() -> impl Strategy<Value = Term> {
             prop::collection::vec((ident(), inner.clone()), 1..3).prop_map(Term::Udt),
             (qname(), prop::collection::vec(inner.clone(), 0..3))
                 .prop_map(|(name, args)| Term::Function { name, args }),
-            (type_name(), inner).prop_map(|(ty, t)| Term::TypeHint {
-                ty,
-                term: Box::new(t)
+            (type_name(), inner.clone().prop_filter("simple", is_simple)).prop_map(|(ty, t)| {
+                Term::TypeHint {
+                    ty,
+                    term: Box::new(t),
+                }
             }),
+            (
+                inner.clone().prop_filter("simple", is_simple),
+                native_type()
+            )
+                .prop_map(|(t, ty)| {
+                    Term::Cast {
+                        term: Box::new(t),
+                        ty: CqlTypeName::Native(ty),
+                    }
+                }),
+            inner
+                .clone()
+                .prop_filter("simple", is_simple)
+                .prop_map(|t| Term::Negate(Box::new(t))),
+            (binary_op(), inner.clone(), inner)
+                .prop_filter("canonical precedence", |(op, lhs, rhs)| canonical(
+                    *op, lhs, rhs
+                ))
+                .prop_map(|(op, lhs, rhs)| Term::Operation {
+                    op,
+                    lhs: Box::new(lhs),
+                    rhs: Box::new(rhs),
+                }),
         ]
     })
+    .boxed()
+}
+
+fn binary_op() -> impl Strategy<Value = BinaryOp> {
+    prop::sample::select(vec![
+        BinaryOp::Add,
+        BinaryOp::Sub,
+        BinaryOp::Mul,
+        BinaryOp::Div,
+        BinaryOp::Mod,
+    ])
+}
+
+/// A term with no operator at its top (what type hints, casts and negation take).
+fn is_simple(t: &Term) -> bool {
+    !matches!(t, Term::Operation { .. } | Term::Negate(_))
+}
+
+/// The shape the parser builds: left-associative, `* / %` tighter than `+ -`.
+fn canonical(op: BinaryOp, lhs: &Term, rhs: &Term) -> bool {
+    let additive = |t: &Term| matches!(t, Term::Operation { op, .. } if !op.is_multiplicative());
+    if op.is_multiplicative() {
+        !additive(lhs) && !matches!(rhs, Term::Operation { .. })
+    } else {
+        !additive(rhs)
+    }
 }
 
 fn op() -> impl Strategy<Value = Operator> {
@@ -137,14 +195,15 @@ fn op() -> impl Strategy<Value = Operator> {
     ])
 }
 
-fn in_values() -> impl Strategy<Value = InValues> {
+fn in_values() -> BoxedStrategy<InValues> {
     prop_oneof![
         prop::collection::vec(term(), 0..3).prop_map(InValues::List),
         marker().prop_map(InValues::Marker),
     ]
+    .boxed()
 }
 
-fn relation() -> impl Strategy<Value = Relation> {
+fn relation() -> BoxedStrategy<Relation> {
     let lhs = prop_oneof![
         3 => ident().prop_map(RelationLhs::Column),
         1 => (ident(), term()).prop_map(|(c, k)| RelationLhs::Element(c, k)),
@@ -156,17 +215,19 @@ fn relation() -> impl Strategy<Value = Relation> {
         1 => (lhs, in_values()).prop_map(|(lhs, values)| Relation::In { lhs, values }),
         1 => ident().prop_map(Relation::IsNotNull),
     ]
+    .boxed()
 }
 
-fn column_ref() -> impl Strategy<Value = ColumnRef> {
+fn column_ref() -> BoxedStrategy<ColumnRef> {
     prop_oneof![
         3 => ident().prop_map(ColumnRef::Column),
         1 => (ident(), term()).prop_map(|(c, k)| ColumnRef::Element(c, k)),
         1 => (ident(), ident()).prop_map(|(c, f)| ColumnRef::Field(c, f)),
     ]
+    .boxed()
 }
 
-fn conditions() -> impl Strategy<Value = Option<Conditions>> {
+fn conditions() -> BoxedStrategy<Option<Conditions>> {
     let cond = prop_oneof![
         (column_ref(), op(), term()).prop_map(|(lhs, op, rhs)| Condition::Compare { lhs, op, rhs }),
         (column_ref(), in_values()).prop_map(|(lhs, values)| Condition::In { lhs, values }),
@@ -176,19 +237,23 @@ fn conditions() -> impl Strategy<Value = Option<Conditions>> {
         1 => Just(Some(Conditions::Exists)),
         1 => prop::collection::vec(cond, 1..3).prop_map(|c| Some(Conditions::List(c))),
     ]
+    .boxed()
 }
 
-fn using() -> impl Strategy<Value = Vec<UsingAttr>> {
+fn using() -> BoxedStrategy<Vec<UsingAttr>> {
     let attr = prop_oneof![
         term().prop_map(UsingAttr::Ttl),
         term().prop_map(UsingAttr::Timestamp)
     ];
-    prop::collection::vec(attr, 0..3)
+    prop::collection::vec(attr, 0..3).boxed()
 }
 
-fn selector_expr() -> impl Strategy<Value = SelectorExpr> {
+fn selector_expr() -> BoxedStrategy<SelectorExpr> {
     let plain_term = term().prop_filter("function terms read as selectors", |t| {
-        !matches!(t, Term::Function { .. })
+        !matches!(
+            t,
+            Term::Function { .. } | Term::Operation { .. } | Term::Cast { .. }
+        )
     });
     let leaf = prop_oneof![
         4 => ident().prop_map(SelectorExpr::Column),
@@ -215,30 +280,32 @@ fn selector_expr() -> impl Strategy<Value = SelectorExpr> {
             )),
         ]
     })
+    .boxed()
 }
 
-fn selection() -> impl Strategy<Value = Selection> {
+fn selection() -> BoxedStrategy<Selection> {
     let selector = (selector_expr(), prop::option::of(ident()))
         .prop_map(|(expr, alias)| Selector { expr, alias });
     prop_oneof![
         1 => Just(Selection::Star),
         3 => prop::collection::vec(selector, 1..4).prop_map(Selection::List),
     ]
+    .boxed()
 }
 
-fn ordering() -> impl Strategy<Value = Ordering> {
+fn ordering() -> impl Strategy<Value = Order> {
     prop_oneof![
-        Just(Ordering::Asc),
-        Just(Ordering::Desc),
-        term().prop_map(Ordering::Ann)
+        Just(Order::Asc),
+        Just(Order::Desc),
+        term().prop_map(Order::Ann)
     ]
 }
 
-fn select() -> impl Strategy<Value = Select> {
+fn select() -> BoxedStrategy<Select> {
     (
         (any::<bool>(), any::<bool>(), selection(), qname()),
         prop::collection::vec(relation(), 0..3),
-        prop::collection::vec(ident(), 0..2),
+        prop::collection::vec(selector_expr(), 0..2),
         prop::collection::vec((ident(), ordering()), 0..2),
         (
             prop::option::of(term()),
@@ -260,9 +327,10 @@ fn select() -> impl Strategy<Value = Select> {
                 allow_filtering: lim.2,
             },
         )
+        .boxed()
 }
 
-fn insert() -> impl Strategy<Value = Insert> {
+fn insert() -> BoxedStrategy<Insert> {
     let values = prop_oneof![
         (1usize..4)
             .prop_flat_map(|n| (
@@ -279,14 +347,14 @@ fn insert() -> impl Strategy<Value = Insert> {
         )
             .prop_map(|(value, default)| InsertValues::Json { value, default }),
     ];
-    (qname(), values, any::<bool>(), using()).prop_map(|(table, values, if_not_exists, using)| {
-        Insert {
+    (qname(), values, any::<bool>(), using())
+        .prop_map(|(table, values, if_not_exists, using)| Insert {
             table,
             values,
             if_not_exists,
             using,
-        }
-    })
+        })
+        .boxed()
 }
 
 fn assignment() -> impl Strategy<Value = Assignment> {
@@ -307,7 +375,7 @@ fn assignment() -> impl Strategy<Value = Assignment> {
     ]
 }
 
-fn update() -> impl Strategy<Value = Update> {
+fn update() -> BoxedStrategy<Update> {
     (
         qname(),
         using(),
@@ -324,9 +392,10 @@ fn update() -> impl Strategy<Value = Update> {
                 conditions,
             },
         )
+        .boxed()
 }
 
-fn delete() -> impl Strategy<Value = Delete> {
+fn delete() -> BoxedStrategy<Delete> {
     (
         prop::collection::vec(column_ref(), 0..3),
         qname(),
@@ -341,6 +410,7 @@ fn delete() -> impl Strategy<Value = Delete> {
             where_clause,
             conditions,
         })
+        .boxed()
 }
 
 fn batch() -> impl Strategy<Value = Batch> {
@@ -383,7 +453,7 @@ fn statement() -> impl Strategy<Value = Statement> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
 
     #[test]
     fn generated_statements_round_trip(mut stmt in statement()) {

@@ -6,7 +6,7 @@ use super::ast::{
     PermissionChange, Permissions, Resource, RoleChange, RoleName, RoleOption, Statement, Term,
 };
 use super::ddl::{if_exists, if_not_exists};
-use super::error::{PResult, fail, note};
+use super::error::{PResult, fail};
 use super::expr::term;
 use super::lexical::{ident, kw, kws, opt_kw, opt_kws, qualified_name, string_lit, sym, ws};
 
@@ -55,7 +55,17 @@ fn role_option(i: &str) -> PResult<'_, RoleOption> {
             _ => fail(i, "{"),
         };
     }
-    let (i, ()) = kws(i, &["ACCESS", "TO"])?;
+    let Ok((i, ())) = kws(i, &["ACCESS", "TO"]) else {
+        let options = [
+            "PASSWORD",
+            "HASHED",
+            "SUPERUSER",
+            "LOGIN",
+            "OPTIONS",
+            "ACCESS",
+        ];
+        return super::error::alternatives(i, &options);
+    };
     if let (i, true) = opt_kws(i, &["ALL", "DATACENTERS"])? {
         return Ok((i, RoleOption::AccessToAllDatacenters));
     }
@@ -208,7 +218,9 @@ fn permissions(i: &str) -> PResult<'_, Permissions> {
             return Ok((i, Permissions::One(*p)));
         }
     }
-    fail(i, "permission")
+    let mut names: Vec<&'static str> = PERMISSIONS.iter().map(|(w, _)| *w).collect();
+    names.push("ALL");
+    super::error::alternatives(i, &names)
 }
 
 fn resource(i: &str) -> PResult<'_, Resource> {
@@ -230,6 +242,11 @@ fn resource(i: &str) -> PResult<'_, Resource> {
     }
     if let (i, true) = opt_kw(i, "KEYSPACE")? {
         return ident(i).map(|(i, k)| (i, Resource::Keyspace(k)));
+    }
+    if let (i, true) = opt_kw(i, "FUNCTION")? {
+        let (i, name) = super::expr::function_name(i)?;
+        let (i, arg_types) = super::expr::paren_list(i, |i| super::types::cql_type(i, 0))?;
+        return Ok((i, Resource::Function { name, arg_types }));
     }
     if let (i, true) = opt_kw(i, "ROLE")? {
         return role_name(i).map(|(i, r)| (i, Resource::Role(r)));
@@ -316,6 +333,5 @@ pub(crate) fn list(i: &str) -> PResult<'_, Statement> {
     if roles || perms.is_some() {
         return Ok((i, stmt));
     }
-    note(i, "ROLES");
-    fail(i, "USERS")
+    super::error::alternatives(i, &["ROLES", "USERS"])
 }

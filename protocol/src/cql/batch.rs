@@ -49,8 +49,5 @@ fn batch_statement(i: &str) -> PResult<'_, BatchStatement> {
     if peek_kw(i, "DELETE") {
         return delete(i).map(|(i, s)| (i, BatchStatement::Delete(s)));
     }
-    super::error::note(i, "INSERT");
-    super::error::note(i, "UPDATE");
-    super::error::note(i, "DELETE");
-    super::error::fail(i, "APPLY")
+    super::error::alternatives(i, &["INSERT", "UPDATE", "DELETE", "APPLY"])
 }

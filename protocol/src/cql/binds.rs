@@ -7,8 +7,8 @@
 
 use super::ast::{
     Assignment, Batch, BatchStatement, ColumnRef, Condition, Conditions, Delete, InValues, Insert,
-    InsertValues, Ordering, Relation, RelationLhs, Select, Selection, SelectorExpr, Statement,
-    Term, Update, UsingAttr,
+    InsertValues, Order, Relation, RelationLhs, Select, Selection, SelectorExpr, Statement, Term,
+    Update, UsingAttr,
 };
 
 /// Assigns every bind marker of `stmt` its index; returns how many there are.
@@ -40,7 +40,13 @@ fn term(t: &mut Term, n: &mut usize) {
             term(v, n);
         }),
         Term::Udt(fields) => fields.iter_mut().for_each(|(_, v)| term(v, n)),
-        Term::TypeHint { term: inner, .. } => term(inner, n),
+        Term::TypeHint { term: inner, .. }
+        | Term::Cast { term: inner, .. }
+        | Term::Negate(inner) => term(inner, n),
+        Term::Operation { lhs, rhs, .. } => {
+            term(lhs, n);
+            term(rhs, n);
+        }
         _ => {}
     }
 }
@@ -128,8 +134,9 @@ fn select(s: &mut Select, n: &mut usize) {
         list.iter_mut().for_each(|sel| selector(&mut sel.expr, n));
     }
     s.where_clause.iter_mut().for_each(|r| relation(r, n));
+    s.group_by.iter_mut().for_each(|g| selector(g, n));
     for (_, ord) in &mut s.order_by {
-        if let Ordering::Ann(t) = ord {
+        if let Order::Ann(t) = ord {
             term(t, n);
         }
     }

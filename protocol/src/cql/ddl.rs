@@ -3,7 +3,7 @@
 
 use super::ast::{
     AlterKeyspace, AlterTable, AlterTableAction, AlterType, AlterTypeAction, ColumnDef,
-    CreateKeyspace, CreateTable, CreateType, DropObject, Ident, Ordering, PrimaryKey, Property,
+    CreateKeyspace, CreateTable, CreateType, DropObject, Ident, Order, PrimaryKey, Property,
     QualifiedName, TableOptions, Term,
 };
 use super::error::{PResult, abort, fail};
@@ -244,10 +244,10 @@ pub(crate) fn table_options(mut i: &str) -> PResult<'_, TableOptions> {
             let (rest, order) = paren_list(rest, |i| {
                 let (i, column) = ident(i)?;
                 if let (i, true) = opt_kw(i, "DESC")? {
-                    return Ok((i, (column, Ordering::Desc)));
+                    return Ok((i, (column, Order::Desc)));
                 }
                 let (i, ()) = kw("ASC")(i)?;
-                Ok((i, (column, Ordering::Asc)))
+                Ok((i, (column, Order::Asc)))
             })?;
             options.clustering_order.extend(order);
             i = rest;
@@ -328,10 +328,7 @@ fn alter_table_action(i: &str) -> PResult<'_, AlterTableAction> {
         let (i, options) = table_options(i)?;
         return Ok((i, AlterTableAction::With(options)));
     }
-    super::error::note(i, "ADD");
-    super::error::note(i, "DROP");
-    super::error::note(i, "RENAME");
-    fail(i, "WITH")
+    super::error::alternatives(i, &["ADD", "DROP", "RENAME", "WITH"])
 }
 
 /// `a TO b [AND c TO d ...]`.

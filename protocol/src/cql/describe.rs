@@ -85,5 +85,11 @@ fn target(i: &str) -> PResult<'_, DescribeTarget> {
             return found;
         }
     }
-    qualified_name(i).map(|(i, n)| (i, DescribeTarget::Name(n)))
+    match qualified_name(i) {
+        Ok((i, n)) => Ok((i, DescribeTarget::Name(n))),
+        Err(nom::Err::Error(_)) => {
+            super::error::alternatives(i, &["KEYSPACES", "TABLE", "identifier"])
+        }
+        Err(e) => Err(e),
+    }
 }

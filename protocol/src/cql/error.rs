@@ -83,18 +83,27 @@ pub(crate) type PResult<'a, T> = nom::IResult<&'a str, T, PErr>;
 struct Furthest {
     remaining: usize,
     expected: Vec<&'static str>,
+    /// A choice between alternatives failed here (ANTLR's "no viable alternative").
+    alternatives: bool,
+    /// Nesting of lookahead probes, which note nothing.
+    quiet: usize,
+    /// Deepest nesting allowed in this parse.
+    max_depth: usize,
 }
 
 thread_local! {
     static FURTHEST: RefCell<Furthest> = RefCell::new(Furthest::default());
 }
 
-/// Resets the tracker before parsing `input`.
-pub(crate) fn begin(input: &str) {
+/// Resets the tracker before parsing `input` with nesting up to `max_depth`.
+pub(crate) fn begin(input: &str, max_depth: usize) {
     FURTHEST.with(|f| {
         let mut f = f.borrow_mut();
+        f.max_depth = max_depth;
         f.remaining = input.len() + 1;
         f.expected.clear();
+        f.alternatives = false;
+        f.quiet = 0;
     });
 }
 
@@ -102,14 +111,21 @@ pub(crate) fn begin(input: &str) {
 pub(crate) fn note(input: &str, expected: &'static str) {
     FURTHEST.with(|f| {
         let mut f = f.borrow_mut();
+        if f.quiet > 0 {
+            return;
+        }
         if input.len() < f.remaining {
             f.remaining = input.len();
             f.expected.clear();
+            f.alternatives = false;
         }
-        if input.len() == f.remaining
-            && f.expected.len() < EXPECTED_MAX
-            && !f.expected.contains(&expected)
-        {
+        if input.len() == f.remaining {
+            // Keep the order of the latest attempts: the last one is what
+            // ANTLR would name in "mismatched input ... expecting".
+            f.expected.retain(|e| *e != expected);
+            if f.expected.len() == EXPECTED_MAX {
+                f.expected.remove(0);
+            }
             f.expected.push(expected);
         }
     });
@@ -124,6 +140,47 @@ pub(crate) fn fail<'a, T>(input: &'a str, expected: &'static str) -> PResult<'a,
     }))
 }
 
+/// Runs a lookahead probe whose failures are not reported.
+pub(crate) fn quietly<T>(probe: impl FnOnce() -> T) -> T {
+    FURTHEST.with(|f| f.borrow_mut().quiet += 1);
+    let out = probe();
+    FURTHEST.with(|f| {
+        let mut f = f.borrow_mut();
+        f.quiet = f.quiet.saturating_sub(1);
+    });
+    out
+}
+
+/// A failed choice between the keywords `names` at `input` (after space).
+pub(crate) fn alternatives<'a, T>(input: &'a str, names: &[&'static str]) -> PResult<'a, T> {
+    let (input, ()) = crate::cql::lexical::ws(input)?;
+    for name in names {
+        note(input, name);
+    }
+    FURTHEST.with(|f| {
+        let mut f = f.borrow_mut();
+        if f.remaining == input.len() {
+            f.alternatives = true;
+        }
+    });
+    Err(nom::Err::Error(PErr {
+        remaining: input.len(),
+        message: None,
+    }))
+}
+
+/// Fails (stopping all backtracking) when `depth` exceeds this parse's limit.
+pub(crate) fn check_depth(input: &str, depth: usize) -> Result<(), nom::Err<PErr>> {
+    let max = FURTHEST.with(|f| f.borrow().max_depth);
+    if depth > max {
+        return Err(nom::Err::Failure(PErr {
+            remaining: input.len(),
+            message: Some(format!("nesting deeper than {max} levels")),
+        }));
+    }
+    Ok(())
+}
+
 /// A failure that stops all backtracking, with a specific message.
 pub(crate) fn abort<'a, T>(input: &'a str, message: impl Into<String>) -> PResult<'a, T> {
     Err(nom::Err::Failure(PErr {
@@ -132,11 +189,12 @@ pub(crate) fn abort<'a, T>(input: &'a str, message: impl Into<String>) -> PResul
     }))
 }
 
-/// The furthest failure noted since [`begin`]: bytes remaining and expected names.
-pub(crate) fn take_furthest() -> (usize, Vec<&'static str>) {
+/// The furthest failure noted since [`begin`]: bytes remaining, expected
+/// names in the order noted, and whether a choice of alternatives failed there.
+pub(crate) fn take_furthest() -> (usize, Vec<&'static str>, bool) {
     FURTHEST.with(|f| {
         let f = f.borrow();
-        (f.remaining, f.expected.clone())
+        (f.remaining, f.expected.clone(), f.alternatives)
     })
 }
 
@@ -145,6 +203,7 @@ pub(crate) fn build(
     source: &str,
     offset: usize,
     expected: &[&'static str],
+    alternatives: bool,
     message: Option<String>,
 ) -> ParseError {
     let offset = offset.min(source.len());
@@ -165,9 +224,11 @@ pub(crate) fn build(
         found.to_string()
     };
     let expected: Vec<String> = expected.iter().map(|e| antlr_name(e)).collect();
-    let message = message.unwrap_or_else(|| match expected.as_slice() {
-        [one] if is_token_name(one) => {
-            format!("mismatched input '{found_shown}' expecting {one}")
+    // ANTLR reports the token it last tried to match after optional parts
+    // were skipped ("mismatched input"), unless a choice itself failed.
+    let message = message.unwrap_or_else(|| match expected.last() {
+        Some(last) if !alternatives && is_token_name(last) => {
+            format!("mismatched input '{found_shown}' expecting {last}")
         }
         _ => format!("no viable alternative at input '{found_shown}'"),
     });

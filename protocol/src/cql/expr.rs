@@ -2,26 +2,28 @@
 //! hints, bind markers) and the relations and conditions built from them.
 //!
 //! Recursion only happens inside brackets and every recursive call carries a
-//! depth, bounded by `MAX_DEPTH`. Each bracket kind is decided by a cheap
+//! depth, bounded by `ParseLimits::max_depth`. Each bracket kind is decided by a cheap
 //! look at its first tokens, so nesting never makes parsing exponential.
 
 use super::ast::{
     BindMarker, ColumnRef, Condition, Conditions, FunctionName, Ident, InValues, Operator,
     QualifiedName, Relation, RelationLhs, Term, UsingAttr,
 };
-use super::error::{PResult, abort, fail};
+use super::error::{PResult, fail};
 use super::lexical::{
     blob_token, duration_token, ident, kw, number_token, opt_kw, opt_sym, string_lit, sym,
     uuid_token, ws,
 };
-use super::limits::MAX_DEPTH;
 use super::types::cql_type;
 
-/// A term.
+/// A term, arithmetic included (see `arith`).
 pub(crate) fn term(i: &str, depth: usize) -> PResult<'_, Term> {
-    if depth > MAX_DEPTH {
-        return abort(i, format!("nesting deeper than {MAX_DEPTH} levels"));
-    }
+    super::arith::addition(i, depth)
+}
+
+/// A simple term: no operator at its top.
+pub(crate) fn simple_term(i: &str, depth: usize) -> PResult<'_, Term> {
+    super::error::check_depth(i, depth)?;
     let (i, ()) = ws(i)?;
     match i.chars().next() {
         Some('?' | ':') => bind_marker(i).map(|(r, m)| (r, Term::Bind(m))),
@@ -34,6 +36,9 @@ pub(crate) fn term(i: &str, depth: usize) -> PResult<'_, Term> {
                 return Ok(found);
             }
             if starts_function_call(i) {
+                if let Some(found) = super::arith::cast_term(i, depth)? {
+                    return Ok(found);
+                }
                 return function_term(i, depth);
             }
             fail(i, "term")
@@ -88,10 +93,10 @@ pub(crate) fn simple_literal(i: &str) -> Option<(&str, Term)> {
 
 /// True when `i` starts with `name (` or `ks.name (`: a function call.
 pub(crate) fn starts_function_call(i: &str) -> bool {
-    match function_name(i) {
+    super::error::quietly(|| match function_name(i) {
         Ok((rest, _)) => sym("(")(rest).is_ok(),
         Err(_) => false,
-    }
+    })
 }
 
 /// A function name: an identifier or keyword (`token`, `count`, `ttl`, ...),
@@ -217,10 +222,10 @@ fn brace_literal(i: &str, depth: usize) -> PResult<'_, Term> {
     }
     let (i, ()) = ws(i)?;
     // A literal spelled like a name (`P1D`, a UUID) is a map key, not a field.
-    if simple_literal(i).is_none()
-        && let Ok((after, _)) = ident(i)
-        && sym(":")(after).is_ok()
-    {
+    let udt = super::error::quietly(|| {
+        simple_literal(i).is_none() && ident(i).is_ok_and(|(after, _)| sym(":")(after).is_ok())
+    });
+    if udt {
         let (i, fields) = comma_list(i, |i| {
             let (i, name) = ident(i)?;
             let (i, ()) = sym(":")(i)?;
@@ -264,7 +269,7 @@ fn paren_term(i: &str, depth: usize) -> PResult<'_, Term> {
         && let Ok((rest, ty)) = cql_type(after_paren, depth + 1)
         && let Ok((rest, ())) = sym(")")(rest)
     {
-        match term(rest, depth + 1) {
+        match simple_term(rest, depth + 1) {
             Ok((rest, inner)) => {
                 return Ok((
                     rest,
@@ -312,9 +317,7 @@ pub(crate) fn operator(i: &str) -> PResult<'_, Operator> {
     if let Ok((rest, ())) = kw("LIKE")(i) {
         return Ok((rest, Operator::Like));
     }
-    super::error::note(i, "=");
-    super::error::note(i, "IN");
-    fail(i, "CONTAINS")
+    super::error::alternatives(i, &["=", "IN", "CONTAINS"])
 }
 
 /// The values after `IN`: `?`, `:name`, or `(term, ...)`.

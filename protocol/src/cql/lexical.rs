@@ -122,7 +122,7 @@ pub(crate) fn kw(word: &'static str) -> impl Fn(&str) -> PResult<'_, ()> {
 
 /// True when the next token is the keyword `word` (consumes nothing).
 pub(crate) fn peek_kw(i: &str, word: &'static str) -> bool {
-    kw(word)(i).is_ok()
+    super::error::quietly(|| kw(word)(i).is_ok())
 }
 
 /// An optional keyword: true (and consumed) when present.

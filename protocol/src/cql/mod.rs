@@ -1,20 +1,33 @@
 //! The CQL language: text to a typed AST ([`ast`]) and back (`Display`).
 //!
-//! [`parse`] reads one statement (a trailing `;` allowed), [`parse_many`] a
+//! [`parse`] reads one statement (trailing `;`s allowed), [`parse_many`] a
 //! script of `;`-separated statements. Both bound the input size
 //! ([`limits::MAX_STATEMENT_BYTES`]) before reading it and the nesting depth of
 //! terms, selectors and types ([`limits::MAX_DEPTH`]) while reading, so hostile
 //! input gets a [`ParseError`] and never exhausts the stack. Errors read as
-//! Cassandra's (`line 1:9 no viable alternative at input 'FORM' (...)`), the
-//! text the server returns in a Syntax error (0x2000).
+//! Cassandra's (`line 1:9 mismatched input 'FORM' expecting K_FROM (SELECT *
+//! [FORM] t)`), the text the server returns in a Syntax error (0x2000).
+//!
+//! ```
+//! use sibyl_protocol::cql::{ast::Statement, parse};
+//!
+//! let stmt = parse("SELECT * FROM system.local WHERE key = ?;").unwrap();
+//! assert!(matches!(stmt, Statement::Select(_)));
+//! assert_eq!(stmt.bind_marker_count(), 1);
+//! assert_eq!(parse(&stmt.to_string()).unwrap(), stmt);
+//! let err = parse("SELECT * FORM t").unwrap_err();
+//! assert_eq!(err.to_string(), "line 1:9 mismatched input 'FORM' expecting K_FROM (SELECT * [FORM] t)");
+//! ```
 //!
 //! Bind markers are numbered in order of appearance ([`ast::BindMarker`]).
 
+mod arith;
 pub mod ast;
 mod auth;
 mod batch;
 mod binds;
 mod ddl;
+mod ddl_function;
 mod ddl_index;
 mod describe;
 mod display;
@@ -31,31 +44,67 @@ pub use lexical::is_reserved;
 
 /// Input limits.
 pub mod limits {
-    /// Largest statement (or script) accepted, in bytes.
+    /// Default largest statement (or script) accepted, in bytes.
     pub const MAX_STATEMENT_BYTES: usize = 1024 * 1024;
-    /// Deepest nesting of terms, selectors and types.
+    /// Default deepest nesting of terms, selectors and types.
     pub const MAX_DEPTH: usize = 64;
+    /// The most [`super::ParseLimits::max_depth`] may be: a parse at this
+    /// depth needs about 1 MiB of stack in a debug build (far less in
+    /// release), half of a tokio worker thread's 2 MiB.
+    pub const MAX_DEPTH_CEILING: usize = 64;
+}
+
+/// Limits applied while parsing (the server takes them from its config).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ParseLimits {
+    /// Largest statement (or script) accepted, in bytes; checked first.
+    pub max_statement_bytes: usize,
+    /// Deepest nesting of terms, selectors and types; capped at
+    /// [`limits::MAX_DEPTH_CEILING`].
+    pub max_depth: usize,
+}
+
+impl Default for ParseLimits {
+    fn default() -> Self {
+        ParseLimits {
+            max_statement_bytes: limits::MAX_STATEMENT_BYTES,
+            max_depth: limits::MAX_DEPTH,
+        }
+    }
 }
 
 use error::{PErr, PResult};
 use lexical::{eof, kw, opt_sym, peek_kw, sym, ws};
 
-/// Parses one statement; a trailing `;` is allowed.
+/// Parses one statement with the default [`ParseLimits`]; trailing `;`s
+/// are allowed.
 pub fn parse(text: &str) -> Result<Statement, ParseError> {
-    check_size(text)?;
-    error::begin(text);
-    let result = statement(text).and_then(|(i, stmt)| {
-        let (i, _) = opt_sym(i, ";")?;
+    parse_with(text, &ParseLimits::default())
+}
+
+/// Parses a script of statements separated by `;` (empty statements
+/// skipped) with the default [`ParseLimits`].
+pub fn parse_many(text: &str) -> Result<Vec<Statement>, ParseError> {
+    parse_many_with(text, &ParseLimits::default())
+}
+
+/// [`parse`] with explicit limits.
+pub fn parse_with(text: &str, limits: &ParseLimits) -> Result<Statement, ParseError> {
+    begin(text, limits)?;
+    let result = statement(text).and_then(|(mut i, stmt)| {
+        // Cassandra's `query: cqlStatement (';')* EOF`.
+        while let (rest, true) = opt_sym(i, ";")? {
+            i = rest;
+        }
         let (i, ()) = eof(i)?;
         Ok((i, stmt))
     });
     finish(text, result)
 }
 
-/// Parses a script of statements separated by `;` (empty statements skipped).
-pub fn parse_many(text: &str) -> Result<Vec<Statement>, ParseError> {
-    check_size(text)?;
-    error::begin(text);
+/// [`parse_many`] with explicit limits.
+pub fn parse_many_with(text: &str, limits: &ParseLimits) -> Result<Vec<Statement>, ParseError> {
+    begin(text, limits)?;
     let mut out = Vec::new();
     let mut i = text;
     loop {
@@ -89,15 +138,19 @@ fn script_item(i: &str) -> PResult<'_, Option<Statement>> {
     Ok((rest, Some(stmt)))
 }
 
-fn check_size(text: &str) -> Result<(), ParseError> {
-    if text.len() > limits::MAX_STATEMENT_BYTES {
+/// Checks the size limit and resets the error tracker.
+fn begin(text: &str, limits: &ParseLimits) -> Result<(), ParseError> {
+    if text.len() > limits.max_statement_bytes {
         let message = format!(
             "statement of {} bytes is larger than the limit of {} bytes",
             text.len(),
-            limits::MAX_STATEMENT_BYTES
+            limits.max_statement_bytes
         );
-        return Err(error::build(text, 0, &[], Some(message)));
+        let mut err = error::build(text, 0, &[], false, Some(message));
+        err.snippet.clear();
+        return Err(err);
     }
+    error::begin(text, limits.max_depth.min(limits::MAX_DEPTH_CEILING));
     Ok(())
 }
 
@@ -122,12 +175,13 @@ fn to_public(text: &str, err: nom::Err<PErr>) -> ParseError {
             text,
             text.len().saturating_sub(remaining),
             &[],
+            false,
             Some(message),
         ),
         _ => {
-            let (remaining, expected) = error::take_furthest();
+            let (remaining, expected, alternatives) = error::take_furthest();
             let offset = text.len().saturating_sub(remaining.min(text.len()));
-            error::build(text, offset, &expected, None)
+            error::build(text, offset, &expected, alternatives, None)
         }
     }
 }
@@ -169,15 +223,13 @@ fn statement(i: &str) -> PResult<'_, Statement> {
         "GRANT" | "REVOKE" => auth::grant_or_revoke(i),
         "LIST" => auth::list(i),
         "DESCRIBE" | "DESC" => describe::describe(i).map(|(i, d)| (i, Statement::Describe(d))),
-        _ => {
-            for k in [
+        _ => error::alternatives(
+            i,
+            &[
                 "SELECT", "INSERT", "UPDATE", "DELETE", "BEGIN", "USE", "TRUNCATE", "CREATE",
-                "ALTER", "DROP", "GRANT", "REVOKE", "LIST", "DESCRIBE",
-            ] {
-                error::note(i, k);
-            }
-            error::fail(i, "DESC")
-        }
+                "ALTER", "DROP", "GRANT", "REVOKE", "LIST", "DESCRIBE", "DESC",
+            ],
+        ),
     }
 }
 
@@ -198,16 +250,33 @@ fn create(i: &str) -> PResult<'_, Statement> {
     if peek_kw(i, "MATERIALIZED") {
         return ddl_index::create_view(i).map(|(i, s)| (i, Statement::CreateView(Box::new(s))));
     }
+    if ["OR", "FUNCTION", "AGGREGATE", "TRIGGER"]
+        .iter()
+        .any(|w| peek_kw(i, w))
+    {
+        return ddl_function::create(i);
+    }
     if peek_kw(i, "ROLE") {
         return auth::create_role(i);
     }
     if peek_kw(i, "USER") {
         return auth::create_user(i);
     }
-    for k in ["KEYSPACE", "TABLE", "TYPE", "INDEX", "MATERIALIZED", "ROLE"] {
-        error::note(i, k);
-    }
-    error::fail(i, "USER")
+    error::alternatives(
+        i,
+        &[
+            "KEYSPACE",
+            "TABLE",
+            "TYPE",
+            "INDEX",
+            "MATERIALIZED",
+            "ROLE",
+            "USER",
+            "FUNCTION",
+            "AGGREGATE",
+            "TRIGGER",
+        ],
+    )
 }
 
 fn alter(i: &str) -> PResult<'_, Statement> {
@@ -230,10 +299,10 @@ fn alter(i: &str) -> PResult<'_, Statement> {
     if peek_kw(i, "USER") {
         return auth::alter_user(i);
     }
-    for k in ["KEYSPACE", "TABLE", "TYPE", "MATERIALIZED", "ROLE"] {
-        error::note(i, k);
-    }
-    error::fail(i, "USER")
+    error::alternatives(
+        i,
+        &["KEYSPACE", "TABLE", "TYPE", "MATERIALIZED", "ROLE", "USER"],
+    )
 }
 
 /// Keywords of a DROP form and the statement they build.
@@ -254,11 +323,28 @@ fn drop(i: &str) -> PResult<'_, Statement> {
             return ddl::drop_object(i, words).map(|(i, d)| (i, make(d)));
         }
     }
+    if ["FUNCTION", "AGGREGATE", "TRIGGER"]
+        .iter()
+        .any(|w| peek_kw(i, w))
+    {
+        return ddl_function::drop(i);
+    }
     if peek_kw(i, "ROLE") || peek_kw(i, "USER") {
         return auth::drop_role_or_user(i);
     }
-    for k in ["KEYSPACE", "TABLE", "TYPE", "INDEX", "MATERIALIZED", "ROLE"] {
-        error::note(i, k);
-    }
-    error::fail(i, "USER")
+    error::alternatives(
+        i,
+        &[
+            "KEYSPACE",
+            "TABLE",
+            "TYPE",
+            "INDEX",
+            "MATERIALIZED",
+            "ROLE",
+            "USER",
+            "FUNCTION",
+            "AGGREGATE",
+            "TRIGGER",
+        ],
+    )
 }

@@ -1,12 +1,11 @@
 //! SELECT statements and selectors.
 
-use super::ast::{Ident, Ordering, Select, Selection, Selector, SelectorExpr, Term};
-use super::error::{PResult, abort};
+use super::ast::{Ident, Order, Select, Selection, Selector, SelectorExpr, Term};
+use super::error::PResult;
 use super::expr::{
     comma_list, function_name, paren_list, simple_literal, starts_function_call, term, where_clause,
 };
 use super::lexical::{ident, kw, opt_kw, opt_kws, opt_sym, qualified_name, sym, ws};
-use super::limits::MAX_DEPTH;
 use super::types::cql_type;
 
 /// `SELECT ...` (the keyword included).
@@ -50,7 +49,7 @@ fn select_body(i: &str, json: bool, distinct: bool) -> PResult<'_, Select> {
     let (i, table) = qualified_name(i)?;
     let (i, where_clause) = opt_where(i)?;
     let (i, group_by) = match opt_kws(i, &["GROUP", "BY"])? {
-        (i, true) => comma_list(i, ident)?,
+        (i, true) => comma_list(i, |i| selector_expr(i, 0))?,
         (i, false) => (i, Vec::new()),
     };
     let (i, order_by) = match opt_kws(i, &["ORDER", "BY"])? {
@@ -109,24 +108,22 @@ fn limit_value(i: &str) -> PResult<'_, Term> {
     term(i, 0)
 }
 
-fn ordering(i: &str) -> PResult<'_, (Ident, Ordering)> {
+fn ordering(i: &str) -> PResult<'_, (Ident, Order)> {
     let (i, column) = ident(i)?;
     if let (i, true) = opt_kws(i, &["ANN", "OF"])? {
         let (i, t) = term(i, 0)?;
-        return Ok((i, (column, Ordering::Ann(t))));
+        return Ok((i, (column, Order::Ann(t))));
     }
     if let (i, true) = opt_kw(i, "DESC")? {
-        return Ok((i, (column, Ordering::Desc)));
+        return Ok((i, (column, Order::Desc)));
     }
     let (i, _) = opt_kw(i, "ASC")?;
-    Ok((i, (column, Ordering::Asc)))
+    Ok((i, (column, Order::Asc)))
 }
 
 /// A selector with its postfix field / element / slice accesses.
 pub(crate) fn selector_expr(i: &str, depth: usize) -> PResult<'_, SelectorExpr> {
-    if depth > MAX_DEPTH {
-        return abort(i, format!("nesting deeper than {MAX_DEPTH} levels"));
-    }
+    super::error::check_depth(i, depth)?;
     let (mut i, mut expr) = selector_base(i, depth)?;
     loop {
         if let Ok((rest, ())) = sym(".")(i)

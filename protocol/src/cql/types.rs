@@ -2,16 +2,13 @@
 //! `vector<float, 3>`, user-defined types by name, custom types as strings.
 
 use super::ast::CqlTypeName;
-use super::error::{PResult, abort};
+use super::error::PResult;
 use super::lexical::{ident, opt_sym, qualified_name, small_uint, string_lit, sym, ws};
-use super::limits::MAX_DEPTH;
 use crate::value::CqlType;
 
 /// A type name.
 pub(crate) fn cql_type(i: &str, depth: usize) -> PResult<'_, CqlTypeName> {
-    if depth > MAX_DEPTH {
-        return abort(i, format!("nesting deeper than {MAX_DEPTH} levels"));
-    }
+    super::error::check_depth(i, depth)?;
     let (i, ()) = ws(i)?;
     if i.starts_with('\'') || i.starts_with("$$") {
         let (i, class) = string_lit(i)?;

@@ -18,8 +18,8 @@ fn properties() -> impl Strategy<Value = Vec<Property>> {
     prop::collection::vec(property(), 1..3)
 }
 
-fn ordering() -> impl Strategy<Value = Ordering> {
-    prop_oneof![Just(Ordering::Asc), Just(Ordering::Desc)]
+fn ordering() -> impl Strategy<Value = Order> {
+    prop_oneof![Just(Order::Asc), Just(Order::Desc)]
 }
 
 fn table_options(min: usize) -> impl Strategy<Value = TableOptions> {
@@ -196,7 +196,11 @@ fn schema_others() -> impl Strategy<Value = Statement> {
 
 /// Schema statements.
 pub fn ddl() -> impl Strategy<Value = Statement> {
-    prop_oneof![schema_tables(), schema_others()]
+    prop_oneof![
+        schema_tables().boxed(),
+        schema_others().boxed(),
+        functions().boxed()
+    ]
 }
 
 fn role() -> impl Strategy<Value = String> {
@@ -239,6 +243,8 @@ fn resource() -> impl Strategy<Value = Resource> {
         Just(Resource::AllRoles),
         role().prop_map(Resource::Role),
         prop::option::of(ident()).prop_map(Resource::AllFunctions),
+        (qname(), prop::collection::vec(type_name(), 0..3))
+            .prop_map(|(name, arg_types)| Resource::Function { name, arg_types }),
         Just(Resource::AllMbeans),
         role().prop_map(Resource::Mbean),
     ]
@@ -403,4 +409,94 @@ fn grants() -> impl Strategy<Value = Statement> {
                 }))
             }),
     ]
+}
+
+fn functions() -> BoxedStrategy<Statement> {
+    let drop = || {
+        (
+            any::<bool>(),
+            qname(),
+            prop::option::of(prop::collection::vec(type_name(), 0..3)),
+        )
+            .prop_map(|(if_exists, name, arg_types)| DropFunction {
+                if_exists,
+                name,
+                arg_types,
+            })
+    };
+    prop_oneof![
+        create_function(),
+        create_aggregate(),
+        drop().prop_map(Statement::DropFunction),
+        drop().prop_map(Statement::DropAggregate),
+        (any::<bool>(), ident(), qname(), ".{0,10}").prop_map(
+            |(if_not_exists, name, table, class)| {
+                Statement::CreateTrigger(Box::new(CreateTrigger {
+                    if_not_exists,
+                    name,
+                    table,
+                    class,
+                }))
+            }
+        ),
+        (any::<bool>(), ident(), qname()).prop_map(|(if_exists, name, table)| {
+            Statement::DropTrigger(DropTrigger {
+                if_exists,
+                name,
+                table,
+            })
+        }),
+    ]
+    .boxed()
+}
+
+fn create_function() -> BoxedStrategy<Statement> {
+    (
+        (any::<bool>(), any::<bool>(), qname()),
+        prop::collection::vec((ident(), type_name()), 0..3),
+        (any::<bool>(), type_name(), ident(), ".{0,12}"),
+    )
+        .prop_map(
+            |((or_replace, if_not_exists, name), args, (called, returns, language, body))| {
+                Statement::CreateFunction(Box::new(CreateFunction {
+                    or_replace,
+                    if_not_exists,
+                    name,
+                    args,
+                    called_on_null_input: called,
+                    returns,
+                    language,
+                    body,
+                }))
+            },
+        )
+        .boxed()
+}
+
+fn create_aggregate() -> BoxedStrategy<Statement> {
+    (
+        (any::<bool>(), any::<bool>(), qname()),
+        prop::collection::vec(type_name(), 0..3),
+        (
+            ident(),
+            type_name(),
+            prop::option::of(ident()),
+            prop::option::of(term()),
+        ),
+    )
+        .prop_map(
+            |((or_replace, if_not_exists, name), arg_types, (sf, st, ff, init))| {
+                Statement::CreateAggregate(Box::new(CreateAggregate {
+                    or_replace,
+                    if_not_exists,
+                    name,
+                    arg_types,
+                    state_function: sf,
+                    state_type: st,
+                    final_function: ff,
+                    initial_condition: init,
+                }))
+            },
+        )
+        .boxed()
 }

@@ -131,6 +131,13 @@ pub enum Resource {
     Role(RoleName),
     /// `ALL FUNCTIONS [IN KEYSPACE ks]`.
     AllFunctions(Option<Ident>),
+    /// `FUNCTION ks.f(type, ...)`.
+    Function {
+        /// Function name.
+        name: QualifiedName,
+        /// Argument types of the overload.
+        arg_types: Vec<super::CqlTypeName>,
+    },
     /// `ALL MBEANS`.
     AllMbeans,
     /// `MBEAN 'name'` / `MBEANS 'pattern'`.

@@ -1,6 +1,6 @@
 //! Schema statements: keyspaces, tables, types, indexes, materialized views.
 
-use super::{CqlTypeName, Ident, Ordering, QualifiedName, Relation, Selection, Term};
+use super::{CqlTypeName, Ident, Order, QualifiedName, Relation, Selection, Term};
 
 /// One `name = value` option (`replication = {...}`, `gc_grace_seconds = 10`).
 /// Values are constants or map literals, kept as terms; names are folded
@@ -60,7 +60,7 @@ pub struct PrimaryKey {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TableOptions {
     /// `CLUSTERING ORDER BY (c ASC, ...)`.
-    pub clustering_order: Vec<(Ident, Ordering)>,
+    pub clustering_order: Vec<(Ident, Order)>,
     /// `COMPACT STORAGE` (parsed; Cassandra 4+ rejects it when executing).
     pub compact_storage: bool,
     /// Every other option, in order of appearance.

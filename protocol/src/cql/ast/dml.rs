@@ -1,10 +1,12 @@
 //! Data statements: SELECT, INSERT, UPDATE, DELETE, BATCH.
 
-use super::{ColumnRef, Conditions, Ident, QualifiedName, Relation, Selector, Term, UsingAttr};
+use super::{
+    ColumnRef, Conditions, Ident, QualifiedName, Relation, Selector, SelectorExpr, Term, UsingAttr,
+};
 
 /// Sort direction.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Ordering {
+pub enum Order {
     /// `ASC` (also the default when absent).
     Asc,
     /// `DESC`.
@@ -35,10 +37,11 @@ pub struct Select {
     pub table: QualifiedName,
     /// `WHERE` relations joined by AND.
     pub where_clause: Vec<Relation>,
-    /// `GROUP BY` columns.
-    pub group_by: Vec<Ident>,
+    /// `GROUP BY` selectors: columns, or a function of the last one
+    /// (`floor(ts, 1h)`, Cassandra 4+).
+    pub group_by: Vec<SelectorExpr>,
     /// `ORDER BY` columns.
-    pub order_by: Vec<(Ident, Ordering)>,
+    pub order_by: Vec<(Ident, Order)>,
     /// `PER PARTITION LIMIT`.
     pub per_partition_limit: Option<Term>,
     /// `LIMIT`.

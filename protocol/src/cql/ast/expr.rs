@@ -61,9 +61,52 @@ pub enum Term {
     TypeHint {
         /// The hinted type.
         ty: CqlTypeName,
-        /// The hinted term.
+        /// The hinted term (a simple term: no operator at its top).
         term: Box<Term>,
     },
+    /// `CAST(term AS type)` on a simple term.
+    Cast {
+        /// The converted term.
+        term: Box<Term>,
+        /// The target (native) type.
+        ty: CqlTypeName,
+    },
+    /// `- term`: negation of a simple term (a negative literal is `Integer`
+    /// or `Float` with its sign).
+    Negate(Box<Term>),
+    /// `lhs op rhs` (Cassandra 4+ arithmetic), left-associative, `*` `/` `%`
+    /// binding tighter than `+` `-`. CQL has no grouping parentheses, so
+    /// only ASTs of that shape print back to themselves.
+    Operation {
+        /// The operator.
+        op: BinaryOp,
+        /// Left operand.
+        lhs: Box<Term>,
+        /// Right operand.
+        rhs: Box<Term>,
+    },
+}
+
+/// An arithmetic operator between terms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BinaryOp {
+    /// `+`.
+    Add,
+    /// `-`.
+    Sub,
+    /// `*`.
+    Mul,
+    /// `/`.
+    Div,
+    /// `%`.
+    Mod,
+}
+
+impl BinaryOp {
+    /// True for `*`, `/` and `%`, which bind tighter than `+` and `-`.
+    pub fn is_multiplicative(self) -> bool {
+        matches!(self, BinaryOp::Mul | BinaryOp::Div | BinaryOp::Mod)
+    }
 }
 
 /// A type as written in a statement: like [`CqlType`] but a user-defined type

@@ -9,11 +9,13 @@ mod auth;
 mod ddl;
 mod dml;
 mod expr;
+mod function;
 
 pub use auth::*;
 pub use ddl::*;
 pub use dml::*;
 pub use expr::*;
+pub use function::*;
 
 /// A CQL identifier (keyspace, table, column, type, field, index, function name).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -96,6 +98,18 @@ pub enum Statement {
     AlterView(Box<AlterView>),
     /// `DROP MATERIALIZED VIEW`.
     DropView(DropObject),
+    /// `CREATE [OR REPLACE] FUNCTION`.
+    CreateFunction(Box<CreateFunction>),
+    /// `DROP FUNCTION`.
+    DropFunction(DropFunction),
+    /// `CREATE [OR REPLACE] AGGREGATE`.
+    CreateAggregate(Box<CreateAggregate>),
+    /// `DROP AGGREGATE`.
+    DropAggregate(DropFunction),
+    /// `CREATE TRIGGER`.
+    CreateTrigger(Box<CreateTrigger>),
+    /// `DROP TRIGGER`.
+    DropTrigger(DropTrigger),
     /// `CREATE ROLE`.
     CreateRole(Box<CreateRole>),
     /// `ALTER ROLE`.

@@ -88,6 +88,15 @@ impl Display for Resource {
             Resource::Role(r) => write!(f, "ROLE {}", Quoted(r)),
             Resource::AllFunctions(None) => f.write_str("ALL FUNCTIONS"),
             Resource::AllFunctions(Some(ks)) => write!(f, "ALL FUNCTIONS IN KEYSPACE {ks}"),
+            Resource::Function { name, arg_types } => {
+                f.write_str("FUNCTION ")?;
+                if name.keyspace.is_none() && name.name.as_str() == "token" {
+                    f.write_str("token")?;
+                } else {
+                    write!(f, "{name}")?;
+                }
+                write!(f, "({})", Join(arg_types, ", "))
+            }
             Resource::AllMbeans => f.write_str("ALL MBEANS"),
             Resource::Mbean(m) => write!(f, "MBEAN {}", Quoted(m)),
         }

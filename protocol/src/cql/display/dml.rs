@@ -6,21 +6,21 @@ use super::Join;
 use super::expr::Using;
 use crate::cql::ast::{
     ArithOp, Assignment, Batch, BatchKind, BatchStatement, Delete, Ident, Insert, InsertValues,
-    JsonDefault, Ordering, Select, Selection, Update,
+    JsonDefault, Order, Select, Selection, Update,
 };
 
-impl Display for Ordering {
+impl Display for Order {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         match self {
-            Ordering::Asc => f.write_str("ASC"),
-            Ordering::Desc => f.write_str("DESC"),
-            Ordering::Ann(t) => write!(f, "ANN OF {t}"),
+            Order::Asc => f.write_str("ASC"),
+            Order::Desc => f.write_str("DESC"),
+            Order::Ann(t) => write!(f, "ANN OF {t}"),
         }
     }
 }
 
 /// `col ORDER` pairs.
-pub(crate) struct Orderings<'a>(pub &'a [(Ident, Ordering)]);
+pub(crate) struct Orderings<'a>(pub &'a [(Ident, Order)]);
 
 impl Display for Orderings<'_> {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {

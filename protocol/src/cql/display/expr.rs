@@ -4,8 +4,8 @@ use std::fmt::{self, Display, Formatter};
 
 use super::{Join, Quoted};
 use crate::cql::ast::{
-    BindMarker, ColumnRef, Condition, Conditions, CqlTypeName, InValues, Operator, Relation,
-    RelationLhs, Selector, SelectorExpr, Term, UsingAttr,
+    BinaryOp, BindMarker, ColumnRef, Condition, Conditions, CqlTypeName, InValues, Operator,
+    Relation, RelationLhs, Selector, SelectorExpr, Term, UsingAttr,
 };
 
 impl Display for BindMarker {
@@ -69,6 +69,9 @@ impl Display for Term {
                 write!(f, "({})", Join(args, ", "))
             }
             Term::TypeHint { ty, term } => write!(f, "({ty}) {term}"),
+            Term::Cast { term, ty } => write!(f, "CAST({term} AS {ty})"),
+            Term::Negate(term) => write!(f, "- {term}"),
+            Term::Operation { op, lhs, rhs } => write!(f, "{lhs} {op} {rhs}"),
         }
     }
 }
@@ -79,6 +82,18 @@ fn write_function_name(f: &mut Formatter<'_>, name: &crate::cql::ast::FunctionNa
         return f.write_str("token");
     }
     write!(f, "{name}")
+}
+
+impl Display for BinaryOp {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            BinaryOp::Add => "+",
+            BinaryOp::Sub => "-",
+            BinaryOp::Mul => "*",
+            BinaryOp::Div => "/",
+            BinaryOp::Mod => "%",
+        })
+    }
 }
 
 impl Display for CqlTypeName {

@@ -8,6 +8,7 @@ mod auth;
 mod ddl;
 mod dml;
 mod expr;
+mod function;
 
 use std::fmt::{self, Display, Formatter};
 
@@ -108,6 +109,12 @@ impl Display for Statement {
             Statement::CreateView(s) => write!(f, "{s}"),
             Statement::AlterView(s) => write!(f, "{s}"),
             Statement::DropView(d) => drop(f, "MATERIALIZED VIEW", d),
+            Statement::CreateFunction(s) => write!(f, "{s}"),
+            Statement::DropFunction(d) => function::fmt_drop_function(f, "FUNCTION", d),
+            Statement::CreateAggregate(s) => write!(f, "{s}"),
+            Statement::DropAggregate(d) => function::fmt_drop_function(f, "AGGREGATE", d),
+            Statement::CreateTrigger(s) => write!(f, "{s}"),
+            Statement::DropTrigger(s) => write!(f, "{s}"),
             other => auth::fmt_auth(other, f),
         }
     }
