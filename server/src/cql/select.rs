@@ -8,7 +8,7 @@
 use std::cmp::Ordering as CmpOrdering;
 
 use sibyl_protocol::cql::ast::{
-    InValues, Operator, Ordering, Relation, RelationLhs, Select, Selection, SelectorExpr, Term,
+    InValues, Operator, Order, Relation, RelationLhs, Select, Selection, SelectorExpr, Term,
 };
 use sibyl_protocol::response::ColumnSpec;
 use sibyl_protocol::value::{CqlType, CqlValue, cql_cmp};
@@ -368,7 +368,7 @@ fn apply_order(
         .filter(|c| c.kind == ColumnKind::Clustering)
         .ok_or_else(|| RequestError::invalid(format!("Order by is currently only supported on the clustered columns of the PRIMARY KEY, got {}", first.as_str())))?;
     let declared_desc = column.order == Some(ClusteringOrder::Desc);
-    let wants_desc = matches!(direction, Ordering::Desc);
+    let wants_desc = matches!(direction, Order::Desc);
     if declared_desc != wants_desc {
         // Rows are in clustering order within each partition: reverse each partition's run.
         let keys = key_positions(table, ColumnKind::PartitionKey);
