@@ -1,6 +1,7 @@
 //! The CQL layer: statements in, reads and writes of partitions out
 //! (DESIGN §3, the `cql` and `execution` arrows).
 //!
+//! - [`ddl`]: schema statements.
 //! - [`prepared_cache`]: deterministic prepared ids and the bounded cache.
 //! - [`result`]: result sets and their protocol encoding.
 //! - [`select`]: SELECT over row sets (filtering, order, limits, projection).
@@ -8,6 +9,7 @@
 //! - [`terms`]: binding literals, bind values and functions to typed values.
 //! - [`values`]: how CQL values are laid out as storage keys, cells and paths.
 
+pub mod ddl;
 pub mod prepared_cache;
 pub mod result;
 pub mod select;

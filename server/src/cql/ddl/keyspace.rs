@@ -1,6 +1,5 @@
 //! CREATE / ALTER / DROP KEYSPACE.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use sibyl_protocol::cql::ast::{AlterKeyspace, CreateKeyspace, DropObject, Property};
@@ -16,8 +15,14 @@ struct KeyspaceOptions {
     durable_writes: Option<bool>,
 }
 
-fn parse_options(properties: &[Property], data_centers: &[String]) -> Result<KeyspaceOptions, RequestError> {
-    let mut options = KeyspaceOptions { replication: None, durable_writes: None };
+fn parse_options(
+    properties: &[Property],
+    data_centers: &[String],
+) -> Result<KeyspaceOptions, RequestError> {
+    let mut options = KeyspaceOptions {
+        replication: None,
+        durable_writes: None,
+    };
     for property in properties {
         match (property.name.as_str(), option_value(property)?) {
             ("replication", OptionValue::Map(map)) => {
@@ -28,7 +33,10 @@ fn parse_options(properties: &[Property], data_centers: &[String]) -> Result<Key
                 options.durable_writes = Some(t.eq_ignore_ascii_case("true"));
             }
             ("replication" | "durable_writes", _) => {
-                return Err(RequestError::Syntax(format!("Invalid value for property '{}'", property.name.as_str())));
+                return Err(RequestError::Syntax(format!(
+                    "Invalid value for property '{}'",
+                    property.name.as_str()
+                )));
             }
             (other, _) => return Err(RequestError::Syntax(format!("Unknown property '{other}'"))),
         }
@@ -36,7 +44,10 @@ fn parse_options(properties: &[Property], data_centers: &[String]) -> Result<Key
     Ok(options)
 }
 
-pub(super) fn create(statement: &CreateKeyspace, ctx: &DdlContext<'_>) -> Result<DdlOutcome, RequestError> {
+pub(super) fn create(
+    statement: &CreateKeyspace,
+    ctx: &DdlContext<'_>,
+) -> Result<DdlOutcome, RequestError> {
     let name = statement.name.as_str().to_owned();
     check_name("Keyspace", &name)?;
     refuse_system(&name)?;
@@ -58,12 +69,20 @@ pub(super) fn create(statement: &CreateKeyspace, ctx: &DdlContext<'_>) -> Result
         let mut next = schema.clone();
         let ks = KeyspaceMetadata::new(&name, replication, options.durable_writes.unwrap_or(true));
         next.keyspaces.insert(name.clone(), Arc::new(ks));
-        let target = SchemaChangeTarget::Keyspace { keyspace: name.clone() };
-        Ok((Some(next), DdlOutcome::changed(change(SchemaChangeType::Created, target))))
+        let target = SchemaChangeTarget::Keyspace {
+            keyspace: name.clone(),
+        };
+        Ok((
+            Some(next),
+            DdlOutcome::changed(change(SchemaChangeType::Created, target)),
+        ))
     })
 }
 
-pub(super) fn alter(statement: &AlterKeyspace, ctx: &DdlContext<'_>) -> Result<DdlOutcome, RequestError> {
+pub(super) fn alter(
+    statement: &AlterKeyspace,
+    ctx: &DdlContext<'_>,
+) -> Result<DdlOutcome, RequestError> {
     let name = statement.name.as_str().to_owned();
     refuse_system(&name)?;
     let options = parse_options(&statement.options, ctx.data_centers)?;
@@ -72,7 +91,9 @@ pub(super) fn alter(statement: &AlterKeyspace, ctx: &DdlContext<'_>) -> Result<D
             if statement.if_exists {
                 return Ok((None, DdlOutcome::nothing()));
             }
-            return Err(RequestError::invalid(format!("Keyspace '{name}' does not exist")));
+            return Err(RequestError::invalid(format!(
+                "Keyspace '{name}' does not exist"
+            )));
         };
         let mut ks = KeyspaceMetadata::clone(current);
         if let Some(replication) = options.replication {
@@ -83,12 +104,20 @@ pub(super) fn alter(statement: &AlterKeyspace, ctx: &DdlContext<'_>) -> Result<D
         }
         let mut next = schema.clone();
         next.keyspaces.insert(name.clone(), Arc::new(ks));
-        let target = SchemaChangeTarget::Keyspace { keyspace: name.clone() };
-        Ok((Some(next), DdlOutcome::changed(change(SchemaChangeType::Updated, target))))
+        let target = SchemaChangeTarget::Keyspace {
+            keyspace: name.clone(),
+        };
+        Ok((
+            Some(next),
+            DdlOutcome::changed(change(SchemaChangeType::Updated, target)),
+        ))
     })
 }
 
-pub(super) fn drop(statement: &DropObject, ctx: &DdlContext<'_>) -> Result<DdlOutcome, RequestError> {
+pub(super) fn drop(
+    statement: &DropObject,
+    ctx: &DdlContext<'_>,
+) -> Result<DdlOutcome, RequestError> {
     let name = statement.name.name.as_str().to_owned();
     refuse_system(&name)?;
     ctx.store.update(|schema| {
@@ -96,15 +125,18 @@ pub(super) fn drop(statement: &DropObject, ctx: &DdlContext<'_>) -> Result<DdlOu
             if statement.if_exists {
                 return Ok((None, DdlOutcome::nothing()));
             }
-            return Err(RequestError::Config(format!("Cannot drop non existing keyspace '{name}'.")));
+            return Err(RequestError::Config(format!(
+                "Cannot drop non existing keyspace '{name}'."
+            )));
         }
         let mut next = schema.clone();
         next.keyspaces.remove(&name);
-        let target = SchemaChangeTarget::Keyspace { keyspace: name.clone() };
-        Ok((Some(next), DdlOutcome::changed(change(SchemaChangeType::Dropped, target))))
+        let target = SchemaChangeTarget::Keyspace {
+            keyspace: name.clone(),
+        };
+        Ok((
+            Some(next),
+            DdlOutcome::changed(change(SchemaChangeType::Dropped, target)),
+        ))
     })
 }
-
-/// Keeps the unused-import lint honest when options grow.
-#[allow(dead_code, reason = "documentation of the option map shape")]
-type OptionMap = BTreeMap<String, String>;

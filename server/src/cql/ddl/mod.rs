@@ -32,11 +32,17 @@ pub struct DdlOutcome {
 
 impl DdlOutcome {
     fn changed(change: SchemaChange) -> Self {
-        Self { result: ResultBody::SchemaChange(change.clone()), change: Some(change) }
+        Self {
+            result: ResultBody::SchemaChange(change.clone()),
+            change: Some(change),
+        }
     }
 
     fn nothing() -> Self {
-        Self { result: ResultBody::Void, change: None }
+        Self {
+            result: ResultBody::Void,
+            change: None,
+        }
     }
 }
 
@@ -53,7 +59,10 @@ pub struct DdlContext<'a> {
 }
 
 /// Runs a schema statement; `None` when `statement` is not one.
-pub fn execute(statement: &Statement, ctx: &DdlContext<'_>) -> Option<Result<DdlOutcome, RequestError>> {
+pub fn execute(
+    statement: &Statement,
+    ctx: &DdlContext<'_>,
+) -> Option<Result<DdlOutcome, RequestError>> {
     let outcome = match statement {
         Statement::CreateKeyspace(s) => keyspace::create(s, ctx),
         Statement::AlterKeyspace(s) => keyspace::alter(s, ctx),
@@ -77,7 +86,10 @@ fn change(change: SchemaChangeType, target: SchemaChangeTarget) -> SchemaChange 
 ///
 /// # Errors
 /// No keyspace given and none in use.
-pub fn keyspace_of<'a>(name: &'a QualifiedName, session: Option<&'a str>) -> Result<&'a str, RequestError> {
+pub fn keyspace_of<'a>(
+    name: &'a QualifiedName,
+    session: Option<&'a str>,
+) -> Result<&'a str, RequestError> {
     name.keyspace
         .as_ref()
         .map(|k| k.as_str())
@@ -85,13 +97,20 @@ pub fn keyspace_of<'a>(name: &'a QualifiedName, session: Option<&'a str>) -> Res
         .ok_or_else(|| RequestError::invalid("No keyspace has been specified. USE a keyspace, or explicitly specify keyspace.tablename"))
 }
 
-fn existing_keyspace<'s>(schema: &'s Schema, name: &str) -> Result<&'s std::sync::Arc<KeyspaceMetadata>, RequestError> {
-    schema.keyspace(name).ok_or_else(|| RequestError::invalid(format!("Keyspace '{name}' does not exist")))
+fn existing_keyspace<'s>(
+    schema: &'s Schema,
+    name: &str,
+) -> Result<&'s std::sync::Arc<KeyspaceMetadata>, RequestError> {
+    schema
+        .keyspace(name)
+        .ok_or_else(|| RequestError::invalid(format!("Keyspace '{name}' does not exist")))
 }
 
 fn refuse_system(keyspace: &str) -> Result<(), RequestError> {
     if is_system_keyspace(keyspace) {
-        return Err(RequestError::Unauthorized(format!("{keyspace} keyspace is not user-modifiable.")));
+        return Err(RequestError::Unauthorized(format!(
+            "{keyspace} keyspace is not user-modifiable."
+        )));
     }
     Ok(())
 }
@@ -114,13 +133,21 @@ fn option_value(property: &Property) -> Result<OptionValue, RequestError> {
             for (k, v) in entries {
                 match (scalar(k), scalar(v)) {
                     (Some(k), Some(v)) => map.insert(k, v),
-                    _ => return Err(RequestError::Syntax(format!("Invalid value for property '{}'", property.name.as_str()))),
+                    _ => {
+                        return Err(RequestError::Syntax(format!(
+                            "Invalid value for property '{}'",
+                            property.name.as_str()
+                        )));
+                    }
                 };
             }
             Ok(OptionValue::Map(map))
         }
         Term::Set(items) if items.is_empty() => Ok(OptionValue::Map(BTreeMap::new())),
-        _ => Err(RequestError::Syntax(format!("Invalid value for property '{}'", property.name.as_str()))),
+        _ => Err(RequestError::Syntax(format!(
+            "Invalid value for property '{}'",
+            property.name.as_str()
+        ))),
     }
 }
 
@@ -128,16 +155,22 @@ fn option_value(property: &Property) -> Result<OptionValue, RequestError> {
 ///
 /// # Errors
 /// An unknown user type, or one from another keyspace.
-pub fn resolve_type(name: &CqlTypeName, keyspace: &KeyspaceMetadata) -> Result<CqlType, RequestError> {
+pub fn resolve_type(
+    name: &CqlTypeName,
+    keyspace: &KeyspaceMetadata,
+) -> Result<CqlType, RequestError> {
     let boxed = |t: &CqlTypeName| resolve_type(t, keyspace).map(Box::new);
     Ok(match name {
         CqlTypeName::Native(t) => t.clone(),
         CqlTypeName::List(t) => CqlType::List(boxed(t)?),
         CqlTypeName::Set(t) => CqlType::Set(boxed(t)?),
         CqlTypeName::Map(k, v) => CqlType::Map(boxed(k)?, boxed(v)?),
-        CqlTypeName::Tuple(items) => {
-            CqlType::Tuple(items.iter().map(|t| resolve_type(t, keyspace)).collect::<Result<_, _>>()?)
-        }
+        CqlTypeName::Tuple(items) => CqlType::Tuple(
+            items
+                .iter()
+                .map(|t| resolve_type(t, keyspace))
+                .collect::<Result<_, _>>()?,
+        ),
         CqlTypeName::Frozen(t) => CqlType::Frozen(boxed(t)?),
         CqlTypeName::Vector(t, n) => CqlType::Vector(boxed(t)?, *n),
         CqlTypeName::Custom(class) => CqlType::Custom(class.clone()),
@@ -152,7 +185,11 @@ pub fn resolve_type(name: &CqlTypeName, keyspace: &KeyspaceMetadata) -> Result<C
                 )));
             }
             let def = keyspace.types.get(q.name.as_str()).ok_or_else(|| {
-                RequestError::invalid(format!("Unknown type {}.{}", keyspace.name, q.name.as_str()))
+                RequestError::invalid(format!(
+                    "Unknown type {}.{}",
+                    keyspace.name,
+                    q.name.as_str()
+                ))
             })?;
             CqlType::Udt(def.clone())
         }
@@ -171,11 +208,13 @@ fn check_nesting(column: &str, ty: &CqlType, top: bool) -> Result<(), RequestErr
     for t in inner {
         if top && t.is_multi_cell() {
             return Err(RequestError::invalid(format!(
-                "Non-frozen collections are not allowed inside collections: {ty}"
+                "Non-frozen collections are not allowed inside collections: {ty} (column {column})"
             )));
         }
         if matches!(ty, CqlType::Set(_)) && matches!(t.unfrozen(), CqlType::Duration) {
-            return Err(RequestError::invalid("Durations are not allowed inside sets: set<duration>"));
+            return Err(RequestError::invalid(
+                "Durations are not allowed inside sets: set<duration>",
+            ));
         }
         check_nesting(column, t, false)?;
     }
