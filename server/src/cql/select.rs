@@ -405,6 +405,17 @@ fn spec(table: &TableMetadata, name: &str, ty: CqlType) -> ColumnSpec {
     }
 }
 
+/// The result columns `select` produces (for PREPARE's result metadata).
+///
+/// # Errors
+/// Unknown columns or unsupported selectors.
+pub fn result_columns(
+    table: &TableMetadata,
+    select: &Select,
+) -> Result<Vec<ColumnSpec>, RequestError> {
+    project(table, select, Vec::new()).map(|r| r.columns)
+}
+
 fn project(
     table: &TableMetadata,
     select: &Select,

@@ -1,0 +1,194 @@
+//! Bind marker metadata for PREPARE: the spec (name and type) of each `?`,
+//! named after its receiver as Cassandra names it (the column, `in(col)`,
+//! `[limit]` ...), and which markers carry the partition key (`pk_indexes`,
+//! what drivers route by).
+
+use sibyl_protocol::cql::ast::{InValues, Operator, Relation, RelationLhs, Select, Term};
+use sibyl_protocol::response::ColumnSpec;
+use sibyl_protocol::value::CqlType;
+
+use crate::error::RequestError;
+use crate::schema::{ColumnKind, TableMetadata};
+
+/// Marker specs and partition key marker positions of a statement.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MarkerSpecs {
+    /// One spec per marker, in marker order.
+    pub specs: Vec<ColumnSpec>,
+    /// Marker index of each partition key column, in key order (empty when not all are bound).
+    pub pk_indexes: Vec<u16>,
+}
+
+struct Collector<'t> {
+    table: &'t TableMetadata,
+    specs: Vec<Option<ColumnSpec>>,
+}
+
+impl Collector<'_> {
+    fn spec(&self, name: &str, ty: CqlType) -> ColumnSpec {
+        ColumnSpec {
+            keyspace: self.table.keyspace.clone(),
+            table: self.table.name.clone(),
+            name: name.to_owned(),
+            ty: ty.unfrozen().clone(),
+        }
+    }
+
+    fn put(&mut self, index: usize, spec: ColumnSpec) -> Result<(), RequestError> {
+        let slot = self
+            .specs
+            .get_mut(index)
+            .ok_or_else(|| RequestError::invalid("Bind marker out of range"))?;
+        *slot = Some(spec);
+        Ok(())
+    }
+
+    fn column_type(&self, name: &str) -> Result<CqlType, RequestError> {
+        self.table
+            .column(name)
+            .map(|c| c.ty.clone())
+            .ok_or_else(|| {
+                RequestError::invalid(format!(
+                    "Undefined column name {name} in table {}.{}",
+                    self.table.keyspace, self.table.name
+                ))
+            })
+    }
+
+    fn term(&mut self, term: &Term, name: &str, ty: &CqlType) -> Result<(), RequestError> {
+        match term {
+            Term::Bind(marker) => self.put(marker.index, self.spec(name, ty.clone())),
+            Term::Tuple(items) => {
+                if let CqlType::Tuple(types) = ty.unfrozen() {
+                    for (item, t) in items.iter().zip(types) {
+                        self.term(item, name, t)?;
+                    }
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn relation(&mut self, relation: &Relation) -> Result<(), RequestError> {
+        match relation {
+            Relation::Compare {
+                lhs: RelationLhs::Column(c),
+                op,
+                rhs,
+            } => {
+                let ty = self.column_type(c.as_str())?;
+                let ty = match (op, ty.unfrozen()) {
+                    (Operator::Contains, CqlType::List(e) | CqlType::Set(e)) => e.as_ref().clone(),
+                    (Operator::Contains, CqlType::Map(_, v)) => v.as_ref().clone(),
+                    (Operator::ContainsKey, CqlType::Map(k, _)) => k.as_ref().clone(),
+                    _ => ty,
+                };
+                self.term(rhs, c.as_str(), &ty)
+            }
+            Relation::In {
+                lhs: RelationLhs::Column(c),
+                values,
+            } => {
+                let ty = self.column_type(c.as_str())?;
+                match values {
+                    InValues::Marker(m) => self.put(
+                        m.index,
+                        self.spec(&format!("in({})", c.as_str()), CqlType::List(Box::new(ty))),
+                    ),
+                    InValues::List(terms) => {
+                        terms.iter().try_for_each(|t| self.term(t, c.as_str(), &ty))
+                    }
+                }
+            }
+            Relation::Compare {
+                lhs: RelationLhs::Tuple(columns),
+                rhs,
+                ..
+            } => {
+                let types = columns
+                    .iter()
+                    .map(|c| self.column_type(c.as_str()))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let name = format!(
+                    "({})",
+                    columns
+                        .iter()
+                        .map(|c| c.as_str())
+                        .collect::<Vec<_>>()
+                        .join(",")
+                );
+                self.term(rhs, &name, &CqlType::Tuple(types))
+            }
+            Relation::Compare {
+                lhs: RelationLhs::Token(_),
+                rhs,
+                ..
+            } => self.term(rhs, "partition key token", &CqlType::Bigint),
+            _ => Ok(()),
+        }
+    }
+
+    fn finish(self) -> Result<Vec<ColumnSpec>, RequestError> {
+        self.specs
+            .into_iter()
+            .enumerate()
+            .map(|(i, s)| {
+                s.ok_or_else(|| {
+                    RequestError::invalid(format!(
+                        "Bind marker {i} is in a position Sibyl cannot type yet"
+                    ))
+                })
+            })
+            .collect()
+    }
+}
+
+/// Marker specs of a SELECT with `count` markers.
+///
+/// # Errors
+/// Unknown columns, or markers in positions not typed yet.
+pub fn select_markers(
+    table: &TableMetadata,
+    select: &Select,
+    count: usize,
+) -> Result<MarkerSpecs, RequestError> {
+    let mut collector = Collector {
+        table,
+        specs: vec![None; count],
+    };
+    for relation in &select.where_clause {
+        collector.relation(relation)?;
+    }
+    if let Some(limit) = &select.per_partition_limit {
+        collector.term(limit, "[per_partition_limit]", &CqlType::Int)?;
+    }
+    if let Some(limit) = &select.limit {
+        collector.term(limit, "[limit]", &CqlType::Int)?;
+    }
+    let pk_indexes = partition_key_markers(table, &select.where_clause);
+    Ok(MarkerSpecs {
+        specs: collector.finish()?,
+        pk_indexes,
+    })
+}
+
+/// Marker index of each partition key column restricted by `col = ?`, if all are.
+fn partition_key_markers(table: &TableMetadata, relations: &[Relation]) -> Vec<u16> {
+    let mut indexes = Vec::new();
+    for column in table.columns_of(ColumnKind::PartitionKey) {
+        let found = relations.iter().find_map(|r| match r {
+            Relation::Compare {
+                lhs: RelationLhs::Column(c),
+                op: Operator::Eq,
+                rhs: Term::Bind(m),
+            } if c.as_str() == column.name => u16::try_from(m.index).ok(),
+            _ => None,
+        });
+        match found {
+            Some(i) => indexes.push(i),
+            None => return Vec::new(),
+        }
+    }
+    indexes
+}
