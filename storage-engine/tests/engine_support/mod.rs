@@ -73,7 +73,12 @@ pub fn live_values(table: &Table, key: &str, now_s: u32) -> Vec<(u32, String)> {
         .iter()
         .filter(|r| r.has_live_data(now_s))
         .map(|r| {
-            let n = u32::from_be_bytes(r.clustering.as_bytes().try_into().expect("4-byte clustering"));
+            let n = u32::from_be_bytes(
+                r.clustering
+                    .as_bytes()
+                    .try_into()
+                    .expect("4-byte clustering"),
+            );
             let v = r
                 .cell(1, None)
                 .filter(|c| c.is_live(now_s))
