@@ -78,6 +78,8 @@ fn op() -> impl Strategy<Value = Op> {
 
 /// A cell event: timestamp and `Some((value, expiry))`, `None` for a tombstone.
 type CellEvent = (i64, Option<(u8, Option<u32>)>);
+/// What a row shows: marker live?, live (column, value) pairs.
+type RowView = (bool, Vec<(u32, u8)>);
 /// A row marker: timestamp and expiry.
 type Marker = (i64, Option<u32>);
 
@@ -283,7 +285,7 @@ fn check_slice(
     table: &Table,
     key: u32,
     now: u32,
-    expected: &[(u32, (bool, Vec<(u32, u8)>))],
+    expected: &[(u32, RowView)],
 ) -> Result<(), TestCaseError> {
     let slice = Slices::new(vec![
         Slice::new(
