@@ -19,21 +19,23 @@ use sibyl_storage::{ReadLimits, TableOptions};
 fn setup(fs: &Arc<MemFs>, flush: bool) -> Vec<u64> {
     let dyn_fs: Arc<dyn FileSystem> = Arc::clone(fs) as Arc<dyn FileSystem>;
     let engine = open(Path::new("/d"), &dyn_fs);
-    let table = engine.create_table(T, TableOptions::default()).unwrap();
+    let table = engine
+        .create_table(T, TableOptions::default())
+        .expect("test setup");
     for i in 0..50 {
         table
             .apply(&write(&format!("k{}", i % 5), i, 10, "value"))
-            .unwrap();
+            .expect("test setup");
     }
     let generations = if flush {
-        table.flush().unwrap();
+        table.flush().expect("test setup");
         let v = table.version();
         v.sstables.iter().map(|t| t.generation()).collect()
     } else {
         Vec::new()
     };
     if flush {
-        engine.close().unwrap();
+        engine.close().expect("test setup");
     }
     generations
 }
@@ -42,10 +44,16 @@ fn component(fs: &Arc<MemFs>, c: Component) -> std::path::PathBuf {
     let dir = Path::new("/d/tables").join(T.to_string());
     let name = format!("-{}.", c.name());
     fs.list(&dir)
-        .unwrap()
+        .expect("test setup")
         .into_iter()
         .find(|p| p.to_string_lossy().contains(&name) || p.to_string_lossy().ends_with(c.name()))
-        .unwrap_or_else(|| panic!("no {} in {:?}", c.name(), fs.list(&dir).unwrap()))
+        .unwrap_or_else(|| {
+            panic!(
+                "no {} in {:?}",
+                c.name(),
+                fs.list(&dir).expect("test setup")
+            )
+        })
 }
 
 #[test]
