@@ -20,6 +20,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use parking_lot::Mutex;
 
@@ -133,6 +134,10 @@ pub struct Manifest {
     fs: Arc<dyn FileSystem>,
     path: PathBuf,
     file: Mutex<Arc<dyn WritableFile>>,
+    /// Set after a failed append: a partial record may sit at the end of the
+    /// file, so nothing may be appended after it (the next open drops it as
+    /// a torn tail).
+    failed: AtomicBool,
 }
 
 impl Manifest {
@@ -164,6 +169,7 @@ impl Manifest {
                 fs,
                 path,
                 file: Mutex::new(file),
+                failed: AtomicBool::new(false),
             },
             state,
         ))
@@ -172,13 +178,22 @@ impl Manifest {
     /// Appends one batch of edits and fsyncs it.
     ///
     /// # Errors
-    /// I/O errors; [`Error::LimitExceeded`] for an oversized batch.
+    /// I/O errors (the manifest then refuses every later append:
+    /// [`Error::Closed`]); [`Error::LimitExceeded`] for an oversized batch.
     pub fn append(&self, edits: &[Edit]) -> Result<()> {
         let mut record = Vec::new();
         encode_record(edits, &mut record)?;
         let file = self.file.lock();
-        file.append(&record)?;
-        file.sync()
+        if self.failed.load(Ordering::Acquire) {
+            return Err(Error::Closed);
+        }
+        let result = file.append(&record).and_then(|()| file.sync());
+        if let Err(e) = &result {
+            tracing::error!(file = %self.path.display(), error = %e,
+                "manifest append failed; no further table changes until restart");
+            self.failed.store(true, Ordering::Release);
+        }
+        result
     }
 
     /// Where the manifest lives.

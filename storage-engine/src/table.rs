@@ -18,9 +18,11 @@ use parking_lot::{Mutex, RwLock};
 
 use crate::engine::Shared;
 use crate::error::{Error, Result};
+use crate::manifest::Edit;
 use crate::memtable::Memtable;
 use crate::model::{PartitionUpdate, TableId};
-use crate::version::{Version, VersionCell};
+use crate::sstable::{Descriptor, SsTableReader};
+use crate::version::{LiveSsTable, Version, VersionCell};
 
 /// Default memtable flush threshold (bytes).
 pub const FLUSH_THRESHOLD_BYTES_DEFAULT: u64 = 64 * 1024 * 1024;
@@ -236,5 +238,54 @@ impl Table {
             }
         }
         stats
+    }
+
+    /// A fresh SSTable descriptor in this table's directory (compaction
+    /// writes its outputs there).
+    pub fn next_descriptor(&self) -> Descriptor {
+        let generation = self.state.next_generation.fetch_add(1, Ordering::Relaxed);
+        Descriptor::new(&self.state.dir, generation)
+    }
+
+    /// Atomically replaces SSTables `removed` (generations) by `added`
+    /// (compaction's outputs, written with [`Table::next_descriptor`]): one
+    /// manifest record, then a new version. The removed files are deleted
+    /// once no reader holds them.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] when a removed generation is no longer live
+    /// (dropped or truncated meanwhile; the outputs are then deleted); I/O
+    /// errors from the manifest.
+    pub fn replace_sstables(&self, removed: &[u64], added: Vec<SsTableReader>) -> Result<()> {
+        self.check_open()?;
+        let added: Vec<_> = added
+            .into_iter()
+            .map(|r| Arc::new(LiveSsTable::new(r, Arc::clone(&self.shared.fs))))
+            .collect();
+        let _flush = self.state.flush_lock.lock();
+        let live = self.version();
+        let all_live = removed
+            .iter()
+            .all(|g| live.sstables.iter().any(|t| t.generation() == *g));
+        if !all_live || self.state.dropped.load(Ordering::Acquire) {
+            added.iter().for_each(|t| t.mark_obsolete());
+            return Err(Error::InvalidArgument(
+                "compaction inputs are no longer live".into(),
+            ));
+        }
+        let id = self.state.id;
+        let mut edits: Vec<Edit> = removed
+            .iter()
+            .map(|g| Edit::RemoveSsTable(id, *g))
+            .collect();
+        edits.extend(added.iter().map(|t| Edit::AddSsTable(id, t.generation())));
+        if let Err(e) = self.shared.manifest.append(&edits) {
+            added.iter().for_each(|t| t.mark_obsolete());
+            return Err(e);
+        }
+        self.state
+            .version
+            .update(|v| v.replace_sstables(removed, added));
+        Ok(())
     }
 }
