@@ -287,3 +287,25 @@ fn background_flush_and_concurrent_writers_on_a_real_directory() {
         .unwrap();
     assert_eq!(p.rows.len(), 10);
 }
+
+#[test]
+fn the_global_memtable_budget_forces_flushes() {
+    let fs = memfs();
+    let mut o = options(Path::new("/d"), Arc::clone(&fs));
+    o.memtable_budget_bytes = 32 * 1024;
+    o.commitlog_sync = sibyl_storage::config::CommitlogSync::Periodic { period_ms: 50 };
+    let engine = sibyl_storage::Engine::open(o).unwrap();
+    let big = TableOptions {
+        flush_threshold_bytes: 1 << 30,
+        ..TableOptions::default()
+    };
+    let table = engine.create_table(T, big).unwrap();
+    let value = "x".repeat(200);
+    for i in 0..2_000u32 {
+        table.apply(&write("p", i, 10, &value)).unwrap();
+        // Writers wait for the flusher: memory stays near the budget.
+        assert!(table.stats(0).memtable_bytes < 32 * 1024 * 4);
+    }
+    assert!(!table.version().sstables.is_empty());
+    assert_eq!(live_values(&table, "p", 0).len(), 2_000);
+}

@@ -127,8 +127,19 @@ impl Shared {
         if self.memtable_bytes() <= self.options.memtable_budget_bytes {
             return;
         }
-        if table.switch_memtable() {
-            self.request_flush(table.id);
+        // Free memory where it is: the table with the largest active memtable
+        // (it may not be the writer's own table).
+        let largest = {
+            let tables = self.tables.read();
+            tables
+                .values()
+                .max_by_key(|t| t.version.current().active.size_bytes())
+                .cloned()
+        };
+        if let Some(t) = largest
+            && t.switch_memtable()
+        {
+            self.request_flush(t.id);
         }
         let deadline =
             std::time::Instant::now() + Duration::from_millis(self.options.write_stall_ms_max);
