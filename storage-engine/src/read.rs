@@ -21,15 +21,20 @@ use bytes::Bytes;
 
 use crate::error::Result;
 use crate::model::reconcile::merge_partitions;
-use crate::model::{CellKind, Partition, PartitionKey, Row, Slices, Token};
+use crate::model::{CellKind, ClusteringKey, Partition, PartitionKey, Row, Slices, Token};
 use crate::sstable::{PartitionFilter, ScanEnd, ScanStart, Scanner};
 use crate::table::Table;
+use crate::version::Version;
 
 /// Bounds of a single-partition read.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ReadLimits {
     /// At most this many rows with live data (from the end when reversed).
     pub row_limit: Option<usize>,
+    /// With a row limit: rows asked of each source in the first, bounded
+    /// pass (`None`: twice the limit plus 8). Tests lower it to exercise
+    /// the second pass.
+    pub first_pass_rows: Option<usize>,
 }
 
 /// What a single-partition read returns.
@@ -102,8 +107,21 @@ fn view_row(row: &mut Row, now_s: u32) -> u64 {
     tombstones
 }
 
-/// Applies the `now_s` view and the row limit to a merged partition.
-fn finish(mut p: Partition, now_s: u32, reversed: bool, row_limit: Option<usize>) -> ReadResult {
+/// How far a bounded gather is exact: every source that stopped at its
+/// fetch limit stopped at or beyond this clustering (in read direction).
+type ExactUpTo = Option<ClusteringKey>;
+
+/// Applies the `now_s` view and the row limit to a merged partition; rows
+/// past `exact_up_to` are dropped. Returns the result and whether it is
+/// complete (the limit was reached inside the exact range, or nothing was
+/// cut).
+fn finish(
+    mut p: Partition,
+    now_s: u32,
+    reversed: bool,
+    row_limit: Option<usize>,
+    exact_up_to: &ExactUpTo,
+) -> (ReadResult, bool) {
     let mut tombstones = u64::from(!p.partition_deletion.is_live());
     tombstones += p.range_tombstones.len() as u64;
     if let Some(s) = &mut p.static_row {
@@ -118,8 +136,17 @@ fn finish(mut p: Partition, now_s: u32, reversed: bool, row_limit: Option<usize>
     } else {
         Box::new(rows.into_iter())
     };
+    let beyond = |row: &Row| {
+        exact_up_to.as_ref().is_some_and(|b| {
+            if reversed {
+                row.clustering < *b
+            } else {
+                row.clustering > *b
+            }
+        })
+    };
     for mut row in ordered {
-        if live >= limit {
+        if live >= limit || beyond(&row) {
             break;
         }
         tombstones += view_row(&mut row, now_s);
@@ -130,9 +157,29 @@ fn finish(mut p: Partition, now_s: u32, reversed: bool, row_limit: Option<usize>
         kept.reverse();
     }
     p.rows = kept;
-    ReadResult {
+    let complete = exact_up_to.is_none() || live >= limit;
+    let result = ReadResult {
         partition: Some(p),
         tombstones_scanned: tombstones,
+    };
+    (result, complete)
+}
+
+/// Notes where a source that returned `rows` (ascending) with a fetch
+/// limit of `fetch` may have stopped early.
+fn note_cut(exact: &mut ExactUpTo, rows: &[Row], fetch: Option<usize>, reversed: bool) {
+    if fetch.is_none_or(|f| rows.len() < f) {
+        return;
+    }
+    let edge = if reversed { rows.first() } else { rows.last() };
+    if let Some(edge) = edge {
+        let c = &edge.clustering;
+        let tighter = exact
+            .as_ref()
+            .is_none_or(|b| if reversed { c > b } else { c < b });
+        if tighter {
+            *exact = Some(c.clone());
+        }
     }
 }
 
@@ -164,9 +211,63 @@ fn memtable_bounds(range: &ScanRange) -> Option<(Bound<PartitionKey>, Bound<Part
 
 type Source<'a> = Box<dyn Iterator<Item = Result<Partition>> + 'a>;
 
+/// Merges every source's view of `key`, newest first, skipping SSTables
+/// that cannot matter. With `fetch`, each source returns at most that many
+/// rows; the second value says up to where the merge is exact.
+fn gather(
+    version: &Version,
+    key: &PartitionKey,
+    slices: &Slices,
+    reversed: bool,
+    fetch: Option<usize>,
+) -> Result<(Option<Partition>, ExactUpTo)> {
+    let mut merged = None;
+    let mut exact = None;
+    for m in version.memtables() {
+        let limit = fetch.unwrap_or(usize::MAX);
+        if let Some(p) = m.get_slices(key, slices, reversed, limit) {
+            note_cut(&mut exact, &p.rows, fetch, reversed);
+            merged = merge_into(merged, p);
+        }
+    }
+    for t in &version.sstables {
+        let reader = t.reader();
+        if !reader.may_contain(key) {
+            continue;
+        }
+        let stats = reader.stats();
+        if let Some(m) = &merged
+            && !m.partition_deletion.is_live()
+            && stats.max_timestamp_below(m.partition_deletion.marked_for_delete_at + 1)
+        {
+            continue;
+        }
+        let rows_wanted = slices.selects_all() || stats.clustering_may_intersect(slices);
+        let filter = PartitionFilter {
+            slices: if rows_wanted {
+                slices.clone()
+            } else {
+                Slices::none()
+            },
+            reversed,
+            row_limit: fetch,
+            columns: None,
+        };
+        if let Some(p) = reader.get(key, &filter)? {
+            note_cut(&mut exact, &p.rows, fetch, reversed);
+            merged = merge_into(merged, p);
+        }
+    }
+    Ok((merged, exact))
+}
+
 impl Table {
     /// Reads partition `key` restricted to `slices` (rows from the end when
     /// `reversed`, returned in ascending order), at `now_s`.
+    ///
+    /// With a row limit, each source is first asked for a bounded number of
+    /// rows; only when deletions make that window too small is the read
+    /// repeated unbounded.
     ///
     /// # Errors
     /// Corruption or I/O errors from an SSTable.
@@ -179,41 +280,32 @@ impl Table {
         limits: ReadLimits,
     ) -> Result<ReadResult> {
         let version = self.version();
-        let mut merged = None;
-        for m in version.memtables() {
-            if let Some(p) = m.get_slices(key, slices, reversed, usize::MAX) {
-                merged = merge_into(merged, p);
-            }
-        }
-        for t in &version.sstables {
-            let reader = t.reader();
-            if !reader.may_contain(key) {
-                continue;
-            }
-            let stats = reader.stats();
-            if let Some(m) = &merged
-                && !m.partition_deletion.is_live()
-                && stats.max_timestamp_below(m.partition_deletion.marked_for_delete_at + 1)
-            {
-                continue;
-            }
-            let rows_wanted = slices.selects_all() || stats.clustering_may_intersect(slices);
-            let filter = PartitionFilter::slices(if rows_wanted {
-                slices.clone()
-            } else {
-                Slices::none()
+        let fetch = limits.row_limit.map(|l| {
+            limits
+                .first_pass_rows
+                .unwrap_or_else(|| l.saturating_mul(2).saturating_add(8))
+                .max(1)
+        });
+        let (merged, exact) = gather(&version, key, slices, reversed, fetch)?;
+        let Some(merged) = merged else {
+            return Ok(ReadResult {
+                partition: None,
+                tombstones_scanned: 0,
             });
-            if let Some(p) = reader.get(key, &filter)? {
-                merged = merge_into(merged, p);
-            }
+        };
+        let (result, complete) = finish(merged, now_s, reversed, limits.row_limit, &exact);
+        if complete {
+            return Ok(result);
         }
-        Ok(match merged {
-            Some(p) => finish(p, now_s, reversed, limits.row_limit),
-            None => ReadResult {
+        let (merged, exact) = gather(&version, key, slices, reversed, None)?;
+        debug_assert!(exact.is_none());
+        Ok(merged.map_or(
+            ReadResult {
                 partition: None,
                 tombstones_scanned: 0,
             },
-        })
+            |p| finish(p, now_s, reversed, limits.row_limit, &exact).0,
+        ))
     }
 
     /// Up to `partition_limit` partitions of `range` in `(token, key)` order,
@@ -260,7 +352,7 @@ impl Table {
                 }
             }
             if let Some(p) = merged
-                && let Some(p) = finish(p, now_s, false, None).partition
+                && let Some(p) = finish(p, now_s, false, None, &None).0.partition
             {
                 page.partitions.push(p);
             }

@@ -138,7 +138,10 @@ fn ttl_expires_and_row_limit_counts_live_rows() {
     let del = PartitionUpdate::new(T, pk("p"))
         .with_row(Row::new(ck(1)).with_deletion(DeletionTime::new(20, 5)));
     table.apply(&del).unwrap();
-    let limits = ReadLimits { row_limit: Some(2) };
+    let limits = ReadLimits {
+        row_limit: Some(2),
+        first_pass_rows: Some(1),
+    };
     let forward = table
         .read_partition(&pk("p"), &Slices::all(), false, 1010, limits)
         .unwrap()

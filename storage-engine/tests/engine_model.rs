@@ -317,6 +317,36 @@ fn check_slice(
         .filter(|r| (1..=2).contains(r))
         .collect();
     prop_assert_eq!(sliced, want);
+    let cases = [
+        (1, false, None),
+        (2, true, Some(1)),
+        (2, false, Some(2)),
+        (1, true, Some(1)),
+    ];
+    for (limit, reversed, first_pass_rows) in cases {
+        let limits = ReadLimits {
+            row_limit: Some(limit),
+            first_pass_rows,
+        };
+        let got = table
+            .read_partition(&pk(&key_name(key)), &Slices::all(), reversed, now, limits)
+            .map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let got: Vec<u32> = got
+            .partition
+            .map(|p| p.rows)
+            .unwrap_or_default()
+            .iter()
+            .filter(|r| r.has_live_data(now))
+            .map(|r| u32::from_be_bytes(r.clustering.0[..4].try_into().expect("4 bytes")))
+            .collect();
+        let all: Vec<u32> = expected.iter().map(|(r, _)| *r).collect();
+        let want: Vec<u32> = if reversed {
+            all[all.len().saturating_sub(limit)..].to_vec()
+        } else {
+            all.iter().copied().take(limit).collect()
+        };
+        prop_assert_eq!(got, want, "limit {} reversed {}", limit, reversed);
+    }
     Ok(())
 }
 
