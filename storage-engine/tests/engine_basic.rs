@@ -19,6 +19,26 @@ fn memfs() -> Arc<dyn FileSystem> {
 }
 
 #[test]
+fn handles_are_shareable_and_close_is_idempotent() {
+    fn shareable<T: Send + Sync + 'static>() {}
+    shareable::<sibyl_storage::Engine>();
+    shareable::<sibyl_storage::Table>();
+    let fs = memfs();
+    let engine = open(Path::new("/d"), &fs);
+    let table = engine.create_table(T, TableOptions::default()).unwrap();
+    engine.close().unwrap();
+    engine.close().unwrap();
+    assert!(matches!(
+        table.apply(&write("a", 1, 1, "v")),
+        Err(sibyl_storage::Error::Closed)
+    ));
+    let engine = open(Path::new("/d"), &fs);
+    let table = engine.table(T).unwrap();
+    drop(engine);
+    assert!(table.apply(&write("a", 1, 1, "v")).is_err());
+}
+
+#[test]
 fn apply_read_flush_reopen() {
     let fs = memfs();
     let dir = Path::new("/data");

@@ -197,6 +197,9 @@ impl Engine {
     /// # Errors
     /// The first flush or commitlog error (every table is still attempted).
     pub fn close(&self) -> Result<()> {
+        if self.shared.is_closed() {
+            return Ok(());
+        }
         self.stop_flusher();
         let tables: Vec<_> = self.shared.tables.read().values().cloned().collect();
         let mut result = Ok(());
@@ -224,8 +227,13 @@ impl Engine {
 }
 
 impl Drop for Engine {
+    /// Without `close`: stops the flusher and refuses further writes through
+    /// surviving `Table` handles; memtables are not flushed (the commitlog
+    /// replays them at the next open).
     fn drop(&mut self) {
         self.stop_flusher();
+        self.shared.closed.store(true, Ordering::Release);
+        self.shared.notify_flushed();
     }
 }
 
