@@ -332,3 +332,51 @@ fn the_global_memtable_budget_forces_flushes() {
     assert!(!table.version().sstables.is_empty());
     assert_eq!(live_values(&table, "p", 0).len(), 2_000);
 }
+
+#[test]
+fn scans_honour_token_bounds_across_memtables_and_sstables() {
+    use sibyl_storage::sstable::ScanEnd;
+    let fs = memfs();
+    let engine = open(Path::new("/d"), &fs);
+    let table = engine.create_table(T, TableOptions::default()).unwrap();
+    let mut keys: Vec<_> = (0..60).map(|i| pk(&format!("key{i}"))).collect();
+    for (i, _) in keys.iter().enumerate() {
+        table.apply(&write(&format!("key{i}"), 1, 10, "v")).unwrap();
+        if i % 20 == 19 {
+            table.flush().unwrap();
+        }
+    }
+    keys.sort();
+    let tokens: Vec<i64> = keys.iter().map(|k| k.token().0).collect();
+    for (a, b) in [(5usize, 40usize), (0, 59), (17, 18), (30, 30)] {
+        for (si, ei) in [(true, true), (false, true), (true, false), (false, false)] {
+            let range = ScanRange {
+                start: ScanStart::Token {
+                    token: tokens[a],
+                    inclusive: si,
+                },
+                end: ScanEnd::Token {
+                    token: tokens[b],
+                    inclusive: ei,
+                },
+            };
+            let got: Vec<_> = table
+                .scan(&range, 0, 1_000)
+                .unwrap()
+                .partitions
+                .into_iter()
+                .map(|p| p.key)
+                .collect();
+            let want: Vec<_> = keys
+                .iter()
+                .filter(|k| {
+                    let t = k.token().0;
+                    (t > tokens[a] || (si && t == tokens[a]))
+                        && (t < tokens[b] || (ei && t == tokens[b]))
+                })
+                .cloned()
+                .collect();
+            assert_eq!(got, want, "range {a}..{b} inclusive {si}/{ei}");
+        }
+    }
+}
