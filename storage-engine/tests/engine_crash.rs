@@ -120,19 +120,29 @@ fn acknowledged_writes_survive_sigkill() {
             .spawn()
             .expect("spawn writer");
         let stdout = child.stdout.take().expect("piped");
+        let (tx, rx) = std::sync::mpsc::channel();
         let reader = std::thread::spawn(move || {
-            BufReader::new(stdout)
+            let acks = BufReader::new(stdout)
                 .lines()
                 .map_while(Result::ok)
-                .filter_map(|l| l.strip_prefix("ACK ").and_then(|n| n.parse::<u64>().ok()))
-                .collect::<Vec<u64>>()
+                .filter_map(|l| l.strip_prefix("ACK ").and_then(|n| n.parse::<u64>().ok()));
+            for n in acks {
+                if tx.send(n).is_err() {
+                    break;
+                }
+            }
         });
-        // Wait for the first acknowledgement, then a varying while.
-        std::thread::sleep(Duration::from_millis(60 + (iteration * 37) % 200));
+        // Start the clock at the first acknowledgement, then kill after a
+        // varying while (so kills land in writes and in flushes).
+        let first = rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("the writer acknowledges");
+        acked_total.push(first);
+        std::thread::sleep(Duration::from_millis(20 + (iteration * 37) % 200));
         child.kill().expect("SIGKILL");
         child.wait().expect("reaped");
-        let acked = reader.join().expect("reader");
-        acked_total.extend(acked);
+        reader.join().expect("reader");
+        acked_total.extend(rx.try_iter());
         let seen = present(tmp.path());
         for n in &acked_total {
             assert_eq!(
