@@ -238,7 +238,8 @@ fn gather(
         let stats = reader.stats();
         if let Some(m) = &merged
             && !m.partition_deletion.is_live()
-            && stats.max_timestamp_below(m.partition_deletion.marked_for_delete_at + 1)
+            && stats
+                .max_timestamp_below(m.partition_deletion.marked_for_delete_at.saturating_add(1))
         {
             continue;
         }

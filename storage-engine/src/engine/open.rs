@@ -141,7 +141,7 @@ impl Engine {
         if !removals.is_empty() {
             manifest.append(&removals)?;
         }
-        let commitlog = replay(&options, &folded.min_segment_id(), &tables, &flushed)?;
+        let commitlog = replay(&options, folded.min_segment_id(), &tables, &flushed)?;
         let shared = Arc::new(Shared {
             fs,
             options,
@@ -176,7 +176,7 @@ impl Engine {
 
 fn replay(
     options: &EngineOptions,
-    min_segment_id: &u64,
+    min_segment_id: u64,
     tables: &BTreeMap<TableId, Arc<TableState>>,
     flushed: &BTreeMap<TableId, Position>,
 ) -> Result<CommitLog> {
@@ -189,7 +189,7 @@ fn replay(
     let (commitlog, outcome) = CommitLog::open(
         Arc::clone(&options.fs),
         config,
-        *min_segment_id,
+        min_segment_id,
         |position, update| {
             let (Some(t), Some(done)) = (tables.get(&update.table), flushed.get(&update.table))
             else {
