@@ -12,16 +12,29 @@
 //! - [`memtable`]: a table's recent writes, ordered, concurrent;
 //! - [`config`]: settings and their defaults;
 //! - [`fs`]: the disk seam ([`fs::StdFs`], [`fs::MemFs`] for crash tests);
-//! - [`error`]: the crate's error type.
+//! - [`error`]: the crate's error type;
+//! - [`engine`]: the facade ([`engine::Engine`], [`table::Table`]): start-up,
+//!   tables, apply, flush, close; [`read`] merges sources for reads and scans;
+//!   [`version`] holds the immutable snapshots reads use; [`manifest`] logs
+//!   table and SSTable edits; [`flush`] turns memtables into SSTables.
 #![deny(missing_docs)]
 
 pub mod commitlog;
 pub mod compaction;
 pub mod config;
+pub mod engine;
 pub mod error;
+mod flush;
 pub mod fs;
+pub mod manifest;
 pub mod memtable;
 pub mod model;
+pub mod read;
 pub mod sstable;
+pub mod table;
+pub mod version;
 
+pub use engine::{Engine, EngineOptions};
 pub use error::{DecodeError, Error, Result};
+pub use read::{ReadLimits, ReadResult, ScanPage, ScanRange};
+pub use table::{Table, TableOptions, TableStats};
