@@ -1,0 +1,205 @@
+//! Real `sibyld` processes for tests: each on its own loopback address
+//! (127.0.0.N, default ports, as ccm does) with a temporary data directory;
+//! started, awaited until its `sibyld ready:` line, and stopped on drop.
+
+use std::fs::File;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+
+use crate::python::{target_dir, workspace_root};
+
+/// Longest wait for a node to become ready.
+pub const READY_TIMEOUT: Duration = Duration::from_secs(60);
+/// Longest wait for a graceful stop before SIGKILL.
+pub const STOP_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// Loopback addresses handed out by this process (127.0.0.10 upwards).
+static NEXT_ADDRESS: Mutex<u8> = Mutex::new(10);
+
+/// A fresh loopback address for a node of this test process.
+///
+/// # Errors
+/// All 240 addresses of this process are used.
+pub fn next_address() -> Result<IpAddr> {
+    let mut next = NEXT_ADDRESS
+        .lock()
+        .map_err(|_| anyhow::anyhow!("address counter poisoned"))?;
+    if *next == 250 {
+        bail!("out of loopback addresses");
+    }
+    let address = IpAddr::V4(Ipv4Addr::new(127, 0, 0, *next));
+    *next += 1;
+    Ok(address)
+}
+
+/// The `sibyld` binary, built if missing.
+///
+/// # Errors
+/// The build fails.
+pub fn sibyld_binary() -> Result<PathBuf> {
+    let binary = target_dir().join("debug").join("sibyld");
+    if !binary.exists() {
+        let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .args(["build", "-p", "sibyl-server", "--bin", "sibyld"])
+            .current_dir(workspace_root())
+            .status()
+            .context("running cargo build for sibyld")?;
+        if !status.success() {
+            bail!("building sibyld failed");
+        }
+    }
+    Ok(binary)
+}
+
+/// A running node.
+pub struct Node {
+    /// The node's address.
+    pub address: IpAddr,
+    /// Its data directory.
+    pub data_dir: PathBuf,
+    log: PathBuf,
+    extra_args: Vec<String>,
+    child: Option<Child>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl Node {
+    /// Starts a node with extra flags (e.g. `--commitlog-sync batch`).
+    ///
+    /// # Errors
+    /// The binary is missing, the process fails, or it is not ready in time.
+    pub fn start(extra_args: &[&str]) -> Result<Self> {
+        let dir = tempfile::tempdir().context("creating the node directory")?;
+        let mut node = Node {
+            address: next_address()?,
+            data_dir: dir.path().join("data"),
+            log: dir.path().join("sibyld.log"),
+            extra_args: extra_args.iter().map(|s| (*s).to_owned()).collect(),
+            child: None,
+            _dir: Some(dir),
+        };
+        node.launch()?;
+        Ok(node)
+    }
+
+    /// The native protocol address.
+    pub fn native(&self) -> SocketAddr {
+        SocketAddr::new(self.address, 9042)
+    }
+
+    /// The node's log so far.
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    fn launch(&mut self) -> Result<()> {
+        let log = File::options()
+            .create(true)
+            .append(true)
+            .open(&self.log)
+            .context("opening the node log")?;
+        let child = Command::new(sibyld_binary()?)
+            .arg("--data-dir")
+            .arg(&self.data_dir)
+            .arg("--listen-address")
+            .arg(self.address.to_string())
+            .args(&self.extra_args)
+            .env("SIBYL_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log)
+            .spawn()
+            .context("starting sibyld")?;
+        self.child = Some(child);
+        self.wait_ready()
+    }
+
+    fn wait_ready(&mut self) -> Result<()> {
+        let deadline = Instant::now() + READY_TIMEOUT;
+        let marker = format!("sibyld ready: native={}", self.native());
+        let ready_before = self.log_text().matches(&marker).count();
+        while Instant::now() < deadline {
+            if self.log_text().matches(&marker).count() > ready_before {
+                return Ok(());
+            }
+            if let Some(child) = self.child.as_mut()
+                && let Some(status) = child.try_wait()?
+            {
+                bail!(
+                    "sibyld exited with {status} before it was ready:\n{}",
+                    self.log_text()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        bail!(
+            "sibyld was not ready within {READY_TIMEOUT:?}:\n{}",
+            self.log_text()
+        )
+    }
+
+    /// Stops the node with SIGTERM (SIGKILL after [`STOP_TIMEOUT`]).
+    ///
+    /// # Errors
+    /// Signalling or waiting failed.
+    pub fn stop(&mut self) -> Result<()> {
+        let Some(mut child) = self.child.take() else {
+            return Ok(());
+        };
+        signal(&child, "-TERM");
+        let deadline = Instant::now() + STOP_TIMEOUT;
+        while Instant::now() < deadline {
+            if child.try_wait()?.is_some() {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        child.kill()?;
+        child.wait()?;
+        Ok(())
+    }
+
+    /// Kills the node with SIGKILL (no flush, no goodbye).
+    ///
+    /// # Errors
+    /// Killing or waiting failed.
+    pub fn kill9(&mut self) -> Result<()> {
+        if let Some(mut child) = self.child.take() {
+            child.kill()?;
+            child.wait()?;
+        }
+        Ok(())
+    }
+
+    /// Starts the stopped or killed node again on the same address and data.
+    ///
+    /// # Errors
+    /// As [`Node::start`].
+    pub fn restart(&mut self) -> Result<()> {
+        self.stop()?;
+        self.launch()
+    }
+
+    /// The data directory path.
+    pub fn data_path(&self) -> &Path {
+        &self.data_dir
+    }
+}
+
+fn signal(child: &Child, which: &str) {
+    let _ = Command::new("kill")
+        .arg(which)
+        .arg(child.id().to_string())
+        .status();
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        let _ = self.stop();
+    }
+}
