@@ -11,6 +11,7 @@
 //! - [`ring`]: the token ring and replica placement per replication strategy.
 //! - [`schema`]: keyspaces, tables, columns and types as immutable snapshots.
 //! - [`shutdown`]: the signal long-running tasks watch.
+//! - [`storage`]: the local table store over the storage engine.
 //! - [`transport`]: the native protocol server (connections, handshake, limits).
 #![deny(missing_docs)]
 
@@ -23,4 +24,5 @@ pub mod node;
 pub mod ring;
 pub mod schema;
 pub mod shutdown;
+pub mod storage;
 pub mod transport;

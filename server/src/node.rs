@@ -18,6 +18,7 @@ use crate::cql::system_views::LocalNode;
 use crate::ring::random_tokens;
 use crate::schema::store::{SchemaStore, SchemaStoreError};
 use crate::shutdown::ShutdownSignal;
+use crate::storage::LocalStore;
 use crate::transport::{Listener, TransportConfig};
 
 /// Why a node could not start.
@@ -43,6 +44,9 @@ pub enum NodeError {
     /// The schema could not be loaded.
     #[error(transparent)]
     Schema(#[from] SchemaStoreError),
+    /// The storage engine could not open.
+    #[error("storage engine: {0}")]
+    Storage(String),
     /// A port could not be bound.
     #[error("cannot bind {what} to {address}: {source}")]
     Bind {
@@ -63,7 +67,7 @@ impl NodeError {
                 "another process (maybe another node) uses that port; pick another with --native-port or --listen-address"
             }
             NodeError::DataDir { .. } => "check that --data-dir exists and is writable",
-            NodeError::Identity { .. } | NodeError::Schema(_) => {
+            NodeError::Identity { .. } | NodeError::Schema(_) | NodeError::Storage(_) => {
                 "the data directory is damaged; restore it from a backup or start with an empty one"
             }
         }
@@ -128,6 +132,12 @@ pub async fn run(config: NodeConfig, shutdown: ShutdownSignal) -> Result<(), Nod
     })?;
     let identity = Identity::load_or_create(&data_dir, config.num_tokens)?;
     let schema = Arc::new(SchemaStore::open(&data_dir)?);
+    let store = Arc::new(
+        LocalStore::open(&data_dir, &config).map_err(|e| NodeError::Storage(e.to_string()))?,
+    );
+    store
+        .sync_with(&schema.current())
+        .map_err(|e| NodeError::Storage(e.to_string()))?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let local = LocalNode {
         cluster_name: config.cluster_name.clone(),
@@ -150,6 +160,7 @@ pub async fn run(config: NodeConfig, shutdown: ShutdownSignal) -> Result<(), Nod
             .unwrap_or(10)
             * 1024
             * 1024,
+        store: Arc::clone(&store),
     }));
     let native = SocketAddr::new(config.listen_address, config.native_transport_port);
     let listener = Listener::bind(
@@ -172,6 +183,9 @@ pub async fn run(config: NodeConfig, shutdown: ShutdownSignal) -> Result<(), Nod
         SocketAddr::new(config.listen_address, config.admin_port)
     );
     listener.run().await;
+    if let Err(e) = store.close() {
+        tracing::error!(error = %e, "flushing the storage engine at shutdown failed");
+    }
     tracing::info!("sibyld stopped");
     Ok(())
 }

@@ -3,7 +3,10 @@
 //! `[limit]` ...), and which markers carry the partition key (`pk_indexes`,
 //! what drivers route by).
 
-use sibyl_protocol::cql::ast::{InValues, Operator, Relation, RelationLhs, Select, Term};
+use sibyl_protocol::cql::ast::{
+    Assignment, ColumnRef, Delete, InValues, Insert, InsertValues, Operator, Relation, RelationLhs,
+    Select, Term, Update, UsingAttr,
+};
 use sibyl_protocol::response::ColumnSpec;
 use sibyl_protocol::value::CqlType;
 
@@ -191,4 +194,147 @@ fn partition_key_markers(table: &TableMetadata, relations: &[Relation]) -> Vec<u
         }
     }
     indexes
+}
+
+fn using_markers(collector: &mut Collector<'_>, using: &[UsingAttr]) -> Result<(), RequestError> {
+    for attr in using {
+        match attr {
+            UsingAttr::Ttl(t) => collector.term(t, "[ttl]", &CqlType::Int)?,
+            UsingAttr::Timestamp(t) => collector.term(t, "[timestamp]", &CqlType::Bigint)?,
+        }
+    }
+    Ok(())
+}
+
+/// Marker specs of an INSERT.
+///
+/// # Errors
+/// Unknown columns, or markers in positions not typed yet.
+pub fn insert_markers(
+    table: &TableMetadata,
+    insert: &Insert,
+    count: usize,
+) -> Result<MarkerSpecs, RequestError> {
+    let mut collector = Collector {
+        table,
+        specs: vec![None; count],
+    };
+    let mut pk_indexes = Vec::new();
+    if let InsertValues::Values { columns, values } = &insert.values {
+        for (column, value) in columns.iter().zip(values) {
+            let ty = collector.column_type(column.as_str())?;
+            collector.term(value, column.as_str(), &ty)?;
+        }
+        for pk in table.columns_of(ColumnKind::PartitionKey) {
+            let marker = columns.iter().zip(values).find_map(|(c, v)| match v {
+                Term::Bind(m) if c.as_str() == pk.name => u16::try_from(m.index).ok(),
+                _ => None,
+            });
+            match marker {
+                Some(i) => pk_indexes.push(i),
+                None => {
+                    pk_indexes.clear();
+                    break;
+                }
+            }
+        }
+    }
+    using_markers(&mut collector, &insert.using)?;
+    Ok(MarkerSpecs {
+        specs: collector.finish()?,
+        pk_indexes,
+    })
+}
+
+/// Marker specs of an UPDATE.
+///
+/// # Errors
+/// Unknown columns, or markers in positions not typed yet.
+pub fn update_markers(
+    table: &TableMetadata,
+    update: &Update,
+    count: usize,
+) -> Result<MarkerSpecs, RequestError> {
+    let mut collector = Collector {
+        table,
+        specs: vec![None; count],
+    };
+    using_markers(&mut collector, &update.using)?;
+    for assignment in &update.assignments {
+        match assignment {
+            Assignment::Set {
+                target: ColumnRef::Column(c),
+                value,
+            }
+            | Assignment::Arith {
+                column: c, value, ..
+            }
+            | Assignment::Prepend { column: c, value }
+            | Assignment::Compound {
+                column: c, value, ..
+            } => {
+                let ty = collector.column_type(c.as_str())?;
+                collector.term(value, c.as_str(), &ty)?;
+            }
+            Assignment::Set {
+                target: ColumnRef::Element(c, key),
+                value,
+            } => {
+                if let CqlType::Map(k, v) = collector.column_type(c.as_str())?.unfrozen() {
+                    collector.term(key, &format!("key({})", c.as_str()), k)?;
+                    collector.term(value, &format!("value({})", c.as_str()), v)?;
+                }
+            }
+            Assignment::Set {
+                target: ColumnRef::Field(c, field),
+                value,
+            } => {
+                if let CqlType::Udt(def) = collector.column_type(c.as_str())?.unfrozen()
+                    && let Some((_, ty)) = def.fields.iter().find(|(n, _)| n == field.as_str())
+                {
+                    collector.term(value, field.as_str(), ty)?;
+                }
+            }
+        }
+    }
+    for relation in &update.where_clause {
+        collector.relation(relation)?;
+    }
+    let pk_indexes = partition_key_markers(table, &update.where_clause);
+    Ok(MarkerSpecs {
+        specs: collector.finish()?,
+        pk_indexes,
+    })
+}
+
+/// Marker specs of a DELETE.
+///
+/// # Errors
+/// Unknown columns, or markers in positions not typed yet.
+pub fn delete_markers(
+    table: &TableMetadata,
+    delete: &Delete,
+    count: usize,
+) -> Result<MarkerSpecs, RequestError> {
+    let mut collector = Collector {
+        table,
+        specs: vec![None; count],
+    };
+    for target in &delete.columns {
+        if let ColumnRef::Element(c, key) = target
+            && let CqlType::Map(k, _) | CqlType::Set(k) =
+                collector.column_type(c.as_str())?.unfrozen()
+        {
+            collector.term(key, &format!("key({})", c.as_str()), k)?;
+        }
+    }
+    using_markers(&mut collector, &delete.using)?;
+    for relation in &delete.where_clause {
+        collector.relation(relation)?;
+    }
+    let pk_indexes = partition_key_markers(table, &delete.where_clause);
+    Ok(MarkerSpecs {
+        specs: collector.finish()?,
+        pk_indexes,
+    })
 }

@@ -3,9 +3,12 @@
 //!
 //! - [`ddl`]: schema statements.
 //! - [`describe`]: server-side DESCRIBE.
+//! - [`keys`]: primary key restrictions of WHERE clauses.
 //! - [`markers`]: bind marker metadata for PREPARE.
+//! - [`modify`]: INSERT/UPDATE/DELETE into engine mutations.
 //! - [`prepared_cache`]: deterministic prepared ids and the bounded cache.
 //! - [`processor`]: the transport's request handler (QUERY, PREPARE, EXECUTE).
+//! - [`read`]: SELECT on user tables: engine reads and rows.
 //! - [`result`]: result sets and their protocol encoding.
 //! - [`select`]: SELECT over row sets (filtering, order, limits, projection).
 //! - [`system_views`]: the generated system tables drivers read.
@@ -14,9 +17,12 @@
 
 pub mod ddl;
 pub mod describe;
+pub mod keys;
 pub mod markers;
+pub mod modify;
 pub mod prepared_cache;
 pub mod processor;
+pub mod read;
 pub mod result;
 pub mod select;
 pub mod system_views;

@@ -12,25 +12,31 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use sibyl_protocol::RequestFrame;
-use sibyl_protocol::cql::ast::{Select, Statement};
+use sibyl_protocol::cql::ast::{
+    BatchStatement as CqlBatchStatement, QualifiedName, Select, Statement,
+};
 use sibyl_protocol::cql::parse;
-use sibyl_protocol::request::{Execute, Prepare, Query, QueryValues, Request};
+use sibyl_protocol::request::{Batch, BatchQuery, Execute, Prepare, Query, QueryValues, Request};
 use sibyl_protocol::response::{
     ErrorKind, ErrorResponse, Prepared, PreparedMetadata, Response, ResultBody, RowsMetadata,
 };
 use sibyl_protocol::types::Value;
 
 use super::ddl::{self, DdlContext, keyspace_of};
-use super::markers::{MarkerSpecs, select_markers};
+use super::markers::{MarkerSpecs, delete_markers, insert_markers, select_markers, update_markers};
+use super::modify::{self, WriteContext};
 use super::prepared_cache::{PreparedCache, prepared_id};
+use super::read::read_rows;
 use super::system_views::{self, LocalNode};
 use super::terms::BindContext;
+use super::values::ListPaths;
 use super::{describe, select};
-use crate::clock::Clock;
+use crate::clock::{Clock, TimestampGenerator};
 use crate::error::RequestError;
 use crate::schema::TableMetadata;
 use crate::schema::store::SchemaStore;
 use crate::schema::system_keyspaces::is_system_keyspace;
+use crate::storage::{LocalStore, request_error};
 use crate::transport::{ClientSession, EventSender, HandlerResponse, RequestHandler};
 
 /// A statement stored by PREPARE.
@@ -54,6 +60,8 @@ pub struct ProcessorContext {
     pub clock: Arc<dyn Clock>,
     /// Prepared statement cache budget.
     pub prepared_cache_bytes: usize,
+    /// The node's tables.
+    pub store: Arc<LocalStore>,
 }
 
 /// Serves statements for the transport.
@@ -61,6 +69,8 @@ pub struct QueryProcessor {
     ctx: ProcessorContext,
     prepared: PreparedCache<PreparedStatement>,
     data_centers: Vec<String>,
+    timestamps: TimestampGenerator,
+    lists: ListPaths,
 }
 
 impl QueryProcessor {
@@ -68,10 +78,14 @@ impl QueryProcessor {
     pub fn new(ctx: ProcessorContext) -> Self {
         let data_centers = vec![ctx.local.dc.clone()];
         let prepared = PreparedCache::new(ctx.prepared_cache_bytes);
+        let timestamps = TimestampGenerator::new(Arc::clone(&ctx.clock));
+        let lists = ListPaths::new(ctx.local.host_id.as_u64_pair().1);
         Self {
             ctx,
             prepared,
             data_centers,
+            timestamps,
+            lists,
         }
     }
 
@@ -83,7 +97,12 @@ impl QueryProcessor {
         let statement = Self::parse(&query.query)?;
         let keyspace = query.params.keyspace.clone().or_else(|| session.keyspace());
         let values = positional(&query.params.values)?;
-        self.run(session, &statement, keyspace.as_deref(), &values)
+        let request = RunRequest {
+            keyspace: keyspace.as_deref(),
+            values: &values,
+            timestamp: query.params.default_timestamp,
+        };
+        self.run(session, &statement, &request)
     }
 
     fn prepare(
@@ -126,12 +145,51 @@ impl QueryProcessor {
             return Err(unprepared(execute.id.clone()));
         };
         let values = positional(&execute.params.values)?;
-        self.run(
-            session,
-            &prepared.statement,
-            prepared.keyspace.as_deref(),
-            &values,
-        )
+        let request = RunRequest {
+            keyspace: prepared.keyspace.as_deref(),
+            values: &values,
+            timestamp: execute.params.default_timestamp,
+        };
+        self.run(session, &prepared.statement, &request)
+    }
+
+    fn batch(&self, session: &ClientSession, batch: &Batch) -> Result<ResultBody, RequestError> {
+        if batch.batch_type == sibyl_protocol::request::BatchType::Counter {
+            return Err(RequestError::invalid(
+                "Counter batches are not supported by this Sibyl build yet",
+            ));
+        }
+        let default_keyspace = batch.keyspace.clone().or_else(|| session.keyspace());
+        let timestamp = batch
+            .default_timestamp
+            .unwrap_or_else(|| self.timestamps.next());
+        let mut mutations = Vec::new();
+        for item in &batch.statements {
+            let (statement, keyspace) = match &item.query {
+                BatchQuery::Text(text) => (
+                    Arc::new(PreparedStatement {
+                        keyspace: default_keyspace.clone(),
+                        statement: Self::parse(text)?,
+                    }),
+                    None,
+                ),
+                BatchQuery::Prepared(id) => (
+                    self.prepared
+                        .get(id)
+                        .ok_or_else(|| unprepared(id.clone()))?,
+                    None::<String>,
+                ),
+            };
+            let keyspace = keyspace.or_else(|| statement.keyspace.clone());
+            let request = RunRequest {
+                keyspace: keyspace.as_deref(),
+                values: &item.values,
+                timestamp: Some(timestamp),
+            };
+            mutations.extend(self.mutations(&statement.statement, &request)?);
+        }
+        self.apply(mutations)?;
+        Ok(ResultBody::Void)
     }
 
     fn prepared_metadata(
@@ -142,15 +200,27 @@ impl QueryProcessor {
         let count = statement.bind_marker_count();
         match statement {
             Statement::Select(select) => {
-                let table = self.table_of(select, keyspace)?;
+                let table = self.table_named(&select.table, keyspace)?;
                 Ok((
                     select_markers(&table, select, count)?,
                     select::result_columns(&table, select)?,
                 ))
             }
+            Statement::Insert(insert) => Ok((
+                insert_markers(&*self.table_named(&insert.table, keyspace)?, insert, count)?,
+                Vec::new(),
+            )),
+            Statement::Update(update) => Ok((
+                update_markers(&*self.table_named(&update.table, keyspace)?, update, count)?,
+                Vec::new(),
+            )),
+            Statement::Delete(delete) => Ok((
+                delete_markers(&*self.table_named(&delete.table, keyspace)?, delete, count)?,
+                Vec::new(),
+            )),
             _ if count == 0 => Ok((MarkerSpecs::default(), Vec::new())),
             _ => Err(RequestError::invalid(
-                "Bind markers are supported in SELECT statements only for now",
+                "Bind markers in this kind of statement are not supported by this Sibyl build yet",
             )),
         }
     }
@@ -159,10 +229,8 @@ impl QueryProcessor {
         &self,
         session: &ClientSession,
         statement: &Statement,
-        keyspace: Option<&str>,
-        values: &[Value],
+        request: &RunRequest<'_>,
     ) -> Result<ResultBody, RequestError> {
-        let now_us = self.ctx.clock.now_micros();
         match statement {
             Statement::Use(name) => {
                 let name = name.as_str();
@@ -174,46 +242,170 @@ impl QueryProcessor {
                 session.set_keyspace(name);
                 Ok(ResultBody::SetKeyspace(name.to_owned()))
             }
-            Statement::Select(select) => self.select(session, select, keyspace, values, now_us),
+            Statement::Select(select) => self.select(session, select, request),
             Statement::Describe(d) => {
                 let schema = self.ctx.schema.current();
-                describe::execute(d, &schema, keyspace, &self.ctx.local.cluster_name)?
+                describe::execute(d, &schema, request.keyspace, &self.ctx.local.cluster_name)?
                     .into_result(None)
             }
-            other => {
-                let ctx = DdlContext {
-                    store: &self.ctx.schema,
-                    keyspace,
-                    data_centers: &self.data_centers,
-                    now_us,
-                };
-                match ddl::execute(other, &ctx) {
-                    Some(outcome) => {
-                        let outcome = outcome?;
-                        if let Some(change) = outcome.change {
-                            self.prepared.clear();
-                            let _ = self
-                                .ctx
-                                .events
-                                .send(sibyl_protocol::response::Event::SchemaChange(change));
-                        }
-                        Ok(outcome.result)
-                    }
-                    None => Err(RequestError::invalid(format!(
-                        "{} statements are not supported by this Sibyl build yet",
-                        statement_kind(other)
-                    ))),
-                }
+            Statement::Insert(_)
+            | Statement::Update(_)
+            | Statement::Delete(_)
+            | Statement::Batch(_) => {
+                let mutations = self.mutations(statement, request)?;
+                self.apply(mutations)?;
+                Ok(ResultBody::Void)
             }
+            Statement::Truncate(name) => {
+                let table = self.writable_table(name, request.keyspace)?;
+                self.ctx.store.truncate(&table)?;
+                Ok(ResultBody::Void)
+            }
+            other => self.schema_statement(other, request.keyspace),
         }
     }
 
-    fn table_of(
+    fn schema_statement(
         &self,
-        select: &Select,
+        statement: &Statement,
+        keyspace: Option<&str>,
+    ) -> Result<ResultBody, RequestError> {
+        let ctx = DdlContext {
+            store: &self.ctx.schema,
+            keyspace,
+            data_centers: &self.data_centers,
+            now_us: self.ctx.clock.now_micros(),
+        };
+        let Some(outcome) = ddl::execute(statement, &ctx) else {
+            return Err(RequestError::invalid(format!(
+                "{} statements are not supported by this Sibyl build yet",
+                statement_kind(statement)
+            )));
+        };
+        let outcome = outcome?;
+        if let Some(change) = outcome.change {
+            self.prepared.clear();
+            let schema = self.ctx.schema.current();
+            self.ctx.store.sync_with(&schema)?;
+            self.ctx.store.drop_missing(&schema)?;
+            let _ = self
+                .ctx
+                .events
+                .send(sibyl_protocol::response::Event::SchemaChange(change));
+        }
+        Ok(outcome.result)
+    }
+
+    /// The mutations an INSERT, UPDATE, DELETE or BATCH statement makes.
+    fn mutations(
+        &self,
+        statement: &Statement,
+        request: &RunRequest<'_>,
+    ) -> Result<Vec<(Arc<TableMetadata>, sibyl_storage::model::PartitionUpdate)>, RequestError>
+    {
+        let default_timestamp_us = request.timestamp.unwrap_or_else(|| self.timestamps.next());
+        let node = self.ctx.local.host_id.as_u64_pair().0;
+        let timeuuid = move |us: i64| make_timeuuid(us, node);
+        let write = WriteContext {
+            bind: BindContext {
+                values: request.values,
+                now_us: self.ctx.clock.now_micros(),
+                timeuuid: &timeuuid,
+            },
+            default_timestamp_us,
+            lists: &self.lists,
+        };
+        let with_table = |table: Arc<TableMetadata>, updates: Vec<_>| {
+            updates
+                .into_iter()
+                .map(|u| (Arc::clone(&table), u))
+                .collect::<Vec<_>>()
+        };
+        match statement {
+            Statement::Insert(s) => {
+                let table = self.writable_table(&s.table, request.keyspace)?;
+                Ok(with_table(
+                    Arc::clone(&table),
+                    modify::insert(&table, s, &write)?,
+                ))
+            }
+            Statement::Update(s) => {
+                let table = self.writable_table(&s.table, request.keyspace)?;
+                Ok(with_table(
+                    Arc::clone(&table),
+                    modify::update(&table, s, &write)?,
+                ))
+            }
+            Statement::Delete(s) => {
+                let table = self.writable_table(&s.table, request.keyspace)?;
+                Ok(with_table(
+                    Arc::clone(&table),
+                    modify::delete(&table, s, &write)?,
+                ))
+            }
+            Statement::Batch(batch) => self.batch_mutations(batch, request, default_timestamp_us),
+            _ => Err(RequestError::invalid(
+                "Only INSERT, UPDATE and DELETE statements are allowed in a batch",
+            )),
+        }
+    }
+
+    fn batch_mutations(
+        &self,
+        batch: &sibyl_protocol::cql::ast::Batch,
+        request: &RunRequest<'_>,
+        default_timestamp_us: i64,
+    ) -> Result<Vec<(Arc<TableMetadata>, sibyl_storage::model::PartitionUpdate)>, RequestError>
+    {
+        if batch.kind == sibyl_protocol::cql::ast::BatchKind::Counter {
+            return Err(RequestError::invalid(
+                "Counter batches are not supported by this Sibyl build yet",
+            ));
+        }
+        let mut timestamp = default_timestamp_us;
+        if let Some(sibyl_protocol::cql::ast::UsingAttr::Timestamp(
+            sibyl_protocol::cql::ast::Term::Integer(t),
+        )) = batch.using.first()
+        {
+            timestamp = super::terms::integer(t, "[timestamp]")?;
+        }
+        let mut out = Vec::new();
+        for statement in &batch.statements {
+            let inner = match statement {
+                CqlBatchStatement::Insert(s) => Statement::Insert(Box::new(s.clone())),
+                CqlBatchStatement::Update(s) => Statement::Update(Box::new(s.clone())),
+                CqlBatchStatement::Delete(s) => Statement::Delete(Box::new(s.clone())),
+            };
+            let inner_request = RunRequest {
+                keyspace: request.keyspace,
+                values: request.values,
+                timestamp: Some(timestamp),
+            };
+            out.extend(self.mutations(&inner, &inner_request)?);
+        }
+        Ok(out)
+    }
+
+    fn apply(
+        &self,
+        mutations: Vec<(Arc<TableMetadata>, sibyl_storage::model::PartitionUpdate)>,
+    ) -> Result<(), RequestError> {
+        for (table, update) in mutations {
+            self.ctx
+                .store
+                .table(&table)?
+                .apply(&update)
+                .map_err(|e| request_error(&e))?;
+        }
+        Ok(())
+    }
+
+    fn table_named(
+        &self,
+        name: &QualifiedName,
         keyspace: Option<&str>,
     ) -> Result<Arc<TableMetadata>, RequestError> {
-        let ks = keyspace_of(&select.table, keyspace)?;
+        let ks = keyspace_of(name, keyspace)?;
         let schema = self.ctx.schema.current();
         if schema.keyspace(ks).is_none() {
             return Err(RequestError::invalid(format!(
@@ -221,47 +413,68 @@ impl QueryProcessor {
             )));
         }
         schema
-            .table(ks, select.table.name.as_str())
+            .table(ks, name.name.as_str())
             .cloned()
             .ok_or_else(|| {
-                RequestError::invalid(format!(
-                    "table {} does not exist",
-                    select.table.name.as_str()
-                ))
+                RequestError::invalid(format!("table {} does not exist", name.name.as_str()))
             })
+    }
+
+    fn writable_table(
+        &self,
+        name: &QualifiedName,
+        keyspace: Option<&str>,
+    ) -> Result<Arc<TableMetadata>, RequestError> {
+        let table = self.table_named(name, keyspace)?;
+        if is_system_keyspace(&table.keyspace) {
+            return Err(RequestError::Unauthorized(format!(
+                "{} keyspace is not user-modifiable.",
+                table.keyspace
+            )));
+        }
+        Ok(table)
     }
 
     fn select(
         &self,
         session: &ClientSession,
         select: &Select,
-        keyspace: Option<&str>,
-        values: &[Value],
-        now_us: i64,
+        request: &RunRequest<'_>,
     ) -> Result<ResultBody, RequestError> {
-        let table = self.table_of(select, keyspace)?;
+        let table = self.table_named(&select.table, request.keyspace)?;
         let ks = table.keyspace.as_str();
-        let rows = if system_views::is_generated(ks) {
-            let schema = self.ctx.schema.current();
-            system_views::rows(&schema, ks, &table, &self.ctx.local, session.local.ip())
-                .unwrap_or_default()
-        } else if is_system_keyspace(ks) {
-            Vec::new()
-        } else {
-            return Err(RequestError::invalid(format!(
-                "Reading user table {ks}.{} is not available yet: the storage engine is not wired into this build",
-                table.name
-            )));
-        };
         let node = self.ctx.local.host_id.as_u64_pair().0;
         let timeuuid = move |us: i64| make_timeuuid(us, node);
         let ctx = BindContext {
-            values,
-            now_us,
+            values: request.values,
+            now_us: self.ctx.clock.now_micros(),
             timeuuid: &timeuuid,
         };
+        let (rows, filtered) = if system_views::is_generated(ks) {
+            let schema = self.ctx.schema.current();
+            (
+                system_views::rows(&schema, ks, &table, &self.ctx.local, session.local.ip())
+                    .unwrap_or_default(),
+                None,
+            )
+        } else if is_system_keyspace(ks) {
+            (Vec::new(), None)
+        } else {
+            let (rows, remaining) = read_rows(&self.ctx.store, &table, select, &ctx)?;
+            let mut narrowed = select.clone();
+            narrowed.where_clause = remaining;
+            (rows, Some(narrowed))
+        };
+        let select = filtered.as_ref().unwrap_or(select);
         select::execute(&table, select, rows, &ctx)?.into_result(None)
     }
+}
+
+/// Where a statement runs: its keyspace, bound values and client timestamp.
+struct RunRequest<'a> {
+    keyspace: Option<&'a str>,
+    values: &'a [Value],
+    timestamp: Option<i64>,
 }
 
 /// A version 1 UUID for `now()`: the request time plus node bits.
@@ -312,9 +525,7 @@ impl RequestHandler for QueryProcessor {
             Request::Query(query) => self.query(&session, query),
             Request::Prepare(prepare) => self.prepare(&session, prepare),
             Request::Execute(execute) => self.execute(&session, execute),
-            Request::Batch(_) => Err(RequestError::invalid(
-                "BATCH statements are not supported by this Sibyl build yet",
-            )),
+            Request::Batch(batch) => self.batch(&session, batch),
             _ => Err(RequestError::Server("unexpected request kind".into())),
         };
         match result {

@@ -1,0 +1,311 @@
+//! SELECT on user tables: from the WHERE clause to engine reads (partition
+//! reads with clustering slices, or token-range scans), and from engine
+//! partitions to rows in `SELECT *` order with Cassandra's liveness rules.
+//!
+//! A row exists when its row marker or any of its cells is live at `now`;
+//! expired cells read as null; a partition with live static cells but no live
+//! rows yields one row of key and static values. Non-frozen collections are
+//! reassembled from their element cells (an empty one reads as null).
+
+use sibyl_protocol::cql::ast::{Operator, Relation, RelationLhs, Select};
+use sibyl_protocol::value::{CqlType, CqlValue};
+use sibyl_storage::model::{Cell, CellKind, Partition, Row as EngineRow, Slices};
+use sibyl_storage::sstable::scanner::{ScanEnd, ScanStart};
+use sibyl_storage::{ReadLimits, ScanRange};
+
+use super::keys::KeyRestrictions;
+use super::select::Row;
+use super::terms::{BindContext, Bound, bind};
+use super::values::{decode_clustering, decode_element_path, decode_partition_key, deserialize};
+use crate::error::RequestError;
+use crate::schema::{ColumnKind, ColumnMetadata, TableMetadata};
+use crate::storage::{LocalStore, request_error};
+
+/// Largest number of partitions one scan request collects.
+pub const SCAN_PARTITIONS_MAX: usize = 100_000;
+/// Partitions fetched per engine scan page.
+const SCAN_PAGE_PARTITIONS: usize = 1_000;
+
+const FILTERING_MESSAGE: &str = "Cannot execute this query as it might involve data filtering and thus may have unpredictable performance. If you want to execute this query despite the performance unpredictability, use ALLOW FILTERING";
+
+/// The rows `select` addresses, plus the relations still to apply as filters.
+///
+/// # Errors
+/// Restrictions Cassandra rejects, or storage errors.
+pub fn read_rows(
+    store: &LocalStore,
+    table: &TableMetadata,
+    select: &Select,
+    ctx: &BindContext<'_>,
+) -> Result<(Vec<Row>, Vec<Relation>), RequestError> {
+    let keys = KeyRestrictions::new(table, &select.where_clause, ctx)?;
+    let now_s = u32::try_from(ctx.now_us.div_euclid(1_000_000)).unwrap_or(u32::MAX);
+    let (tokens, filters): (Vec<Relation>, Vec<Relation>) =
+        keys.others.iter().cloned().partition(|r| {
+            matches!(
+                r,
+                Relation::Compare {
+                    lhs: RelationLhs::Token(_),
+                    ..
+                }
+            )
+        });
+    let engine_table = store.table(table)?;
+    let partitions = if keys.has_full_partition_key() {
+        let slices = if keys.clustering.is_empty() && keys.clustering_range.is_none() {
+            Slices::all()
+        } else {
+            Slices::new(keys.clustering_slices(table)?)
+        };
+        let mut out = Vec::new();
+        for key in keys.partition_keys(table)? {
+            let result = engine_table
+                .read_partition(&key, &slices, false, now_s, ReadLimits::default())
+                .map_err(|e| request_error(&e))?;
+            out.extend(result.partition);
+        }
+        out
+    } else {
+        let restricts_more = keys.partition.iter().any(Option::is_some)
+            || !keys.clustering.is_empty()
+            || keys.clustering_range.is_some()
+            || !filters.is_empty();
+        if restricts_more && !select.allow_filtering {
+            return Err(RequestError::invalid(FILTERING_MESSAGE));
+        }
+        scan(&engine_table, token_range(&tokens, ctx)?, now_s)?
+    };
+    let mut rows = Vec::new();
+    for partition in &partitions {
+        rows.extend(partition_rows(table, partition, now_s)?);
+    }
+    // Key relations already shaped the read; filters on them are cheap and keep IN/slices exact.
+    let mut remaining: Vec<Relation> = select
+        .where_clause
+        .iter()
+        .filter(|r| {
+            !matches!(
+                r,
+                Relation::Compare {
+                    lhs: RelationLhs::Token(_),
+                    ..
+                }
+            )
+        })
+        .cloned()
+        .collect();
+    remaining.retain(|r| !is_partition_relation(table, r));
+    Ok((rows, remaining))
+}
+
+fn is_partition_relation(table: &TableMetadata, relation: &Relation) -> bool {
+    let column = match relation {
+        Relation::Compare {
+            lhs: RelationLhs::Column(c),
+            ..
+        }
+        | Relation::In {
+            lhs: RelationLhs::Column(c),
+            ..
+        } => c,
+        _ => return false,
+    };
+    table
+        .column(column.as_str())
+        .is_some_and(|c| c.kind == ColumnKind::PartitionKey)
+}
+
+fn token_range(relations: &[Relation], ctx: &BindContext<'_>) -> Result<ScanRange, RequestError> {
+    let mut range = ScanRange::all();
+    for relation in relations {
+        let Relation::Compare { op, rhs, .. } = relation else {
+            continue;
+        };
+        let Bound::Value(CqlValue::Bigint(token)) =
+            bind(rhs, &CqlType::Bigint, "partition key token", ctx)?
+        else {
+            return Err(RequestError::invalid("Invalid null token"));
+        };
+        match op {
+            Operator::Gt => {
+                range.start = ScanStart::Token {
+                    token,
+                    inclusive: false,
+                }
+            }
+            Operator::Gte => {
+                range.start = ScanStart::Token {
+                    token,
+                    inclusive: true,
+                }
+            }
+            Operator::Lt => {
+                range.end = ScanEnd::Token {
+                    token,
+                    inclusive: false,
+                }
+            }
+            Operator::Lte => {
+                range.end = ScanEnd::Token {
+                    token,
+                    inclusive: true,
+                }
+            }
+            _ => {
+                return Err(RequestError::invalid(
+                    "Only <, <=, > and >= are supported on token()",
+                ));
+            }
+        }
+    }
+    Ok(range)
+}
+
+fn scan(
+    table: &sibyl_storage::Table,
+    mut range: ScanRange,
+    now_s: u32,
+) -> Result<Vec<Partition>, RequestError> {
+    let mut out = Vec::new();
+    loop {
+        let page = table
+            .scan(&range, now_s, SCAN_PAGE_PARTITIONS)
+            .map_err(|e| request_error(&e))?;
+        out.extend(page.partitions);
+        if out.len() > SCAN_PARTITIONS_MAX {
+            return Err(RequestError::invalid(format!(
+                "This scan touches more than {SCAN_PARTITIONS_MAX} partitions; page through it with token() ranges"
+            )));
+        }
+        match page.next {
+            Some(next) => range.start = ScanStart::AfterKey(next),
+            None => return Ok(out),
+        }
+    }
+}
+
+/// The live rows of a partition, in `SELECT *` column order.
+///
+/// # Errors
+/// Stored bytes that do not decode.
+pub fn partition_rows(
+    table: &TableMetadata,
+    partition: &Partition,
+    now_s: u32,
+) -> Result<Vec<Row>, RequestError> {
+    let pk = decode_partition_key(table, &partition.key)?;
+    let statics = partition.static_row.as_ref();
+    let mut rows = Vec::new();
+    for row in &partition.rows {
+        let live = row.liveness.is_some_and(|l| l.is_live(now_s))
+            || row.cells.iter().any(|c| c.is_live(now_s));
+        if !live {
+            continue;
+        }
+        let clustering = decode_clustering(table, &row.clustering)?;
+        rows.push(assemble(
+            table,
+            &pk,
+            Some(&clustering),
+            Some(row),
+            statics,
+            now_s,
+        )?);
+    }
+    if rows.is_empty() && statics.is_some_and(|s| s.cells.iter().any(|c| c.is_live(now_s))) {
+        rows.push(assemble(table, &pk, None, None, statics, now_s)?);
+    }
+    Ok(rows)
+}
+
+fn assemble(
+    table: &TableMetadata,
+    pk: &[CqlValue],
+    clustering: Option<&[CqlValue]>,
+    row: Option<&EngineRow>,
+    statics: Option<&EngineRow>,
+    now_s: u32,
+) -> Result<Row, RequestError> {
+    table
+        .select_star_order()
+        .map(|column| {
+            let position = usize::try_from(column.position).unwrap_or(usize::MAX);
+            match column.kind {
+                ColumnKind::PartitionKey => Ok(pk.get(position).cloned()),
+                ColumnKind::Clustering => Ok(clustering.and_then(|c| c.get(position)).cloned()),
+                ColumnKind::Static => statics.map_or(Ok(None), |s| column_value(column, s, now_s)),
+                ColumnKind::Regular => row.map_or(Ok(None), |r| column_value(column, r, now_s)),
+            }
+        })
+        .collect()
+}
+
+fn column_value(
+    column: &ColumnMetadata,
+    row: &EngineRow,
+    now_s: u32,
+) -> Result<Option<CqlValue>, RequestError> {
+    let cells: Vec<&Cell> = row
+        .cells
+        .iter()
+        .filter(|c| c.column == column.id && c.is_live(now_s))
+        .collect();
+    if !column.ty.is_multi_cell() {
+        let Some(cell) = cells.iter().find(|c| c.path.is_none()) else {
+            return Ok(None);
+        };
+        return Ok(Some(match &cell.kind {
+            CellKind::Counter { shards } => CqlValue::Counter(shards.total()),
+            _ => deserialize(&column.name, &column.ty, cell.value())?,
+        }));
+    }
+    if cells.is_empty() {
+        return Ok(None);
+    }
+    let name = column.name.as_str();
+    let path = |c: &Cell| c.path.clone().unwrap_or_default();
+    Ok(Some(match column.ty.unfrozen() {
+        CqlType::List(elem) => CqlValue::List(
+            cells
+                .iter()
+                .map(|c| deserialize(name, elem, c.value()))
+                .collect::<Result<_, _>>()?,
+        ),
+        CqlType::Set(elem) => CqlValue::Set(
+            cells
+                .iter()
+                .map(|c| decode_element_path(name, elem, &path(c)))
+                .collect::<Result<_, _>>()?,
+        ),
+        CqlType::Map(key_ty, value_ty) => CqlValue::Map(
+            cells
+                .iter()
+                .map(|c| {
+                    Ok((
+                        decode_element_path(name, key_ty, &path(c))?,
+                        deserialize(name, value_ty, c.value())?,
+                    ))
+                })
+                .collect::<Result<_, RequestError>>()?,
+        ),
+        CqlType::Udt(def) => {
+            let mut fields: Vec<(String, Option<CqlValue>)> =
+                def.fields.iter().map(|(n, _)| (n.clone(), None)).collect();
+            for cell in cells {
+                let index = path(cell).get(..2).map_or(usize::MAX, |b| {
+                    usize::from(u16::from_be_bytes([b[0], b[1]]))
+                });
+                if let (Some(slot), Some((_, ty))) = (fields.get_mut(index), def.fields.get(index))
+                {
+                    slot.1 = Some(deserialize(name, ty, cell.value())?);
+                }
+            }
+            CqlValue::Udt(fields)
+        }
+        other => {
+            return Err(RequestError::Server(format!(
+                "column {name} of type {other} is not multi-cell"
+            )));
+        }
+    }))
+}
