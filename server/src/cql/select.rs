@@ -457,33 +457,96 @@ fn project(
             rows: vec![row],
         });
     }
-    let mut indexes = Vec::new();
+    let mut outputs = Vec::new();
     let mut columns = Vec::new();
     for selector in selectors {
-        let SelectorExpr::Column(column) = &selector.expr else {
-            return Err(RequestError::invalid(format!(
-                "Selector {:?} is not supported yet",
-                selector.expr
-            )));
-        };
-        let (index, ty) = column_index(table, column.as_str())?;
+        let (output, name, ty) = output_of(table, &selector.expr)?;
         let name = selector
             .alias
             .as_ref()
-            .map_or(column.as_str(), |a| a.as_str());
-        indexes.push(index);
-        columns.push(spec(table, name, ty.clone()));
+            .map_or(name, |a| a.as_str().to_owned());
+        outputs.push(output);
+        columns.push(spec(table, &name, ty));
     }
+    let pk = key_positions(table, ColumnKind::PartitionKey);
     let rows = rows
         .into_iter()
-        .map(|row| {
-            indexes
-                .iter()
-                .map(|&i| row.get(i).cloned().flatten())
-                .collect()
-        })
+        .map(|row| outputs.iter().map(|o| o.value(table, &pk, &row)).collect())
         .collect();
     Ok(ResultSet { columns, rows })
+}
+
+fn output_of(
+    table: &TableMetadata,
+    expr: &SelectorExpr,
+) -> Result<(Output, String, CqlType), RequestError> {
+    match expr {
+        SelectorExpr::Column(column) => {
+            let (index, ty) = column_index(table, column.as_str())?;
+            Ok((
+                Output::Column(index),
+                column.as_str().to_owned(),
+                ty.clone(),
+            ))
+        }
+        SelectorExpr::Function { name, args }
+            if name.name.as_str().eq_ignore_ascii_case("token") =>
+        {
+            check_token_args(table, args)?;
+            let args: Vec<String> = args.iter().map(|a| format!("{a}")).collect();
+            Ok((
+                Output::Token,
+                format!("system.token({})", args.join(", ")),
+                CqlType::Bigint,
+            ))
+        }
+        other => Err(RequestError::invalid(format!(
+            "Selector {other} is not supported by this Sibyl build yet"
+        ))),
+    }
+}
+
+/// One output column of a projection.
+enum Output {
+    Column(usize),
+    Token,
+}
+
+impl Output {
+    fn value(&self, table: &TableMetadata, pk: &[usize], row: &Row) -> Option<CqlValue> {
+        match self {
+            Output::Column(i) => row.get(*i).cloned().flatten(),
+            Output::Token => {
+                let values: Option<Vec<CqlValue>> =
+                    pk.iter().map(|&i| row.get(i).cloned().flatten()).collect();
+                let key = super::values::partition_key(table, &values?).ok()?;
+                Some(CqlValue::Bigint(key.token().0))
+            }
+        }
+    }
+}
+
+fn check_token_args(table: &TableMetadata, args: &[SelectorExpr]) -> Result<(), RequestError> {
+    let pk: Vec<&str> = table
+        .columns_of(ColumnKind::PartitionKey)
+        .map(|c| c.name.as_str())
+        .collect();
+    let given: Vec<&str> = args
+        .iter()
+        .map(|a| match a {
+            SelectorExpr::Column(c) => Ok(c.as_str()),
+            _ => Err(RequestError::invalid(
+                "token() takes the partition key columns",
+            )),
+        })
+        .collect::<Result<_, _>>()?;
+    if given != pk {
+        return Err(RequestError::invalid(format!(
+            "The token function arguments must be in the partition key order: {}",
+            pk.join(", ")
+        )));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
