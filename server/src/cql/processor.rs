@@ -66,6 +66,12 @@ pub struct ProcessorContext {
 
 /// Serves statements for the transport.
 pub struct QueryProcessor {
+    executor: Arc<Executor>,
+}
+
+/// The synchronous core: runs on the blocking pool, since storage calls may
+/// wait for disk (a `batch`-mode write waits for its fsync).
+struct Executor {
     ctx: ProcessorContext,
     prepared: PreparedCache<PreparedStatement>,
     data_centers: Vec<String>,
@@ -76,6 +82,14 @@ pub struct QueryProcessor {
 impl QueryProcessor {
     /// A processor over the node's schema and state.
     pub fn new(ctx: ProcessorContext) -> Self {
+        Self {
+            executor: Arc::new(Executor::new(ctx)),
+        }
+    }
+}
+
+impl Executor {
+    fn new(ctx: ProcessorContext) -> Self {
         let data_centers = vec![ctx.local.dc.clone()];
         let prepared = PreparedCache::new(ctx.prepared_cache_bytes);
         let timestamps = TimestampGenerator::new(Arc::clone(&ctx.clock));
@@ -519,19 +533,33 @@ fn statement_kind(statement: &Statement) -> &'static str {
     }
 }
 
-impl RequestHandler for QueryProcessor {
-    async fn handle(&self, session: Arc<ClientSession>, request: RequestFrame) -> HandlerResponse {
+impl Executor {
+    fn serve(&self, session: &ClientSession, request: &RequestFrame) -> HandlerResponse {
         let result = match &request.request {
-            Request::Query(query) => self.query(&session, query),
-            Request::Prepare(prepare) => self.prepare(&session, prepare),
-            Request::Execute(execute) => self.execute(&session, execute),
-            Request::Batch(batch) => self.batch(&session, batch),
+            Request::Query(query) => self.query(session, query),
+            Request::Prepare(prepare) => self.prepare(session, prepare),
+            Request::Execute(execute) => self.execute(session, execute),
+            Request::Batch(batch) => self.batch(session, batch),
             _ => Err(RequestError::Server("unexpected request kind".into())),
         };
         match result {
             Ok(body) => HandlerResponse::new(Response::Result(body)),
             Err(error) => HandlerResponse::new(Response::Error(error.to_response())),
         }
+    }
+}
+
+impl RequestHandler for QueryProcessor {
+    async fn handle(&self, session: Arc<ClientSession>, request: RequestFrame) -> HandlerResponse {
+        let executor = Arc::clone(&self.executor);
+        let served = tokio::task::spawn_blocking(move || executor.serve(&session, &request)).await;
+        served.unwrap_or_else(|e| {
+            tracing::error!(error = %e, "statement execution failed");
+            HandlerResponse::error(
+                ErrorKind::Server,
+                "internal error while executing the statement",
+            )
+        })
     }
 
     async fn authenticate(&self, user: &str, _password: &str) -> Result<(), String> {
