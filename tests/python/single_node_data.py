@@ -114,4 +114,23 @@ for row in session.execute("SELECT a, b, token(a, b) FROM comp"):
     assert row[2] == murmur3(routing), (row, murmur3(routing))
     checked += 1
 assert checked == 1000, checked
+# Paging: 10,000 rows at page size 100, one partition and a full scan; the driver
+# follows the paging state and sees every row exactly once, in order.
+from cassandra.query import SimpleStatement
+session.execute("CREATE TABLE pg (p int, c int, v int, PRIMARY KEY (p, c))")
+insp = session.prepare("INSERT INTO pg (p, c, v) VALUES (?, ?, ?)")
+for c in range(10000):
+    session.execute(insp, (0, c, c))
+for p in range(1, 301):
+    session.execute(insp, (p, 0, p))
+result = session.execute(SimpleStatement("SELECT c FROM pg WHERE p = 0", fetch_size=100))
+assert result.has_more_pages
+seen = [r.c for r in result]
+assert seen == list(range(10000)), (len(seen), seen[:5])
+scan = session.execute(SimpleStatement("SELECT p, c FROM pg", fetch_size=100))
+rows = [(r.p, r.c) for r in scan]
+assert len(rows) == 10300 and len(set(rows)) == 10300, len(rows)
+prepared_scan = session.prepare("SELECT p FROM pg WHERE p IN (1, 2, 3)")
+prepared_scan.fetch_size = 2
+assert sorted(r.p for r in session.execute(prepared_scan)) == [1, 2, 3]
 print("OK")

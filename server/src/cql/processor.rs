@@ -26,7 +26,7 @@ use super::ddl::{self, DdlContext, keyspace_of};
 use super::markers::{MarkerSpecs, delete_markers, insert_markers, select_markers, update_markers};
 use super::modify::{self, WriteContext};
 use super::prepared_cache::{PreparedCache, prepared_id};
-use super::read::read_rows;
+use super::read::{Resume, read_rows};
 use super::system_views::{self, LocalNode};
 use super::terms::BindContext;
 use super::values::ListPaths;
@@ -115,6 +115,8 @@ impl Executor {
             keyspace: keyspace.as_deref(),
             values: &values,
             timestamp: query.params.default_timestamp,
+            page_size: query.params.page_size,
+            paging_state: query.params.paging_state.as_ref(),
         };
         self.run(session, &statement, &request)
     }
@@ -163,6 +165,8 @@ impl Executor {
             keyspace: prepared.keyspace.as_deref(),
             values: &values,
             timestamp: execute.params.default_timestamp,
+            page_size: execute.params.page_size,
+            paging_state: execute.params.paging_state.as_ref(),
         };
         self.run(session, &prepared.statement, &request)
     }
@@ -199,6 +203,8 @@ impl Executor {
                 keyspace: keyspace.as_deref(),
                 values: &item.values,
                 timestamp: Some(timestamp),
+                page_size: None,
+                paging_state: None,
             };
             mutations.extend(self.mutations(&statement.statement, &request)?);
         }
@@ -394,6 +400,8 @@ impl Executor {
                 keyspace: request.keyspace,
                 values: request.values,
                 timestamp: Some(timestamp),
+                page_size: None,
+                paging_state: None,
             };
             out.extend(self.mutations(&inner, &inner_request)?);
         }
@@ -464,6 +472,7 @@ impl Executor {
             now_us: self.ctx.clock.now_micros(),
             timeuuid: &timeuuid,
         };
+        let mut next_page = None;
         let (rows, filtered) = if system_views::is_generated(ks) {
             let schema = self.ctx.schema.current();
             (
@@ -474,14 +483,38 @@ impl Executor {
         } else if is_system_keyspace(ks) {
             (Vec::new(), None)
         } else {
-            let (rows, remaining) = read_rows(&self.ctx.store, &table, select, &ctx)?;
+            let page = page_rows(select, request.page_size);
+            let resume = match (page, request.paging_state) {
+                (Some(_), Some(state)) => Some(Resume::decode(state)?),
+                _ => None,
+            };
+            let outcome = read_rows(&self.ctx.store, &table, select, &ctx, page, resume.as_ref())?;
+            next_page = outcome.next.map(|r| r.encode());
             let mut narrowed = select.clone();
-            narrowed.where_clause = remaining;
-            (rows, Some(narrowed))
+            narrowed.where_clause = outcome.remaining;
+            (outcome.rows, Some(narrowed))
         };
         let select = filtered.as_ref().unwrap_or(select);
-        select::execute(&table, select, rows, &ctx)?.into_result(None)
+        select::execute(&table, select, rows, &ctx)?.into_result(next_page)
     }
+}
+
+/// The page size to read with, when `select` can be paged by storage position:
+/// no LIMIT, no ORDER BY, no aggregate, no DISTINCT (those return whole results).
+fn page_rows(select: &Select, page_size: Option<i32>) -> Option<usize> {
+    use sibyl_protocol::cql::ast::{Selection, SelectorExpr};
+    let size = usize::try_from(page_size?).ok().filter(|s| *s > 0)?;
+    let aggregate = matches!(&select.selection, Selection::List(items) if items.iter().any(|s| match &s.expr {
+        SelectorExpr::CountStar => true,
+        SelectorExpr::Function { name, .. } => ["count", "min", "max", "sum", "avg"].iter().any(|f| name.name.as_str().eq_ignore_ascii_case(f)),
+        _ => false,
+    }));
+    let pageable = select.limit.is_none()
+        && select.order_by.is_empty()
+        && !aggregate
+        && !select.distinct
+        && select.per_partition_limit.is_none();
+    pageable.then_some(size)
 }
 
 /// Where a statement runs: its keyspace, bound values and client timestamp.
@@ -489,6 +522,10 @@ struct RunRequest<'a> {
     keyspace: Option<&'a str>,
     values: &'a [Value],
     timestamp: Option<i64>,
+    /// Rows per page (`None` or <= 0: everything at once).
+    page_size: Option<i32>,
+    /// Where the previous page stopped.
+    paging_state: Option<&'a Bytes>,
 }
 
 /// A version 1 UUID for `now()`: the request time plus node bits.

@@ -28,7 +28,137 @@ const SCAN_PAGE_PARTITIONS: usize = 1_000;
 
 const FILTERING_MESSAGE: &str = "Cannot execute this query as it might involve data filtering and thus may have unpredictable performance. If you want to execute this query despite the performance unpredictability, use ALLOW FILTERING";
 
-/// The rows `select` addresses, plus the relations still to apply as filters.
+/// Where the previous page stopped: the last row returned (storage key bytes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resume {
+    /// Partition key bytes of the last row.
+    pub partition: bytes::Bytes,
+    /// Clustering key bytes of the last row (`None` for a static-only row).
+    pub clustering: Option<bytes::Bytes>,
+}
+
+const PAGING_STATE_VERSION: u8 = 1;
+
+impl Resume {
+    /// The opaque paging state sent to the client.
+    pub fn encode(&self) -> bytes::Bytes {
+        let mut out = Vec::with_capacity(self.partition.len() + 16);
+        out.push(PAGING_STATE_VERSION);
+        out.extend_from_slice(
+            &u32::try_from(self.partition.len())
+                .unwrap_or(u32::MAX)
+                .to_be_bytes(),
+        );
+        out.extend_from_slice(&self.partition);
+        if let Some(ck) = &self.clustering {
+            out.extend_from_slice(&u32::try_from(ck.len()).unwrap_or(u32::MAX).to_be_bytes());
+            out.extend_from_slice(ck);
+        }
+        bytes::Bytes::from(out)
+    }
+
+    /// Reads a paging state back.
+    ///
+    /// # Errors
+    /// [`RequestError::Invalid`] for bytes this server did not produce.
+    pub fn decode(bytes: &[u8]) -> Result<Self, RequestError> {
+        let invalid = || RequestError::invalid("Invalid value for the paging state");
+        let (version, rest) = bytes.split_first().ok_or_else(invalid)?;
+        if *version != PAGING_STATE_VERSION {
+            return Err(invalid());
+        }
+        let take = |rest: &[u8]| -> Result<(bytes::Bytes, usize), RequestError> {
+            let (len, tail) = rest.split_at_checked(4).ok_or_else(invalid)?;
+            let len = usize::try_from(u32::from_be_bytes(len.try_into().map_err(|_| invalid())?))
+                .map_err(|_| invalid())?;
+            let value = tail.get(..len).ok_or_else(invalid)?;
+            Ok((bytes::Bytes::copy_from_slice(value), 4 + len))
+        };
+        let (partition, used) = take(rest)?;
+        let rest = rest.get(used..).ok_or_else(invalid)?;
+        let clustering = if rest.is_empty() {
+            None
+        } else {
+            Some(take(rest)?.0)
+        };
+        Ok(Self {
+            partition,
+            clustering,
+        })
+    }
+}
+
+/// What one read returns.
+pub struct ReadOutcome {
+    /// The rows, in storage order.
+    pub rows: Vec<Row>,
+    /// Relations still to apply as filters.
+    pub remaining: Vec<Relation>,
+    /// Where the next page starts, when this one is full.
+    pub next: Option<Resume>,
+}
+
+/// Gathers rows page by page, honouring a resume point and a row budget.
+struct Gather<'a> {
+    table: &'a TableMetadata,
+    now_s: u32,
+    rows_max: Option<usize>,
+    resume: Option<&'a Resume>,
+    rows: Vec<Row>,
+    positions: Vec<Resume>,
+}
+
+impl Gather<'_> {
+    fn full(&self) -> bool {
+        self.rows_max.is_some_and(|max| self.rows.len() > max)
+    }
+
+    /// Adds a partition's live rows after the resume point; true once over budget.
+    fn push(&mut self, partition: &Partition) -> Result<bool, RequestError> {
+        let key = partition.key.key();
+        for (clustering, row) in partition_rows(self.table, partition, self.now_s)? {
+            if let Some(resume) = self.resume
+                && resume.partition == *key
+                && (resume.clustering.is_none()
+                    || clustering
+                        .as_ref()
+                        .is_none_or(|ck| Some(ck) <= resume.clustering.as_ref()))
+            {
+                continue;
+            }
+            self.rows.push(row);
+            self.positions.push(Resume {
+                partition: key.clone(),
+                clustering,
+            });
+            if self.full() {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    fn finish(mut self, remaining: Vec<Relation>) -> ReadOutcome {
+        let mut next = None;
+        if let Some(max) = self.rows_max
+            && self.rows.len() > max
+        {
+            self.rows.truncate(max);
+            next = max
+                .checked_sub(1)
+                .and_then(|i| self.positions.get(i))
+                .cloned();
+        }
+        ReadOutcome {
+            rows: self.rows,
+            remaining,
+            next,
+        }
+    }
+}
+
+/// The rows `select` addresses (a page of them when `rows_max` is set),
+/// plus the relations still to apply as filters.
 ///
 /// # Errors
 /// Restrictions Cassandra rejects, or storage errors.
@@ -37,34 +167,46 @@ pub fn read_rows(
     table: &TableMetadata,
     select: &Select,
     ctx: &BindContext<'_>,
-) -> Result<(Vec<Row>, Vec<Relation>), RequestError> {
+    rows_max: Option<usize>,
+    resume: Option<&Resume>,
+) -> Result<ReadOutcome, RequestError> {
     let keys = KeyRestrictions::new(table, &select.where_clause, ctx)?;
     let now_s = u32::try_from(ctx.now_us.div_euclid(1_000_000)).unwrap_or(u32::MAX);
+    let is_token = |r: &Relation| {
+        matches!(
+            r,
+            Relation::Compare {
+                lhs: RelationLhs::Token(_),
+                ..
+            }
+        )
+    };
     let (tokens, filters): (Vec<Relation>, Vec<Relation>) =
-        keys.others.iter().cloned().partition(|r| {
-            matches!(
-                r,
-                Relation::Compare {
-                    lhs: RelationLhs::Token(_),
-                    ..
-                }
-            )
-        });
+        keys.others.iter().cloned().partition(|r| is_token(r));
     let engine_table = store.table(table)?;
-    let partitions = if keys.has_full_partition_key() {
+    let mut gather = Gather {
+        table,
+        now_s,
+        rows_max,
+        resume,
+        rows: Vec::new(),
+        positions: Vec::new(),
+    };
+    if keys.has_full_partition_key() {
         let slices = if keys.clustering.is_empty() && keys.clustering_range.is_none() {
             Slices::all()
         } else {
             Slices::new(keys.clustering_slices(table)?)
         };
-        let mut out = Vec::new();
-        for key in keys.partition_keys(table)? {
-            let result = engine_table
-                .read_partition(&key, &slices, false, now_s, ReadLimits::default())
-                .map_err(|e| request_error(&e))?;
-            out.extend(result.partition);
-        }
-        out
+        read_partitions(
+            &engine_table,
+            table,
+            &keys,
+            slices,
+            now_s,
+            resume,
+            &mut gather,
+        )?;
     } else {
         let restricts_more = keys.partition.iter().any(Option::is_some)
             || !keys.clustering.is_empty()
@@ -73,29 +215,55 @@ pub fn read_rows(
         if restricts_more && !select.allow_filtering {
             return Err(RequestError::invalid(FILTERING_MESSAGE));
         }
-        scan(&engine_table, token_range(&tokens, ctx)?, now_s)?
-    };
-    let mut rows = Vec::new();
-    for partition in &partitions {
-        rows.extend(partition_rows(table, partition, now_s)?);
+        let mut range = token_range(&tokens, ctx)?;
+        if let Some(resume) = resume {
+            let token = sibyl_storage::model::PartitionKey::new(resume.partition.clone())
+                .token()
+                .0;
+            range.start = ScanStart::Token {
+                token,
+                inclusive: true,
+            };
+        }
+        scan(&engine_table, range, now_s, &mut gather)?;
     }
-    // Key relations already shaped the read; filters on them are cheap and keep IN/slices exact.
-    let mut remaining: Vec<Relation> = select
+    let remaining = select
         .where_clause
         .iter()
-        .filter(|r| {
-            !matches!(
-                r,
-                Relation::Compare {
-                    lhs: RelationLhs::Token(_),
-                    ..
-                }
-            )
-        })
+        .filter(|r| !is_token(r) && !is_partition_relation(table, r))
         .cloned()
         .collect();
-    remaining.retain(|r| !is_partition_relation(table, r));
-    Ok((rows, remaining))
+    Ok(gather.finish(remaining))
+}
+
+fn read_partitions(
+    engine_table: &sibyl_storage::Table,
+    table: &TableMetadata,
+    keys: &KeyRestrictions,
+    slices: Slices,
+    now_s: u32,
+    resume: Option<&Resume>,
+    gather: &mut Gather<'_>,
+) -> Result<(), RequestError> {
+    let mut keys_in_order = keys.partition_keys(table)?;
+    if let Some(resume) = resume
+        && let Some(at) = keys_in_order
+            .iter()
+            .position(|k| *k.key() == resume.partition)
+    {
+        keys_in_order.drain(..at);
+    }
+    for key in keys_in_order {
+        let result = engine_table
+            .read_partition(&key, &slices, false, now_s, ReadLimits::default())
+            .map_err(|e| request_error(&e))?;
+        if let Some(partition) = result.partition
+            && gather.push(&partition)?
+        {
+            break;
+        }
+    }
+    Ok(())
 }
 
 fn is_partition_relation(table: &TableMetadata, relation: &Relation) -> bool {
@@ -165,21 +333,27 @@ fn scan(
     table: &sibyl_storage::Table,
     mut range: ScanRange,
     now_s: u32,
-) -> Result<Vec<Partition>, RequestError> {
-    let mut out = Vec::new();
+    gather: &mut Gather<'_>,
+) -> Result<(), RequestError> {
+    let mut partitions_seen = 0_usize;
     loop {
         let page = table
             .scan(&range, now_s, SCAN_PAGE_PARTITIONS)
             .map_err(|e| request_error(&e))?;
-        out.extend(page.partitions);
-        if out.len() > SCAN_PARTITIONS_MAX {
+        for partition in &page.partitions {
+            partitions_seen += 1;
+            if gather.push(partition)? {
+                return Ok(());
+            }
+        }
+        if gather.rows_max.is_none() && partitions_seen > SCAN_PARTITIONS_MAX {
             return Err(RequestError::invalid(format!(
-                "This scan touches more than {SCAN_PARTITIONS_MAX} partitions; page through it with token() ranges"
+                "This scan touches more than {SCAN_PARTITIONS_MAX} partitions; page through it (set a page size) or use token() ranges"
             )));
         }
         match page.next {
             Some(next) => range.start = ScanStart::AfterKey(next),
-            None => return Ok(out),
+            None => return Ok(()),
         }
     }
 }
@@ -192,7 +366,7 @@ pub fn partition_rows(
     table: &TableMetadata,
     partition: &Partition,
     now_s: u32,
-) -> Result<Vec<Row>, RequestError> {
+) -> Result<Vec<(Option<bytes::Bytes>, Row)>, RequestError> {
     let pk = decode_partition_key(table, &partition.key)?;
     let statics = partition.static_row.as_ref();
     let mut rows = Vec::new();
@@ -203,17 +377,11 @@ pub fn partition_rows(
             continue;
         }
         let clustering = decode_clustering(table, &row.clustering)?;
-        rows.push(assemble(
-            table,
-            &pk,
-            Some(&clustering),
-            Some(row),
-            statics,
-            now_s,
-        )?);
+        let assembled = assemble(table, &pk, Some(&clustering), Some(row), statics, now_s)?;
+        rows.push((Some(row.clustering.0.clone()), assembled));
     }
     if rows.is_empty() && statics.is_some_and(|s| s.cells.iter().any(|c| c.is_live(now_s))) {
-        rows.push(assemble(table, &pk, None, None, statics, now_s)?);
+        rows.push((None, assemble(table, &pk, None, None, statics, now_s)?));
     }
     Ok(rows)
 }
