@@ -1,0 +1,3 @@
+//! `sibyl-load`: bulk loading (placeholder until the loader lands).
+
+fn main() {}
