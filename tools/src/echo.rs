@@ -3,7 +3,8 @@
 //! It negotiates like a node (OPTIONS, STARTUP, v3/v4/v5, LZ4, v5 segments
 //! right after READY) and answers every PREPARE / QUERY / EXECUTE / BATCH at
 //! once with the smallest valid response: Prepared (one blob bind marker per
-//! `?` the CQL parser counts), Void for writes, empty Rows for SELECT. Driving
+//! `?` the CQL parser counts), Void for writes, empty Rows (one blob column)
+//! for SELECT. Driving
 //! a workload against it measures the protocol + loopback floor.
 //!
 //! Invariants: one task per connection answers frames in arrival order; a
@@ -178,10 +179,21 @@ fn is_select_text(cql: &str) -> bool {
         .is_some_and(|w| w.eq_ignore_ascii_case("select"))
 }
 
+/// The result columns of every SELECT: one blob column, `[echo]` (a Rows
+/// result with zero columns reads as "no metadata" to clients).
+fn select_columns() -> RowsMetadata {
+    RowsMetadata::with_columns(vec![ColumnSpec {
+        keyspace: "echo".into(),
+        table: "echo".into(),
+        name: "[echo]".into(),
+        ty: CqlType::Blob,
+    }])
+}
+
 fn query_result(select: bool) -> Response {
     if select {
         Response::Result(ResultBody::Rows(Rows {
-            metadata: RowsMetadata::with_columns(Vec::new()),
+            metadata: select_columns(),
             rows: Vec::new(),
         }))
     } else {
@@ -220,6 +232,10 @@ fn prepare(text: &str, version: ProtocolVersion) -> Response {
             pk_indexes: Vec::new(),
             columns,
         },
-        result_metadata: RowsMetadata::with_columns(Vec::new()),
+        result_metadata: if select {
+            select_columns()
+        } else {
+            RowsMetadata::with_columns(Vec::new())
+        },
     }))
 }

@@ -111,10 +111,19 @@ pub async fn run(
         let (shared, rec) = (Arc::clone(&shared), Arc::clone(rec));
         tasks.push(tokio::spawn(worker(shared, rec, i)));
     }
-    let lines = monitor(&shared, &recorders, &mut on_interval).await;
+    let mut lines = monitor(&shared, &recorders, &mut on_interval).await;
     shared.stop.store(true, Ordering::SeqCst);
     for t in tasks {
         let _ = t.await;
+    }
+    // Operations that finished after the last line are counted in it.
+    let mut late = new_histogram();
+    let late_errors: u64 = recorders.iter().map(|r| r.drain_interval(&mut late)).sum();
+    let previous_t = lines.iter().rev().nth(1).map_or(0.0, |l| l.t);
+    if let Some(last) = lines.last_mut() {
+        last.ops += late.len();
+        last.errors += late_errors;
+        last.ops_per_sec = last.ops as f64 / (last.t - previous_t).max(1e-9);
     }
     Ok(finish(&shared, &recorders, lines))
 }
