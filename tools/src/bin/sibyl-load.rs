@@ -103,7 +103,7 @@ struct LoadArgs {
     #[arg(long)]
     ttl: Option<u32>,
     /// Stop past N rejected records or P% (`100`, `1%`, `-1` unlimited).
-    #[arg(long, default_value = "100")]
+    #[arg(long, default_value = "100", allow_hyphen_values = true)]
     max_errors: String,
     /// Rejected records go here.
     #[arg(long)]
