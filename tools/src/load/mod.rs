@@ -297,3 +297,21 @@ async fn drive(
         max_errors_exceeded: outcome.exceeded,
     })
 }
+
+#[cfg(test)]
+mod row_tests;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn max_errors_forms() {
+        assert_eq!(MaxErrors::parse("10").unwrap(), MaxErrors::Count(10));
+        assert!(MaxErrors::Count(10).exceeded(11, 100));
+        assert!(!MaxErrors::Count(10).exceeded(10, 100));
+        let p = MaxErrors::parse("5%").unwrap();
+        assert!(p.exceeded(6, 100) && !p.exceeded(5, 100));
+        assert!(MaxErrors::parse("x").is_err());
+    }
+}

@@ -254,3 +254,53 @@ pub fn retryable(e: &ClientError) -> bool {
         _ => false,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::row::Row;
+
+    fn row(key: u8, token: i64, line: u64) -> ParsedRow {
+        ParsedRow {
+            row: Row {
+                values: Vec::new(),
+                key: vec![key],
+                token,
+            },
+            line,
+            text: String::new(),
+        }
+    }
+
+    #[test]
+    fn groups_by_partition_in_token_order() {
+        let rows = vec![
+            row(1, 50, 1),
+            row(2, -7, 2),
+            row(1, 50, 3),
+            row(1, 50, 4),
+            row(2, -7, 5),
+        ];
+        let batches = group(rows, 2);
+        let lines: Vec<Vec<u64>> = batches
+            .iter()
+            .map(|b| b.iter().map(|r| r.line).collect())
+            .collect();
+        assert_eq!(lines, vec![vec![2, 5], vec![1, 3], vec![4]]);
+    }
+
+    #[test]
+    fn only_transient_errors_retry() {
+        assert!(retryable(&ClientError::Timeout {
+            after: Duration::from_secs(1)
+        }));
+        let server = |details| ClientError::Server {
+            code: 0,
+            message: String::new(),
+            details,
+        };
+        assert!(retryable(&server(ErrorKind::Overloaded)));
+        assert!(!retryable(&server(ErrorKind::Syntax)));
+        assert!(!retryable(&server(ErrorKind::Invalid)));
+    }
+}
