@@ -244,3 +244,43 @@ fn kill_and_resume_loses_nothing() {
     assert!(s.reconciles());
     assert_eq!(Checkpoint::load(&cp).unwrap().records_done, 20_000);
 }
+
+#[test]
+fn count_and_unload_scan_every_range() {
+    // The echo server stores nothing: every range answers no rows, so the scan
+    // must finish over all 16 ranges with a count of 0 and a header-only file.
+    let addr = common::echo_server();
+    let dir = tempfile::tempdir().unwrap();
+    let scan = |sub: &str| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_sibyl-load"));
+        cmd.args([
+            sub,
+            "--hosts",
+            &addr.to_string(),
+            "--keyspace",
+            "ks",
+            "--table",
+            "readings",
+        ])
+        .args(["--schema", SCHEMA, "--splits", "16"]);
+        cmd
+    };
+    let out = common::run_bounded(&mut scan("count"), Duration::from_secs(30));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "0");
+    let file = dir.path().join("out.csv");
+    let out = common::run_bounded(
+        scan("unload").arg("--out").arg(&file),
+        Duration::from_secs(30),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "sensor,ts,value\n");
+}

@@ -6,9 +6,12 @@ use std::process::ExitCode;
 
 use anyhow::{Result, bail};
 use clap::{Parser, Subcommand};
+use sibyl_protocol::client::Session;
 use sibyl_tools::common;
 use sibyl_tools::generate::{GenConfig, generate, parse_start};
 use sibyl_tools::load::row::{Format, TimestampFormat};
+use sibyl_tools::load::schema::TableSchema;
+use sibyl_tools::load::unload::{self, ScanConfig};
 use sibyl_tools::load::{self, LoadConfig, LoadSummary, MaxErrors};
 
 #[derive(Parser)]
@@ -24,6 +27,53 @@ enum Command {
     Load(Box<LoadArgs>),
     /// Generate a time-series CSV.
     Gen(GenArgs),
+    /// Write a table to CSV or JSON lines (token-range parallel).
+    Unload(UnloadArgs),
+    /// Count a table's rows (token-range parallel).
+    Count(ScanArgs),
+}
+
+#[derive(clap::Args)]
+struct ScanArgs {
+    /// Hosts, comma-separated.
+    #[arg(long, default_value = "127.0.0.1")]
+    hosts: String,
+    /// Default port.
+    #[arg(long, default_value_t = 9042)]
+    port: u16,
+    /// Keyspace.
+    #[arg(long)]
+    keyspace: String,
+    /// Table.
+    #[arg(long)]
+    table: String,
+    /// The table's columns, instead of reading `system_schema`.
+    #[arg(long)]
+    schema: Option<String>,
+    /// Token ranges.
+    #[arg(long, default_value_t = 64)]
+    splits: u64,
+    /// Ranges scanned at once.
+    #[arg(long, default_value_t = 8)]
+    concurrency: usize,
+    /// Consistency level.
+    #[arg(long, default_value = "LOCAL_ONE")]
+    consistency: String,
+}
+
+#[derive(clap::Args)]
+struct UnloadArgs {
+    #[command(flatten)]
+    scan: ScanArgs,
+    /// Output file; stdout when absent.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "csv")]
+    format: Format,
+    /// Rows per page.
+    #[arg(long, default_value_t = 5000)]
+    page_size: i32,
 }
 
 #[derive(clap::Args)]
@@ -226,10 +276,59 @@ fn gen_command(a: &GenArgs) -> Result<()> {
     Ok(())
 }
 
+async fn scan_setup(a: &ScanArgs, page_size: i32) -> Result<(Session, ScanConfig)> {
+    let hosts = common::parse_hosts(&a.hosts, a.port);
+    let sessions = common::connect_all(&hosts, std::time::Duration::from_secs(30)).await?;
+    let session = sessions
+        .into_iter()
+        .next()
+        .ok_or_else(|| anyhow::anyhow!("no hosts"))?;
+    let schema = match &a.schema {
+        Some(text) => TableSchema::parse(text)?,
+        None => TableSchema::fetch(&session, &a.keyspace, &a.table).await?,
+    };
+    let config = ScanConfig {
+        keyspace: a.keyspace.clone(),
+        table: a.table.clone(),
+        schema,
+        splits: a.splits,
+        concurrency: a.concurrency,
+        consistency: common::parse_consistency(&a.consistency)?,
+        page_size,
+    };
+    Ok((session, config))
+}
+
+#[expect(clippy::print_stdout, reason = "the count is the program's output")]
+async fn count_command(a: &ScanArgs) -> Result<()> {
+    let (session, config) = scan_setup(a, 5000).await?;
+    println!("{}", unload::count(&session, &config).await?);
+    Ok(())
+}
+
+async fn unload_command(a: &UnloadArgs) -> Result<()> {
+    let (session, config) = scan_setup(&a.scan, a.page_size).await?;
+    let mut out: Box<dyn Write + Send> = match &a.out {
+        Some(path) => Box::new(std::io::BufWriter::new(std::fs::File::create(path)?)),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout())),
+    };
+    let rows = unload::unload(&session, &config, a.format, &mut *out).await?;
+    eprintln!("unloaded {rows} rows");
+    Ok(())
+}
+
 fn main() -> Result<ExitCode> {
     sibyl_protocol::logging::init()?;
     match Cli::parse().command {
         Command::Gen(a) => gen_command(&a).map(|()| ExitCode::SUCCESS),
+        Command::Count(a) => {
+            tokio::runtime::Runtime::new()?.block_on(count_command(&a))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Unload(a) => {
+            tokio::runtime::Runtime::new()?.block_on(unload_command(&a))?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Load(a) => {
             let config = config(*a)?;
             let runtime = tokio::runtime::Runtime::new()?;

@@ -17,6 +17,7 @@ pub mod pipeline;
 pub mod row;
 pub mod schema;
 pub mod send;
+pub mod unload;
 
 use std::path::PathBuf;
 use std::sync::Arc;
