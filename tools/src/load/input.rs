@@ -25,7 +25,7 @@ pub struct Record {
 }
 
 /// Opens `path` (`-` is stdin), decompressing `.gz` and `.zst`. Also returns the
-/// compressed size when known (for progress).
+/// size of an uncompressed file (the progress total).
 ///
 /// # Errors
 /// The file cannot be opened.
@@ -34,9 +34,13 @@ pub fn open(path: &str) -> Result<(Box<dyn BufRead + Send>, Option<u64>)> {
         return Ok((Box::new(BufReader::new(std::io::stdin())), None));
     }
     let file = File::open(path).with_context(|| format!("opening {path}"))?;
-    let size = file.metadata().ok().map(|m| m.len());
     let p = Path::new(path);
     let ext = p.extension().and_then(|e| e.to_str()).unwrap_or("");
+    // Progress counts decompressed bytes: a compressed file's size is no total.
+    let size = match ext {
+        "gz" | "zst" | "zstd" => None,
+        _ => file.metadata().ok().map(|m| m.len()),
+    };
     let reader: Box<dyn Read + Send> = match ext {
         "gz" => Box::new(flate2::read::MultiGzDecoder::new(file)),
         "zst" | "zstd" => Box::new(zstd::Decoder::new(file)?),

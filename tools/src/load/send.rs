@@ -176,7 +176,17 @@ impl Sender {
         let mut delay = self.backoff;
         let mut attempt = 1;
         loop {
-            let result = self.send_once(session, rows).await;
+            let mut result = self.send_once(session, rows).await;
+            if let Err(e) = &result
+                && is_unprepared(e)
+            {
+                // The node forgot the statement (restart, cache eviction): prepare
+                // it again (same text, same id) and retry once.
+                result = match session.prepare(&self.insert.query).await {
+                    Ok(_) => self.send_once(session, rows).await,
+                    Err(e) => Err(e),
+                };
+            }
             match result {
                 Err(e) if attempt < self.attempts && retryable(&e) => {
                     tokio::time::sleep(delay).await;
@@ -238,6 +248,16 @@ fn finish_batch(tracker: &Mutex<Tracker>, loaded: u64, rejected: Vec<Rejected>) 
         done.rejected.sort_by_key(|r| r.line);
         let _ = t.out.send(done);
     }
+}
+
+fn is_unprepared(e: &ClientError) -> bool {
+    matches!(
+        e,
+        ClientError::Server {
+            details: ErrorKind::Unprepared { .. },
+            ..
+        }
+    )
 }
 
 /// True for errors worth retrying: timeouts and a busy or starting node.
