@@ -8,7 +8,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::{Context, Result, bail};
+use crate::bail;
+use crate::error::{Context, Result};
 use sibyl_protocol::client::{ConnectOptions, PreparedStatement, Session};
 use sibyl_protocol::compression::Compression;
 use sibyl_protocol::types::Consistency;

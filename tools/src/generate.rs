@@ -7,7 +7,7 @@
 
 use std::io::Write;
 
-use anyhow::{Context, Result};
+use crate::error::{Context, Result};
 use chrono::{DateTime, SecondsFormat};
 
 use crate::common::Rng;

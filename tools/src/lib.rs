@@ -2,6 +2,7 @@
 //! as library modules under two thin binaries.
 //!
 //! - [`echo`]: the echo server (protocol + loopback floor).
+//! - [`error`]: the library error type ([`error::ToolError`]).
 //! - [`common`]: host lists, durations, consistency names, typed prepares.
 //! - [`stress`], [`histo`], [`report`]: workloads, HDR recording, JSON/HTML output.
 //! - [`load`]: the bulk loader (input, parsing, batching, checkpoints).
@@ -9,6 +10,7 @@
 
 pub mod common;
 pub mod echo;
+pub mod error;
 pub mod generate;
 pub mod histo;
 pub mod load;

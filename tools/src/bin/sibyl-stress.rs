@@ -193,8 +193,8 @@ async fn main() -> Result<()> {
             let runs = inputs
                 .iter()
                 .map(|p| report::read_json(p))
-                .collect::<Result<Vec<_>>>()?;
-            report::append_html(&out, &runs)
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(report::append_html(&out, &runs)?)
         }
         Command::Run(r) => match *r {
             RunCommand::Write(a) => run(Workload::Write, a).await,

@@ -24,7 +24,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use anyhow::{Result, bail};
+use crate::bail;
+use crate::error::Result;
 use serde::{Deserialize, Serialize};
 use sibyl_protocol::client::QueryOptions;
 use sibyl_protocol::types::Consistency;
@@ -175,7 +176,7 @@ pub async fn run(config: LoadConfig) -> Result<LoadSummary> {
     let sessions = common::connect_all(&config.hosts, config.timeout).await?;
     let first = sessions
         .first()
-        .ok_or_else(|| anyhow::anyhow!("no hosts"))?;
+        .ok_or_else(|| crate::error::ToolError::Invalid("no hosts".into()))?;
     let schema = match &config.schema {
         Some(text) => TableSchema::parse(text)?,
         None => TableSchema::fetch(first, &config.keyspace, &config.table).await?,
@@ -228,7 +229,7 @@ fn read_header(config: &LoadConfig, lines: &mut input::Lines) -> Result<Option<V
         return Ok(None);
     };
     let fields = row::split_csv(&record.text, config.delimiter)
-        .map_err(|e| anyhow::anyhow!("header: {e}"))?;
+        .map_err(|e| crate::error::ToolError::Invalid(format!("header: {e}")))?;
     Ok(Some(
         fields.into_iter().map(Option::unwrap_or_default).collect(),
     ))

@@ -67,7 +67,7 @@ pub struct Pipeline {
     /// Parsed chunks, in no particular order.
     pub chunks: mpsc::Receiver<ParsedChunk>,
     /// The reader's error, if any, when joined.
-    pub reader: JoinHandle<anyhow::Result<()>>,
+    pub reader: JoinHandle<crate::error::Result<()>>,
     /// The parsers.
     pub parsers: Vec<JoinHandle<()>>,
 }
@@ -108,7 +108,7 @@ fn read_loop(
     chunk_rows: usize,
     stop: &AtomicBool,
     stats: &ReadStats,
-) -> anyhow::Result<()> {
+) -> crate::error::Result<()> {
     let mut skipped = 0;
     while skipped < skip {
         if lines.next_record()?.is_none() {

@@ -5,7 +5,8 @@
 //! Invariant: [`TableSchema::columns`] lists the partition key columns first,
 //! in key order; the INSERT binds columns in the order of [`Mapping::targets`].
 
-use anyhow::{Context, Result, bail};
+use crate::bail;
+use crate::error::{Context, Result};
 use sibyl_protocol::client::{QueryOptions, Session};
 use sibyl_protocol::value::{CqlType, CqlValue};
 

@@ -12,7 +12,7 @@
 use std::io::Write;
 use std::sync::Arc;
 
-use anyhow::{Context, Result};
+use crate::error::{Context, Result};
 use chrono::{DateTime, SecondsFormat};
 use sibyl_protocol::client::{QueryOptions, Session};
 use sibyl_protocol::response::ColumnSpec;
@@ -108,7 +108,7 @@ pub async fn count(session: &Session, config: &ScanConfig) -> Result<u64> {
                 Some(Some(CqlValue::Bigint(n))) => u64::try_from(*n).unwrap_or(0),
                 _ => 0,
             };
-            anyhow::Ok(n)
+            Ok::<_, crate::error::ToolError>(n)
         }));
     }
     let mut total = 0;
@@ -181,7 +181,7 @@ pub async fn unload(
                     break;
                 }
             }
-            anyhow::Ok(())
+            Ok::<_, crate::error::ToolError>(())
         }));
     }
     drop(tx);

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use anyhow::Result;
+use crate::error::Result;
 use sibyl_protocol::client::Session;
 use sibyl_protocol::types::Consistency;
 
@@ -91,7 +91,7 @@ pub async fn run(
 ) -> Result<RunReport> {
     let first = sessions
         .first()
-        .ok_or_else(|| anyhow::anyhow!("no session"))?;
+        .ok_or_else(|| crate::error::ToolError::Invalid("no session".into()))?;
     let statements = workload::setup(first, &config).await?;
     let recorders: Vec<Arc<Recorder>> = (0..config.concurrency.max(1))
         .map(|_| Arc::new(Recorder::default()))

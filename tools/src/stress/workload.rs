@@ -8,7 +8,8 @@
 
 use std::sync::Arc;
 
-use anyhow::{Result, bail};
+use crate::bail;
+use crate::error::Result;
 use sibyl_protocol::client::{PreparedStatement, QueryOptions, Session};
 use sibyl_protocol::types::Consistency;
 use sibyl_protocol::value::{CqlType, CqlValue};
