@@ -214,7 +214,7 @@ fn config(a: LoadArgs) -> Result<LoadConfig> {
             .threads
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, usize::from)),
         timeout: common::parse_duration(&a.timeout)?,
-        progress: true,
+        progress: Some(std::sync::Arc::new(|line: &str| eprintln!("{line}"))),
     })
 }
 

@@ -200,6 +200,9 @@ impl Committer {
     }
 }
 
+/// Receives plain progress lines.
+pub type ProgressSink = Arc<dyn Fn(&str) + Send + Sync>;
+
 /// Progress on stderr: an indicatif bar on a terminal, plain lines otherwise.
 pub struct Progress {
     counters: Arc<Counters>,
@@ -240,8 +243,8 @@ impl Progress {
         )
     }
 
-    /// Starts the periodic display.
-    pub fn spawn(&self) -> tokio::task::JoinHandle<()> {
+    /// Starts the periodic display (the bar, or lines to `sink`).
+    pub fn spawn(&self, sink: ProgressSink) -> tokio::task::JoinHandle<()> {
         let me = Progress {
             counters: Arc::clone(&self.counters),
             stats: Arc::clone(&self.stats),
@@ -257,7 +260,7 @@ impl Progress {
                         bar.set_position(me.stats.bytes.load(Ordering::Relaxed));
                         bar.set_message(me.line());
                     }
-                    None => eprintln!("{}", me.line()),
+                    None => sink(&me.line()),
                 }
             }
         })

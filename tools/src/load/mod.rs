@@ -70,7 +70,7 @@ impl MaxErrors {
 }
 
 /// Everything `load` needs.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct LoadConfig {
     /// `host[:port]` list.
     pub hosts: Vec<String>,
@@ -120,8 +120,9 @@ pub struct LoadConfig {
     pub threads: usize,
     /// Request timeout.
     pub timeout: Duration,
-    /// Periodic progress output on stderr.
-    pub progress: bool,
+    /// Where plain progress lines go (every 5 s when stderr is not a
+    /// terminal; a terminal gets an indicatif bar); `None`: no progress.
+    pub progress: Option<commit::ProgressSink>,
 }
 
 /// The outcome of a run.
@@ -257,7 +258,7 @@ async fn drive(
     let (done_tx, done_rx) = mpsc::unbounded_channel();
     let committer = Committer::open(config, resume, Arc::clone(&stop))?;
     let progress = Progress::new(Arc::clone(&committer.counters), Arc::clone(&stats), size);
-    let reporter = config.progress.then(|| progress.spawn());
+    let reporter = config.progress.clone().map(|sink| progress.spawn(sink));
     let commit_task = tokio::spawn(committer.run(done_rx));
     let mut pacer = send::Pacer::new();
     let mut not_attempted = 0;
