@@ -14,6 +14,7 @@
 
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
 use sibyl_protocol::client::framing::{FrameReader, FrameWriter};
@@ -47,16 +48,28 @@ pub async fn bind(addr: SocketAddr) -> std::io::Result<(TcpListener, SocketAddr)
     Ok((listener, local))
 }
 
-/// Accepts connections forever, one task each.
+/// Answers each request after the handshake (tests inject errors with it).
+pub type Handler = Arc<dyn Fn(&RequestFrame) -> Response + Send + Sync>;
+
+/// Accepts connections forever, one task each, answering with [`answer`].
 ///
 /// # Errors
 /// Accepting fails.
 pub async fn serve(listener: TcpListener) -> std::io::Result<()> {
+    serve_with(listener, Arc::new(answer)).await
+}
+
+/// [`serve`] with another answer for PREPARE / QUERY / EXECUTE / BATCH.
+///
+/// # Errors
+/// Accepting fails.
+pub async fn serve_with(listener: TcpListener, handler: Handler) -> std::io::Result<()> {
     loop {
         let (socket, peer) = listener.accept().await?;
         let _ = socket.set_nodelay(true);
+        let handler = Arc::clone(&handler);
         tokio::spawn(async move {
-            if let Err(e) = connection(socket).await {
+            if let Err(e) = connection(socket, handler).await {
                 tracing::debug!(%peer, error = %e, "echo connection ended");
             }
         });
@@ -101,7 +114,7 @@ async fn accept_version(socket: &mut TcpStream, buf: &mut BytesMut) -> Result<bo
     }
 }
 
-async fn connection(mut socket: TcpStream) -> Result<(), EchoError> {
+async fn connection(mut socket: TcpStream, handler: Handler) -> Result<(), EchoError> {
     let mut buf = BytesMut::with_capacity(64 * 1024);
     if !accept_version(&mut socket, &mut buf).await? {
         return Ok(());
@@ -118,7 +131,13 @@ async fn connection(mut socket: TcpStream) -> Result<(), EchoError> {
         let mut pending: Vec<Bytes> = Vec::new();
         while let Some(raw) = conn.reader.next_frame(&mut buf)? {
             let frame = RequestFrame::from_raw(&raw, conn.compression, &conn.limits)?;
-            let response = answer(&frame);
+            let response = match frame.request {
+                Request::Prepare(_)
+                | Request::Query(_)
+                | Request::Execute(_)
+                | Request::Batch(_) => handler(&frame),
+                _ => answer(&frame),
+            };
             let startup = matches!(frame.request, Request::Startup(_));
             let reply = ResponseFrame::new(frame.version, frame.stream, response);
             let compress = if conn.writer.segmented() || startup {
