@@ -72,6 +72,9 @@ struct RunArgs {
     /// Operations in flight.
     #[arg(long, default_value_t = 64)]
     concurrency: usize,
+    /// Connections per host (workers are spread over all of them).
+    #[arg(long, default_value_t = 1)]
+    connections: usize,
     /// Fixed rate (ops/s), latency measured from each op's intended start.
     #[arg(long)]
     rate: Option<f64>,
@@ -150,7 +153,10 @@ fn config(workload: Workload, a: &RunArgs) -> Result<StressConfig> {
 #[expect(clippy::print_stdout, reason = "the report is the program's output")]
 async fn run(workload: Workload, a: RunArgs) -> Result<()> {
     let cfg = config(workload, &a)?;
-    let hosts = common::parse_hosts(&a.hosts, a.port);
+    let hosts: Vec<String> = common::parse_hosts(&a.hosts, a.port)
+        .into_iter()
+        .flat_map(|h| std::iter::repeat_n(h, a.connections.max(1)))
+        .collect();
     let sessions = common::connect_all(&hosts, std::time::Duration::from_secs(12)).await?;
     println!("{}", report::INTERVAL_HEADER);
     let mut result = sibyl_tools::stress::run(cfg, sessions, |l| {
