@@ -172,6 +172,22 @@ fn seconds(what: &'static str, s: f64) -> Result<Duration, CliError> {
     })
 }
 
+/// `--color`, `--no-color`, then `[ui] color`.
+fn color_mode(args: &Args, ini: &Ini) -> ColorMode {
+    let ui = get(ini, "ui", "color")
+        .map(|v| matches!(v.to_ascii_lowercase().as_str(), "on" | "true" | "yes" | "1"));
+    match (args.color, args.no_color, ui) {
+        (true, _, _) => ColorMode::Always,
+        (_, true, _) | (_, _, Some(false)) => ColorMode::Never,
+        _ => ColorMode::Auto,
+    }
+}
+
+/// `[ui] float_precision` / `double_precision`.
+fn precision(ini: &Ini, key: &'static str, default: usize) -> Result<usize, CliError> {
+    get(ini, "ui", key).map_or(Ok(default), |v| parse_num(key, v))
+}
+
 /// Merges arguments, environment (`env` lookup) and the rc file.
 ///
 /// # Errors
@@ -221,13 +237,7 @@ pub fn settings(
         (None, Some(v)) => parse_num("[connection] request_timeout", v)?,
         _ => REQUEST_TIMEOUT_S_DEFAULT,
     };
-    let ui_color = get(ini, "ui", "color")
-        .map(|v| matches!(v.to_ascii_lowercase().as_str(), "on" | "true" | "yes" | "1"));
-    let color = match (args.color, args.no_color, ui_color) {
-        (true, _, _) => ColorMode::Always,
-        (_, true, _) | (_, _, Some(false)) => ColorMode::Never,
-        _ => ColorMode::Auto,
-    };
+    let color = color_mode(args, ini);
     Ok(Settings {
         host,
         port,
@@ -242,14 +252,8 @@ pub fn settings(
         request_timeout: seconds("request timeout", request_s)?,
         protocol_version: args.protocol_version,
         color,
-        float_precision: get(ini, "ui", "float_precision")
-            .map(|v| parse_num("float_precision", v))
-            .transpose()?
-            .unwrap_or(5),
-        double_precision: get(ini, "ui", "double_precision")
-            .map(|v| parse_num("double_precision", v))
-            .transpose()?
-            .unwrap_or(12),
+        float_precision: precision(ini, "float_precision", 5)?,
+        double_precision: precision(ini, "double_precision", 12)?,
         debug: args.debug,
     })
 }

@@ -53,15 +53,9 @@ fn run(args: &Args) -> Result<ExitCode, String> {
     runtime.block_on(session_main(settings))
 }
 
-async fn session_main(settings: Settings) -> Result<ExitCode, String> {
-    let batch_text = match (&settings.execute, &settings.file) {
-        (Some(e), _) => Some(e.clone()),
-        (None, Some(f)) => {
-            Some(std::fs::read_to_string(f).map_err(|e| format!("Can't open '{f}': {e}"))?)
-        }
-        (None, None) => None,
-    };
-    let options = ConnectOptions {
+/// Connection options from the settings.
+fn connect_options(settings: &Settings) -> Result<ConnectOptions, String> {
+    Ok(ConnectOptions {
         protocol_version: settings
             .protocol_version
             .map(ProtocolVersion::from_number)
@@ -72,7 +66,18 @@ async fn session_main(settings: Settings) -> Result<ExitCode, String> {
         connect_timeout: settings.connect_timeout,
         request_timeout: settings.request_timeout,
         ..ConnectOptions::default()
+    })
+}
+
+async fn session_main(settings: Settings) -> Result<ExitCode, String> {
+    let batch_text = match (&settings.execute, &settings.file) {
+        (Some(e), _) => Some(e.clone()),
+        (None, Some(f)) => {
+            Some(std::fs::read_to_string(f).map_err(|e| format!("Can't open '{f}': {e}"))?)
+        }
+        (None, None) => None,
     };
+    let options = connect_options(&settings)?;
     let addr = format!("{}:{}", settings.host, settings.port);
     let session = Session::connect(addr.as_str(), options)
         .await

@@ -98,23 +98,23 @@ fn failure_fields(
     f
 }
 
-/// The line cqlsh prints for a server error.
-pub fn format_server_error(code: i32, message: &str, details: &ErrorKind) -> String {
-    let s = summary_msg(code, message);
-    match details {
+/// The class and `info={...}` suffix of the coordination errors.
+fn coordination(details: &ErrorKind) -> Option<(&'static str, String)> {
+    let pair = |k: &'static str, v: &i32| (k, v.to_string());
+    Some(match details {
         ErrorKind::Unavailable {
             consistency,
             required,
             alive,
-        } => format!(
-            "Unavailable: {s}{}",
+        } => (
+            "Unavailable",
             info(
                 *consistency,
                 &[
-                    ("required_replicas", required.to_string()),
-                    ("alive_replicas", alive.to_string())
-                ]
-            )
+                    pair("required_replicas", required),
+                    pair("alive_replicas", alive),
+                ],
+            ),
         ),
         ErrorKind::WriteTimeout {
             consistency,
@@ -122,62 +122,63 @@ pub fn format_server_error(code: i32, message: &str, details: &ErrorKind) -> Str
             block_for,
             write_type,
             ..
-        } => format!(
-            "WriteTimeout: {s}{}",
-            info(
-                *consistency,
-                &[
-                    ("required_responses", block_for.to_string()),
-                    ("received_responses", received.to_string()),
-                    ("write_type", py_repr(write_type.name())),
-                ]
-            )
-        ),
+        } => {
+            let fields = [
+                pair("required_responses", block_for),
+                pair("received_responses", received),
+                ("write_type", py_repr(write_type.name())),
+            ];
+            ("WriteTimeout", info(*consistency, &fields))
+        }
         ErrorKind::ReadTimeout {
             consistency,
             received,
             block_for,
             ..
-        } => format!(
-            "ReadTimeout: {s}{}",
-            info(
-                *consistency,
-                &[
-                    ("required_responses", block_for.to_string()),
-                    ("received_responses", received.to_string())
-                ]
-            )
-        ),
+        } => {
+            let fields = [
+                pair("required_responses", block_for),
+                pair("received_responses", received),
+            ];
+            ("ReadTimeout", info(*consistency, &fields))
+        }
         ErrorKind::ReadFailure {
             consistency,
             received,
             block_for,
             failures,
             ..
-        } => {
-            format!(
-                "ReadFailure: {s}{}",
-                info(
-                    *consistency,
-                    &failure_fields(*received, *block_for, failures)
-                )
-            )
-        }
+        } => (
+            "ReadFailure",
+            info(
+                *consistency,
+                &failure_fields(*received, *block_for, failures),
+            ),
+        ),
         ErrorKind::WriteFailure {
             consistency,
             received,
             block_for,
             failures,
             ..
-        } => {
-            format!(
-                "WriteFailure: {s}{}",
-                info(
-                    *consistency,
-                    &failure_fields(*received, *block_for, failures)
-                )
-            )
-        }
+        } => (
+            "WriteFailure",
+            info(
+                *consistency,
+                &failure_fields(*received, *block_for, failures),
+            ),
+        ),
+        _ => return None,
+    })
+}
+
+/// The line cqlsh prints for a server error.
+pub fn format_server_error(code: i32, message: &str, details: &ErrorKind) -> String {
+    let s = summary_msg(code, message);
+    if let Some((class, info)) = coordination(details) {
+        return format!("{class}: {s}{info}");
+    }
+    match details {
         ErrorKind::FunctionFailure { .. } => format!("FunctionFailure: {s}"),
         ErrorKind::Unauthorized => format!("Unauthorized: {s}"),
         ErrorKind::Invalid => format!("InvalidRequest: {s}"),
