@@ -1,0 +1,240 @@
+//! `sibylsh -e` against an in-process fake node: results of several types on
+//! stdout byte for byte as cqlsh 6.2.2 prints them, errors on stderr with
+//! exit code 2, paging, DESCRIBE forms, and the exact statements sent.
+//! Method: start the fake node on 127.0.0.1:0, run the built binary, compare.
+
+mod common;
+
+use std::str::FromStr;
+use std::sync::Arc;
+
+use common::{FakeNode, SeenQuery, error, rows, sibylsh, void};
+use sibyl_protocol::response::{ErrorKind, Response};
+use sibyl_protocol::types::Consistency;
+use sibyl_protocol::value::{CqlType, CqlValue};
+use uuid::Uuid;
+
+fn table_columns() -> Vec<(&'static str, CqlType)> {
+    vec![
+        ("k", CqlType::Int),
+        ("name", CqlType::Text),
+        ("score", CqlType::Double),
+        ("tags", CqlType::List(Box::new(CqlType::Text))),
+        ("at", CqlType::Timestamp),
+        ("flag", CqlType::Boolean),
+        ("data", CqlType::Blob),
+    ]
+}
+
+#[expect(
+    clippy::too_many_lines,
+    reason = "one table of canned answers reads best in one match"
+)]
+fn handler(q: &SeenQuery) -> Response {
+    let text = q.text.trim_end_matches(';').to_ascii_lowercase();
+    match text.as_str() {
+        "select * from ks.t" => rows(
+            &table_columns(),
+            &[
+                vec![
+                    Some(CqlValue::Int(1)),
+                    Some(CqlValue::Text("alice".into())),
+                    Some(CqlValue::Double(1.5)),
+                    Some(CqlValue::List(vec![
+                        CqlValue::Text("a".into()),
+                        CqlValue::Text("b".into()),
+                    ])),
+                    Some(CqlValue::Timestamp(1_704_164_645_000)),
+                    Some(CqlValue::Boolean(true)),
+                    Some(CqlValue::Blob(vec![0xca, 0xfe])),
+                ],
+                vec![
+                    Some(CqlValue::Int(20)),
+                    Some(CqlValue::Text("bob".into())),
+                    Some(CqlValue::Double(f64::NAN)),
+                    None,
+                    Some(CqlValue::Timestamp(-1)),
+                    Some(CqlValue::Boolean(false)),
+                    None,
+                ],
+            ],
+            None,
+        ),
+        "select id from ks.u" => rows(
+            &[("id", CqlType::Uuid)],
+            &[vec![Some(CqlValue::Uuid(
+                Uuid::from_str("550e8400-e29b-41d4-a716-446655440000").expect("valid uuid literal"),
+            ))]],
+            None,
+        ),
+        "select * from ks.empty" => rows(&[("k", CqlType::Int), ("v", CqlType::Text)], &[], None),
+        "select k from ks.paged" => match &q.paging_state {
+            None => rows(
+                &[("k", CqlType::Int)],
+                &[vec![Some(CqlValue::Int(1))]],
+                Some(b"p1"),
+            ),
+            Some(_) => rows(
+                &[("k", CqlType::Int)],
+                &[vec![Some(CqlValue::Int(22))]],
+                None,
+            ),
+        },
+        "insert into ks.t (k) values (1)" => void(),
+        "desc keyspaces" => rows(
+            &[
+                ("keyspace_name", CqlType::Text),
+                ("type", CqlType::Text),
+                ("name", CqlType::Text),
+            ],
+            &["ks", "system", "system_schema"]
+                .iter()
+                .map(|n| {
+                    vec![
+                        Some(CqlValue::Text((*n).into())),
+                        Some(CqlValue::Text("keyspace".into())),
+                        Some(CqlValue::Text((*n).into())),
+                    ]
+                })
+                .collect::<Vec<_>>(),
+            None,
+        ),
+        "describe table ks.t" => rows(
+            &[
+                ("keyspace_name", CqlType::Text),
+                ("type", CqlType::Text),
+                ("name", CqlType::Text),
+                ("create_statement", CqlType::Text),
+            ],
+            &[vec![
+                Some(CqlValue::Text("ks".into())),
+                Some(CqlValue::Text("table".into())),
+                Some(CqlValue::Text("t".into())),
+                Some(CqlValue::Text(
+                    "CREATE TABLE ks.t (\n    k int PRIMARY KEY\n);".into(),
+                )),
+            ]],
+            None,
+        ),
+        "select nope" => error(
+            ErrorKind::Syntax,
+            "line 1:7 no viable alternative at input ';'",
+        ),
+        _ => error(ErrorKind::Invalid, &format!("table {text} does not exist")),
+    }
+}
+
+async fn node() -> FakeNode {
+    FakeNode::start(Arc::new(handler)).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn select_prints_cqlsh_table_byte_for_byte() {
+    let node = node().await;
+    let out = sibylsh(node.addr, &["-e", "select * from ks.t;"]).await;
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+    assert!(out.status.success());
+    let at = "at".to_owned() + &" ".repeat(29);
+    let header = format!(" k  | name  | score | tags       | {at} | flag  | data");
+    let rule = format!(
+        "----+-------+-------+------------+-{}-+-------+--------",
+        "-".repeat(31)
+    );
+    let expected = format!(
+        "\n{header}\n{rule}\n  1 | alice |   1.5 | ['a', 'b'] | 2024-01-02 03:04:05.000000+0000 |  True | 0xcafe\n \
+         20 |   bob |   NaN |       null | 1969-12-31 23:59:59.999000+0000 | False |   null\n\n(2 rows)\n"
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout), expected);
+    let sent = node.queries();
+    assert_eq!(sent.len(), 1);
+    // Sent verbatim with its `;`, CL ONE and page size 100, as cqlsh does.
+    assert_eq!(sent[0].text, "select * from ks.t;");
+    assert_eq!(sent[0].consistency, Consistency::One);
+    assert_eq!(sent[0].page_size, Some(100));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn several_statements_and_shell_commands() {
+    let node = node().await;
+    let script = "insert into ks.t (k) values (1);\nselect * from ks.empty;\nexpand on\nselect id from ks.u;\n\
+                  consistency quorum\nselect * from ks.empty;";
+    let out = sibylsh(node.addr, &["-e", script]).await;
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+    let expected = "\n k | v\n---+---\n\n\n(0 rows)\n\
+                    EXPAND set to ON\n\
+                    \n@ Row 1\n----+--------------------------------------\n id | 550e8400-e29b-41d4-a716-446655440000\n\n\n(1 rows)\n\
+                    Consistency level set to QUORUM.\n\
+                    \n k | v\n---+---\n\n\n(0 rows)\n";
+    assert_eq!(String::from_utf8_lossy(&out.stdout), expected);
+    let sent = node.queries();
+    assert_eq!(sent.last().unwrap().consistency, Consistency::Quorum);
+    assert_eq!(sent.last().unwrap().text, "select * from ks.empty;");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn errors_go_to_stderr_with_exit_code_2() {
+    let node = node().await;
+    let out = sibylsh(
+        node.addr,
+        &[
+            "-e",
+            "select nope; select * from ks.gone; select * from ks.empty;",
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "SyntaxException: line 1:7 no viable alternative at input ';'\n\
+         InvalidRequest: Error from server: code=2200 [Invalid query] message=\"table select * from ks.gone does not exist\"\n"
+    );
+    // Later statements still run.
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "\n k | v\n---+---\n\n\n(0 rows)\n"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn paging_follows_the_paging_state() {
+    let node = node().await;
+    let out = sibylsh(node.addr, &["-e", "paging 1\nselect k from ks.paged;"]).await;
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "Page size: 1\n\n k\n---\n 1\n 22\n\n(2 rows)\n"
+    );
+    let sent = node.queries();
+    assert_eq!(sent.len(), 2);
+    assert_eq!(sent[0].page_size, Some(1));
+    assert_eq!(sent[1].paging_state.as_deref(), Some(&b"p1"[..]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn describe_forms() {
+    let node = node().await;
+    let out = sibylsh(node.addr, &["-e", "desc keyspaces;\ndescribe table ks.t;"]).await;
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "\nks  system  system_schema\n\n\nCREATE TABLE ks.t (\n    k int PRIMARY KEY\n);\n"
+    );
+    let sent = node.queries();
+    assert!(sent.iter().all(|q| q.consistency == Consistency::LocalOne));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ssl_is_a_clear_error_and_unreachable_host_fails() {
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_sibylsh"))
+        .arg("--ssl")
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--ssl is not supported yet"));
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    let out = sibylsh(addr, &["-e", "select 1;"]).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with("Connection error:"));
+}
