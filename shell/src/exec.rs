@@ -197,11 +197,6 @@ impl Shell {
         }
         out
     }
-
-    /// COPY: not implemented yet; reported as an error so scripts notice.
-    pub async fn copy(&mut self, _stmt: &str) {
-        self.error("COPY is not supported yet by sibylsh.");
-    }
 }
 
 /// cqlsh prints DESCRIBE errors as the text after `message=`.

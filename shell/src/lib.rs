@@ -5,6 +5,8 @@
 
 pub mod cli;
 pub mod commands;
+pub mod copy;
+mod copy_run;
 mod exec;
 pub mod format;
 pub mod splitter;

@@ -5,6 +5,10 @@
     clippy::unwrap_used,
     reason = "test helper: a failed setup is a failed test"
 )]
+#![allow(
+    dead_code,
+    reason = "each test file uses a different part of the helper"
+)]
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -12,12 +16,13 @@ use std::sync::{Arc, Mutex};
 use bytes::{Bytes, BytesMut};
 use sibyl_protocol::client::framing::FrameReader;
 use sibyl_protocol::limits::Limits;
-use sibyl_protocol::request::Request;
+use sibyl_protocol::request::{Batch, BatchQuery, Prepare, Request};
 use sibyl_protocol::response::{
-    ColumnSpec, ErrorKind, ErrorResponse, Response, ResultBody, Rows, RowsMetadata,
+    ColumnSpec, ErrorKind, ErrorResponse, Prepared, PreparedMetadata, Response, ResultBody, Rows,
+    RowsMetadata,
 };
-use sibyl_protocol::types::{Consistency, StringMultimap};
-use sibyl_protocol::value::{CqlType, CqlValue, encode_to_vec};
+use sibyl_protocol::types::{Consistency, StringMultimap, Value};
+use sibyl_protocol::value::{CqlType, CqlValue, decode, encode_to_vec};
 use sibyl_protocol::{RequestFrame, ResponseFrame};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -33,9 +38,16 @@ pub struct SeenQuery {
 
 pub type Handler = Arc<dyn Fn(&SeenQuery) -> Response + Send + Sync>;
 
+/// Column types the fake node prepares INSERTs with.
+pub type Schema = Arc<Vec<(String, CqlType)>>;
+
+/// Rows received in batches: (column, value) pairs.
+pub type Inserted = Arc<Mutex<Vec<Vec<(String, Option<CqlValue>)>>>>;
+
 pub struct FakeNode {
     pub addr: SocketAddr,
     pub seen: Arc<Mutex<Vec<SeenQuery>>>,
+    pub inserted: Inserted,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -47,16 +59,31 @@ impl Drop for FakeNode {
 
 impl FakeNode {
     pub async fn start(handler: Handler) -> FakeNode {
+        Self::with_schema(handler, Arc::new(Vec::new())).await
+    }
+
+    pub async fn with_schema(handler: Handler, schema: Schema) -> FakeNode {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let seen = Arc::new(Mutex::new(Vec::new()));
-        let seen2 = Arc::clone(&seen);
+        let inserted: Inserted = Arc::default();
+        let state = State {
+            handler,
+            seen: Arc::clone(&seen),
+            schema,
+            inserted: Arc::clone(&inserted),
+        };
         let task = tokio::spawn(async move {
             while let Ok((socket, _)) = listener.accept().await {
-                tokio::spawn(serve(socket, Arc::clone(&handler), Arc::clone(&seen2)));
+                tokio::spawn(serve(socket, state.clone()));
             }
         });
-        FakeNode { addr, seen, task }
+        FakeNode {
+            addr,
+            seen,
+            inserted,
+            task,
+        }
     }
 
     pub fn queries(&self) -> Vec<SeenQuery> {
@@ -64,7 +91,74 @@ impl FakeNode {
     }
 }
 
-async fn serve(mut socket: TcpStream, handler: Handler, seen: Arc<Mutex<Vec<SeenQuery>>>) {
+#[derive(Clone)]
+struct State {
+    handler: Handler,
+    seen: Arc<Mutex<Vec<SeenQuery>>>,
+    schema: Schema,
+    inserted: Inserted,
+}
+
+/// The columns of `INSERT INTO t (a, b) VALUES (...)` with their types.
+fn insert_columns(query: &str, schema: &Schema) -> Vec<(String, CqlType)> {
+    let open = query.find('(').unwrap();
+    let close = query[open..].find(')').unwrap() + open;
+    query[open + 1..close]
+        .split(',')
+        .map(|c| {
+            let c = c.trim().to_owned();
+            let ty = schema
+                .iter()
+                .find(|(n, _)| *n == c)
+                .map(|(_, t)| t.clone())
+                .unwrap();
+            (c, ty)
+        })
+        .collect()
+}
+
+fn prepared(p: &Prepare, schema: &Schema) -> Response {
+    let columns = insert_columns(&p.query, schema)
+        .into_iter()
+        .map(|(name, ty)| ColumnSpec {
+            keyspace: "ks".into(),
+            table: "t".into(),
+            name,
+            ty,
+        })
+        .collect();
+    Response::Result(ResultBody::Prepared(Prepared {
+        id: Bytes::copy_from_slice(p.query.as_bytes()),
+        result_metadata_id: None,
+        metadata: PreparedMetadata {
+            pk_indexes: vec![0],
+            columns,
+        },
+        result_metadata: RowsMetadata::default(),
+    }))
+}
+
+fn batch(b: &Batch, state: &State) -> Response {
+    for st in &b.statements {
+        let BatchQuery::Prepared(id) = &st.query else {
+            panic!("text in batch")
+        };
+        let cols = insert_columns(std::str::from_utf8(id).unwrap(), &state.schema);
+        let row = cols
+            .into_iter()
+            .zip(&st.values)
+            .map(|((name, ty), v)| match v {
+                Value::Bytes(b) => (name, Some(decode(&ty, b).unwrap())),
+                _ => (name, None),
+            })
+            .collect();
+        state.inserted.lock().unwrap().push(row);
+    }
+    Response::Result(ResultBody::Void)
+}
+
+async fn serve(mut socket: TcpStream, state: State) {
+    let State { handler, seen, .. } = state.clone();
     let mut buf = BytesMut::new();
     let mut reader = FrameReader::new(Limits::default());
     loop {
@@ -78,6 +172,8 @@ async fn serve(mut socket: TcpStream, handler: Handler, seen: Arc<Mutex<Vec<Seen
                     Response::Supported(m)
                 }
                 Request::Startup(_) | Request::Register(_) => Response::Ready,
+                Request::Prepare(p) => prepared(p, &state.schema),
+                Request::Batch(b) => batch(b, &state),
                 Request::Query(q) => {
                     let sq = SeenQuery {
                         text: q.query.clone(),
