@@ -72,9 +72,14 @@ pub fn format_value(v: &CqlValue, style: &Style, precision: usize, quote: bool) 
             join_simple(&subs, "{", "}", style)
         }
         CqlValue::Tuple(items) => {
+            // cqlsh formats a null tuple element with the element type's
+            // formatter, which prints Python's `None`.
             let subs: Vec<_> = items
                 .iter()
-                .map(|i| nested(i.as_ref(), style, precision))
+                .map(|i| match i {
+                    Some(v) => format_value(v, style, precision, true),
+                    None => Formatted::kind("None".into(), Kind::Green, style),
+                })
                 .collect();
             join_simple(&subs, "(", ")", style)
         }
