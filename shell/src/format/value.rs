@@ -72,14 +72,9 @@ pub fn format_value(v: &CqlValue, style: &Style, precision: usize, quote: bool) 
             join_simple(&subs, "{", "}", style)
         }
         CqlValue::Tuple(items) => {
-            // cqlsh formats a null tuple element with the element type's
-            // formatter, which prints Python's `None`.
             let subs: Vec<_> = items
                 .iter()
-                .map(|i| match i {
-                    Some(v) => format_value(v, style, precision, true),
-                    None => Formatted::kind("None".into(), Kind::Green, style),
-                })
+                .map(|i| tuple_item(i.as_ref(), style, precision))
                 .collect();
             join_simple(&subs, "(", ")", style)
         }
@@ -108,6 +103,15 @@ pub fn format_value(v: &CqlValue, style: &Style, precision: usize, quote: bool) 
             join_pairs(&subs, style)
         }
         _ => format_text(&format!("{v:?}"), style, false),
+    }
+}
+
+/// A tuple element: cqlsh formats a null one with the element type's
+/// formatter, which prints Python's `None`.
+fn tuple_item(v: Option<&CqlValue>, style: &Style, precision: usize) -> Formatted {
+    match v {
+        None => Formatted::kind("None".into(), Kind::Green, style),
+        Some(v) => format_value(v, style, precision, true),
     }
 }
 
