@@ -5,6 +5,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod complete;
 pub mod copy;
 mod copy_run;
 mod exec;
