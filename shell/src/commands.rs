@@ -9,7 +9,7 @@
 use std::io::Write;
 use std::time::Instant;
 
-use sibyl_protocol::client::Session;
+use sibyl_protocol::client::{ConnectOptions, Session};
 use sibyl_protocol::types::Consistency;
 
 use crate::format::Style;
@@ -79,6 +79,8 @@ pub struct Shell {
     pub capture: Option<(String, Sink)>,
     /// SOURCE nesting depth (bounded).
     pub source_depth: usize,
+    /// The options the session connected with (LOGIN reconnects with them).
+    pub connect_options: ConnectOptions,
 }
 
 /// Deepest SOURCE nesting accepted.
@@ -216,7 +218,7 @@ impl Shell {
             "capture" => self.capture_cmd(stmt),
             "describe" | "desc" => self.describe(stmt, &w).await,
             "copy" => self.copy(stmt).await,
-            "login" => self.error("LOGIN is not supported yet: restart sibylsh with -u/-p"),
+            "login" => self.login(&w[1..]).await,
             _ => self.cql(stmt).await,
         }
         Flow::Continue
@@ -243,6 +245,28 @@ impl Shell {
             self.say(&format!("{name} set to {}", state(new)));
         }
         new
+    }
+
+    /// LOGIN user [password]: reconnects with the new credentials and keeps
+    /// the current keyspace (cqlsh `do_login`).
+    async fn login(&mut self, args: &[String]) {
+        let (Some(user), Some(password)) = (args.first(), args.get(1)) else {
+            return self
+                .error("Usage: LOGIN <username> <password> (sibylsh does not prompt for it)");
+        };
+        let unquote = |s: &str| s.trim_matches('\'').replace("''", "'");
+        let mut options = self.connect_options.clone();
+        options.credentials = Some((unquote(user), unquote(password)));
+        options.keyspace.clone_from(&self.keyspace);
+        let addr = format!("{}:{}", self.host, self.port);
+        match Session::connect(addr.as_str(), options.clone()).await {
+            Ok(session) => {
+                self.session.connection().close();
+                self.session = session;
+                self.connect_options = options;
+            }
+            Err(e) => self.error(&format!("Connection error: {e}")),
+        }
     }
 
     fn consistency_cmd(&mut self, arg: Option<&str>) {

@@ -92,6 +92,9 @@ impl Shell {
             let Some(state) = page.paging_state.take() else {
                 break;
             };
+            if self.tty && self.capture.is_none() && !self.more() {
+                break;
+            }
             opts.paging_state = Some(state);
             match self.session.query(stmt, &[], &opts).await {
                 Ok(QueryResult::Rows(next)) => page = next,
@@ -106,6 +109,17 @@ impl Shell {
             self.write_out("\n");
         }
         self.write_out(&format!("({count} rows)\n"));
+    }
+
+    /// cqlsh's `---MORE---` pause between pages on a terminal; false when
+    /// input ended (stop paging).
+    fn more(&mut self) -> bool {
+        use std::io::Write as _;
+        let _ = write!(self.out, "---MORE---");
+        let _ = self.out.flush();
+        let mut line = String::new();
+        let read = tokio::task::block_in_place(|| std::io::stdin().read_line(&mut line));
+        matches!(read, Ok(n) if n > 0)
     }
 
     /// Re-reads cluster name and versions from `system.local`.

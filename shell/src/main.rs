@@ -79,7 +79,7 @@ async fn session_main(settings: Settings) -> Result<ExitCode, String> {
     };
     let options = connect_options(&settings)?;
     let addr = format!("{}:{}", settings.host, settings.port);
-    let session = Session::connect(addr.as_str(), options)
+    let session = Session::connect(addr.as_str(), options.clone())
         .await
         .map_err(|e| {
             format!("Connection error: ('Unable to connect to any servers', {{'{addr}': {e}}})")
@@ -114,6 +114,7 @@ async fn session_main(settings: Settings) -> Result<ExitCode, String> {
         err: Box::new(std::io::stderr()),
         capture: None,
         source_depth: 0,
+        connect_options: options,
     };
     match batch_text {
         Some(text) => {

@@ -1,7 +1,7 @@
 //! The interactive shell through a real pseudo-terminal (tmux): a multi-line
 //! statement with the continuation prompt, tab completion of a column name
 //! from the schema, history recall with Up, Ctrl-C dropping pending input,
-//! and Ctrl-D exiting with the history saved. Method: run `sibylsh` inside a
+//! paging with `---MORE---`, and Ctrl-D exiting with the history saved. Method: run `sibylsh` inside a
 //! private tmux server against the in-process fake node and read the pane.
 
 mod common;
@@ -29,6 +29,18 @@ fn handler(q: &SeenQuery) -> Response {
             None,
         ),
         "select * from\nks.empty;" => rows(&[("k", CqlType::Int)], &[], None),
+        "select k from ks.paged;" => match &q.paging_state {
+            None => rows(
+                &[("k", CqlType::Int)],
+                &[vec![Some(CqlValue::Int(1))]],
+                Some(b"p1"),
+            ),
+            Some(_) => rows(
+                &[("k", CqlType::Int)],
+                &[vec![Some(CqlValue::Int(22))]],
+                None,
+            ),
+        },
         _ => error(ErrorKind::Invalid, "unknown"),
     }
 }
@@ -177,6 +189,25 @@ async fn interactive_session_in_a_terminal() {
     })
     .await;
     tmux.keys(&["<C-c>"]).await;
+
+    // Paging on a terminal pauses with ---MORE--- between pages.
+    tmux.wait_prompt().await;
+    tmux.keys(&["paging 1", "<Enter>"]).await;
+    tmux.wait("the page size", |p| p.contains("Page size: 1"))
+        .await;
+    tmux.wait_prompt().await;
+    tmux.keys(&["select k from ks.paged;", "<Enter>"]).await;
+    tmux.wait("the pause", |p| p.contains("---MORE---")).await;
+    assert_eq!(
+        node.queries()
+            .iter()
+            .filter(|q| q.text.contains("ks.paged"))
+            .count(),
+        1
+    );
+    tmux.keys(&["<Enter>"]).await;
+    tmux.wait("both pages", |p| p.contains("(2 rows)")).await;
+    tmux.wait_prompt().await;
 
     // Ctrl-D exits and saves the history.
     tmux.keys(&["<C-d>"]).await;
