@@ -207,6 +207,8 @@ pub fn format_client_error(err: &ClientError) -> String {
     }
 }
 
+/// Expected strings were produced by the pinned Python driver 3.30.1:
+/// `cls(code, msg, info).to_exception()` printed the way cqlsh prints it.
 #[cfg(test)]
 mod tests {
     use sibyl_protocol::response::WriteType;
@@ -292,6 +294,22 @@ mod tests {
             block_for: 3,
             data_present: false,
         };
+        let f = ErrorKind::ReadFailure {
+            consistency: Consistency::One,
+            received: 0,
+            block_for: 1,
+            failures: Failures::Count(1),
+            data_present: false,
+        };
+        assert_eq!(
+            format_server_error(0x1300, "rf", &f),
+            "ReadFailure: Error from server: code=1300 [Replica(s) failed to execute read] message=\"rf\" \
+             info={'consistency': 'ONE', 'required_responses': 1, 'received_responses': 0, 'failures': 1}"
+        );
+        assert_eq!(
+            format_server_error(0x1001, "busy", &ErrorKind::Overloaded),
+            "OverloadedErrorMessage: busy"
+        );
         assert!(format_server_error(0x1200, "t", &r).ends_with(
             "info={'consistency': 'ALL', 'required_responses': 3, 'received_responses': 1}"
         ));

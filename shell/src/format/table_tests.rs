@@ -1,5 +1,8 @@
 //! Golden layout tests: expected text follows cqlshmain.py's print_result,
-//! print_formatted_result and print_formatted_result_vertically.
+//! print_formatted_result and print_formatted_result_vertically. The page
+//! bodies were checked by calling those cqlsh functions from the pinned venv
+//! on the same values (identical strings); the surrounding blank lines and
+//! `(N rows)` come from reading print_result.
 
 use sibyl_protocol::value::CqlValue;
 
