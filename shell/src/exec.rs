@@ -2,7 +2,10 @@
 //! SELECT/LIST results as tables with paging, LWT rows, DESCRIBE in each of
 //! its forms (COMPAT §4), USE, and errors.
 
+use sibyl_protocol::Response;
+use sibyl_protocol::client::rows::decode_result;
 use sibyl_protocol::client::{ClientError, QueryOptions, QueryResult, RowSet};
+use sibyl_protocol::request::{Query, QueryParameters, Request};
 use sibyl_protocol::types::Consistency;
 use sibyl_protocol::value::CqlValue;
 
@@ -24,15 +27,29 @@ impl Shell {
         }
     }
 
-    /// Sends one statement text; errors are printed and give `None`.
-    async fn send(&mut self, cql: &str, opts: &QueryOptions) -> Option<QueryResult> {
-        match self.session.query(cql, &[], opts).await {
+    /// Sends one statement text with the frame's warnings; errors are
+    /// printed and give `None`.
+    async fn send(&mut self, cql: &str, opts: &QueryOptions) -> Option<(QueryResult, Vec<String>)> {
+        match send_query(&self.session, cql, opts).await {
             Ok(r) => Some(r),
             Err(e) => {
                 self.error(&format_client_error(&e));
                 None
             }
         }
+    }
+
+    /// cqlsh `print_warnings`.
+    fn print_warnings(&mut self, warnings: &[String]) {
+        if warnings.is_empty() {
+            return;
+        }
+        let mut text = String::from("\nWarnings :\n");
+        for w in warnings {
+            text.push_str(w);
+            text.push_str("\n\n");
+        }
+        self.write_out(&text);
     }
 
     fn column_names(&self, rows: &RowSet) -> Vec<Formatted> {
@@ -45,7 +62,7 @@ impl Shell {
     /// Runs a CQL statement (cqlsh `perform_simple_statement`).
     pub async fn cql(&mut self, stmt: &str) {
         let opts = self.options(self.consistency);
-        let Some(result) = self.send(stmt, &opts).await else {
+        let Some((result, warnings)) = self.send(stmt, &opts).await else {
             return;
         };
         let lower = stmt.trim_start().to_ascii_lowercase();
@@ -66,6 +83,7 @@ impl Shell {
             QueryResult::SetKeyspace(ks) => self.keyspace = Some(ks),
             _ => {}
         }
+        self.print_warnings(&warnings);
     }
 
     /// cqlsh `print_result`: every page, then `(N rows)`.
@@ -210,6 +228,40 @@ impl Shell {
             out.push('\n');
         }
         out
+    }
+}
+
+/// One QUERY through the connection, keeping the response's warnings.
+async fn send_query(
+    session: &sibyl_protocol::client::Session,
+    cql: &str,
+    opts: &QueryOptions,
+) -> Result<(QueryResult, Vec<String>), ClientError> {
+    let params = QueryParameters {
+        consistency: opts.consistency,
+        page_size: opts.page_size,
+        paging_state: opts.paging_state.clone(),
+        serial_consistency: opts.serial_consistency,
+        ..QueryParameters::default()
+    };
+    let frame = session
+        .connection()
+        .send(Request::Query(Query {
+            query: cql.to_owned(),
+            params,
+        }))
+        .await?;
+    match frame.response {
+        Response::Result(body) => Ok((decode_result(body, None)?, frame.warnings)),
+        Response::Error(e) => Err(ClientError::Server {
+            code: e.kind.code(),
+            message: e.message,
+            details: e.kind,
+        }),
+        other => Err(ClientError::UnexpectedResponse {
+            request: "QUERY",
+            response: format!("{other:?}"),
+        }),
     }
 }
 

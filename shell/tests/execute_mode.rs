@@ -67,7 +67,9 @@ fn handler(q: &SeenQuery) -> Response {
             ))]],
             None,
         ),
-        "select * from ks.empty" => rows(&[("k", CqlType::Int), ("v", CqlType::Text)], &[], None),
+        "select * from ks.empty" | "select * from ks.warn" => {
+            rows(&[("k", CqlType::Int), ("v", CqlType::Text)], &[], None)
+        }
         "select k from ks.paged" => match &q.paging_state {
             None => rows(
                 &[("k", CqlType::Int)],
@@ -237,4 +239,14 @@ async fn ssl_is_a_clear_error_and_unreachable_host_fails() {
     let out = sibylsh(addr, &["-e", "select 1;"]).await;
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).starts_with("Connection error:"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_warnings_follow_the_result() {
+    let node = node().await;
+    let out = sibylsh(node.addr, &["-e", "select * from ks.warn;"]).await;
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "\n k | v\n---+---\n\n\n(0 rows)\n\nWarnings :\nAggregation query used without partition key\n\n"
+    );
 }

@@ -186,7 +186,12 @@ async fn serve(mut socket: TcpStream, state: State) {
                 }
                 _ => error(ErrorKind::Protocol, "unexpected request"),
             };
-            let out = ResponseFrame::new(frame.version, frame.stream, response);
+            let mut out = ResponseFrame::new(frame.version, frame.stream, response);
+            if let Request::Query(q) = &frame.request
+                && q.query.contains("warn")
+            {
+                out.warnings = vec!["Aggregation query used without partition key".into()];
+            }
             let bytes = out.to_raw(None).unwrap().to_bytes();
             if socket.write_all(&bytes).await.is_err() {
                 return;
