@@ -330,31 +330,18 @@ impl Shell {
 
     fn help(&mut self, topics: &[String]) {
         if topics.is_empty() {
-            let shell = [
-                "CAPTURE",
-                "CLS",
-                "COPY",
-                "DESCRIBE",
-                "EXPAND",
-                "LOGIN",
-                "SERIAL",
-                "SOURCE",
-                "CLEAR",
-                "CONSISTENCY",
-                "DESC",
-                "EXIT",
-                "HELP",
-                "PAGING",
-                "SHOW",
-                "TRACING",
-                "TIMING",
-            ];
-            let mut names: Vec<String> = shell.iter().map(|s| (*s).to_owned()).collect();
+            let mut names: Vec<String> = crate::complete::SHELL_COMMANDS
+                .iter()
+                .chain(&["DESC", "DESCRIBE"])
+                .map(|s| (*s).to_owned())
+                .collect();
             names.sort();
-            let text = crate::format::columnize(&names, 80);
-            self.say(&format!(
-                "\nDocumented shell commands:\n===========================\n{text}"
-            ));
+            // Python's cmd.Cmd.print_topics: the ruler is as long as the
+            // header including its leading newline; columnize gets maxcol - 1.
+            let header = "\nDocumented shell commands:";
+            let text = crate::format::columnize(&names, 79);
+            let ruler = "=".repeat(header.len());
+            self.say(&format!("{header}\n{ruler}\n{text}"));
             return;
         }
         for t in topics {

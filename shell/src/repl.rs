@@ -138,7 +138,16 @@ pub async fn run(shell: &mut Shell) {
                 let split = splitter::split(&pending);
                 for stmt in &split.statements {
                     let _ = editor.add_history_entry(stmt.as_str());
-                    if shell.run_statement(stmt).await == Flow::Exit {
+                    // Ctrl-C while a statement runs abandons it (the
+                    // terminal is in cooked mode, so it arrives as SIGINT).
+                    let flow = tokio::select! {
+                        flow = shell.run_statement(stmt) => flow,
+                        _ = tokio::signal::ctrl_c() => {
+                            shell.say("");
+                            Flow::Continue
+                        }
+                    };
+                    if flow == Flow::Exit {
                         save(&mut editor, history.as_deref());
                         return;
                     }

@@ -250,3 +250,17 @@ async fn server_warnings_follow_the_result() {
         "\n k | v\n---+---\n\n\n(0 rows)\n\nWarnings :\nAggregation query used without partition key\n\n"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn help_lists_commands_like_cmd_print_topics() {
+    let node = node().await;
+    let out = sibylsh(node.addr, &["-e", "help"]).await;
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    let ruler = "=".repeat(27);
+    assert!(
+        stdout.starts_with(&format!("\nDocumented shell commands:\n{ruler}\nCAPTURE  ")),
+        "{stdout}"
+    );
+    assert!(stdout.contains("TRACING"), "{stdout}");
+    assert!(out.status.success());
+}
