@@ -79,6 +79,9 @@ pub struct Shell {
     pub capture: Option<(String, Sink)>,
     /// SOURCE nesting depth (bounded).
     pub source_depth: usize,
+    /// Column roles per (keyspace, table), for coloured headers.
+    pub column_roles:
+        std::collections::HashMap<(String, String), std::collections::HashMap<String, String>>,
     /// The options the session connected with (LOGIN reconnects with them).
     pub connect_options: ConnectOptions,
 }

@@ -52,11 +52,52 @@ impl Shell {
         self.write_out(&text);
     }
 
-    fn column_names(&self, rows: &RowSet) -> Vec<Formatted> {
-        rows.columns
-            .iter()
-            .map(|c| format_column_name(&c.name, Kind::ColumnName, &self.style))
-            .collect()
+    /// Header cells, coloured by column role when colour is on (cqlsh
+    /// `myformat_colname`: partition key red, clustering cyan, static white).
+    async fn column_names(&mut self, rows: &RowSet) -> Vec<Formatted> {
+        let mut names = Vec::with_capacity(rows.columns.len());
+        for c in &rows.columns {
+            let role = if self.style.color {
+                let roles = self.roles(&c.keyspace, &c.table).await;
+                match roles.get(&c.name).map(String::as_str) {
+                    Some("partition_key") => Kind::PartitionKey,
+                    Some("clustering") => Kind::Clustering,
+                    Some("static") => Kind::Static,
+                    _ => Kind::ColumnName,
+                }
+            } else {
+                Kind::ColumnName
+            };
+            names.push(format_column_name(&c.name, role, &self.style));
+        }
+        names
+    }
+
+    /// Column kinds of a table from `system_schema.columns` (cached).
+    async fn roles(&mut self, ks: &str, table: &str) -> std::collections::HashMap<String, String> {
+        let key = (ks.to_owned(), table.to_owned());
+        if let Some(r) = self.column_roles.get(&key) {
+            return r.clone();
+        }
+        let cql = "SELECT column_name, kind FROM system_schema.columns WHERE keyspace_name = ? AND table_name = ?";
+        let values = [
+            CqlValue::Text(ks.to_owned()),
+            CqlValue::Text(table.to_owned()),
+        ];
+        let mut roles = std::collections::HashMap::new();
+        if let Ok(QueryResult::Rows(r)) = self
+            .session
+            .query(cql, &values, &QueryOptions::default())
+            .await
+        {
+            for row in r.rows {
+                if let [Some(CqlValue::Text(name)), Some(CqlValue::Text(kind))] = row.as_slice() {
+                    roles.insert(name.clone(), kind.clone());
+                }
+            }
+        }
+        self.column_roles.insert(key, roles.clone());
+        roles
     }
 
     /// Runs a CQL statement (cqlsh `perform_simple_statement`).
@@ -72,7 +113,7 @@ impl Shell {
             }
             QueryResult::Rows(rows) if !rows.rows.is_empty() => {
                 // A conditional write's `[applied]` row (cqlsh prints it with a header).
-                let names = self.column_names(&rows);
+                let names = self.column_names(&rows).await;
                 let cells = format_rows(&rows.rows, &self.style);
                 let text = format!(
                     "\n{}",
@@ -89,7 +130,7 @@ impl Shell {
     /// cqlsh `print_result`: every page, then `(N rows)`.
     async fn print_result(&mut self, stmt: &str, mut opts: QueryOptions, first: RowSet) {
         self.write_out("\n");
-        let names = self.column_names(&first);
+        let names = self.column_names(&first).await;
         let mut page = first;
         let mut count = 0usize;
         for i in 0..PAGES_MAX {

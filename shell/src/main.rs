@@ -115,6 +115,7 @@ async fn session_main(settings: Settings) -> Result<ExitCode, String> {
         capture: None,
         source_depth: 0,
         connect_options: options,
+        column_roles: std::collections::HashMap::new(),
     };
     match batch_text {
         Some(text) => {

@@ -118,6 +118,16 @@ fn handler(q: &SeenQuery) -> Response {
             ]],
             None,
         ),
+        "select column_name, kind from system_schema.columns where keyspace_name = ? and table_name = ?" => {
+            rows(
+                &[("column_name", CqlType::Text), ("kind", CqlType::Text)],
+                &[vec![
+                    Some(CqlValue::Text("id".into())),
+                    Some(CqlValue::Text("partition_key".into())),
+                ]],
+                None,
+            )
+        }
         "select nope" => error(
             ErrorKind::Syntax,
             "line 1:7 no viable alternative at input ';'",
@@ -263,4 +273,15 @@ async fn help_lists_commands_like_cmd_print_topics() {
     );
     assert!(stdout.contains("TRACING"), "{stdout}");
     assert!(out.status.success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn color_marks_partition_key_names_and_values() {
+    let node = node().await;
+    let out = sibylsh(node.addr, &["--color", "-e", "select id from ks.u;"]).await;
+    let expected = format!(
+        "\n \x1b[0;1;31mid\x1b[0m\n{}\n \x1b[0;1;32m550e8400-e29b-41d4-a716-446655440000\x1b[0m\n\n(1 rows)\n",
+        "-".repeat(38)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout), expected);
 }

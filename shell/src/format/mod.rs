@@ -47,6 +47,12 @@ pub enum Kind {
     Collection,
     /// A column name (magenta).
     ColumnName,
+    /// A partition key column name (red).
+    PartitionKey,
+    /// A clustering column name (cyan).
+    Clustering,
+    /// A static column name (white).
+    Static,
 }
 
 impl Kind {
@@ -59,6 +65,9 @@ impl Kind {
             Kind::Green => color::GREEN,
             Kind::Collection => color::BLUE,
             Kind::ColumnName => color::MAGENTA,
+            Kind::PartitionKey => color::RED,
+            Kind::Clustering => color::CYAN,
+            Kind::Static => color::WHITE,
         }
     }
 }
