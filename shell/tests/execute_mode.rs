@@ -285,3 +285,50 @@ async fn color_marks_partition_key_names_and_values() {
     );
     assert_eq!(String::from_utf8_lossy(&out.stdout), expected);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn file_mode_with_source_and_capture() {
+    let node = node().await;
+    let dir = tempfile::tempdir().unwrap();
+    let captured = dir.path().join("out.txt");
+    let inner = dir.path().join("inner.cql");
+    std::fs::write(
+        &inner,
+        "-- a comment; not a statement\nselect * from ks.empty;\n",
+    )
+    .unwrap();
+    let main = dir.path().join("main.cql");
+    std::fs::write(
+        &main,
+        format!(
+            "capture '{}'\nselect * from ks.empty;\ncapture off\nsource '{}'\n/* block ; comment */ select nope;\n",
+            captured.display(),
+            inner.display()
+        ),
+    )
+    .unwrap();
+    let out = sibylsh(node.addr, &["-f", main.to_str().unwrap()]).await;
+    let empty = "\n k | v\n---+---\n\n\n(0 rows)\n";
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!(
+            "Now capturing query output to '{}'.\n{empty}",
+            captured.display()
+        )
+    );
+    assert_eq!(std::fs::read_to_string(&captured).unwrap(), empty);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "SyntaxException: line 1:7 no viable alternative at input ';'\n"
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let texts: Vec<String> = node.queries().into_iter().map(|q| q.text).collect();
+    assert_eq!(
+        texts,
+        vec![
+            "select * from ks.empty;",
+            "select * from ks.empty;",
+            "select nope;"
+        ]
+    );
+}
