@@ -375,9 +375,7 @@ impl Shell {
                 );
                 self.say(&msg);
             }
-            "session" => {
-                self.error("SHOW SESSION is not supported yet (tracing sessions are not read).")
-            }
+            "session" => self.show_session(args.get(1).map(String::as_str)).await,
             _ => self.error("Improper SHOW command."),
         }
     }

@@ -11,3 +11,4 @@ mod copy_run;
 mod exec;
 pub mod format;
 pub mod splitter;
+mod trace;

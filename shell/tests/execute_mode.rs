@@ -128,12 +128,57 @@ fn handler(q: &SeenQuery) -> Response {
                 None,
             )
         }
+        "select * from system_traces.sessions where session_id = ?" => rows(
+            &[
+                ("session_id", CqlType::Uuid),
+                ("client", CqlType::Inet),
+                ("coordinator", CqlType::Inet),
+                ("duration", CqlType::Int),
+                ("request", CqlType::Text),
+                ("started_at", CqlType::Timestamp),
+            ],
+            &[vec![
+                Some(CqlValue::Uuid(trace_id())),
+                Some(CqlValue::Inet([127, 0, 0, 1].into())),
+                Some(CqlValue::Inet([127, 0, 0, 1].into())),
+                Some(CqlValue::Int(500)),
+                Some(CqlValue::Text("Execute CQL3 query".into())),
+                Some(CqlValue::Timestamp(1_704_164_645_000)),
+            ]],
+            None,
+        ),
+        "select * from system_traces.events where session_id = ?" => rows(
+            &[
+                ("session_id", CqlType::Uuid),
+                ("event_id", CqlType::Timeuuid),
+                ("activity", CqlType::Text),
+                ("source", CqlType::Inet),
+                ("source_elapsed", CqlType::Int),
+                ("thread", CqlType::Text),
+            ],
+            &[vec![
+                Some(CqlValue::Uuid(trace_id())),
+                Some(CqlValue::Timeuuid(Uuid::new_v1(
+                    uuid::Timestamp::from_unix(uuid::NoContext, 1_704_164_645, 100_000),
+                    &[1, 2, 3, 4, 5, 6],
+                ))),
+                Some(CqlValue::Text("Parsing select".into())),
+                Some(CqlValue::Inet([127, 0, 0, 1].into())),
+                Some(CqlValue::Int(100)),
+                Some(CqlValue::Text("Native-Transport-Requests-1".into())),
+            ]],
+            None,
+        ),
         "select nope" => error(
             ErrorKind::Syntax,
             "line 1:7 no viable alternative at input ';'",
         ),
         _ => error(ErrorKind::Invalid, &format!("table {text} does not exist")),
     }
+}
+
+fn trace_id() -> Uuid {
+    Uuid::from_str("11111111-2222-3333-4444-555555555555").expect("valid uuid literal")
 }
 
 async fn node() -> FakeNode {
@@ -331,4 +376,41 @@ async fn file_mode_with_source_and_capture() {
             "select nope;"
         ]
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn show_session_prints_the_trace_like_cqlsh() {
+    let node = node().await;
+    let out = sibylsh(
+        node.addr,
+        &["-e", "SHOW SESSION 11111111-2222-3333-4444-555555555555"],
+    )
+    .await;
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+    let row = |a: &str, t: &str, e: &str| {
+        format!(" {a:>44} | {t:>26} | 127.0.0.1 | {e:>14} | 127.0.0.1\n")
+    };
+    let header = format!(
+        " {:<44} | {:<26} | {:<9} | source_elapsed | client\n",
+        "activity", "timestamp", "source"
+    );
+    let rule = format!(
+        "-{}-+-{}-+-{}-+-{}-+-{}-\n",
+        "-".repeat(44),
+        "-".repeat(26),
+        "-".repeat(9),
+        "-".repeat(14),
+        "-".repeat(9)
+    );
+    let expected = format!(
+        "\nTracing session: 11111111-2222-3333-4444-555555555555\n\n{header}{rule}{}{}{}\n",
+        row("Execute CQL3 query", "2024-01-02 03:04:05", "0"),
+        row(
+            "Parsing select [Native-Transport-Requests-1]",
+            "2024-01-02 03:04:05.000100",
+            "100"
+        ),
+        row("Request complete", "2024-01-02 03:04:05.000500", "500"),
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout), expected);
 }
