@@ -101,3 +101,14 @@ proptest! {
         prop_assert_eq!(stmts(&input), vec![input.clone()]);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn any_unicode_input_is_safe(input in "\\PC{0,80}") {
+        let s = split(&input);
+        let _ = strip_comments(&input);
+        prop_assert!(s.rest.len() <= input.len());
+    }
+}

@@ -194,3 +194,27 @@ fn colours() {
         )
     );
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn any_text_formats_without_panic(s in "\\PC{0,40}", quote: bool) {
+        let plain = format_text(&s, &Style::default(), quote);
+        let colored = format_text(&s, &Style { color: true, ..Style::default() }, quote);
+        proptest::prop_assert_eq!(&plain.plain, &colored.plain);
+        proptest::prop_assert!(colored.width <= plain.width);
+    }
+
+    #[test]
+    fn any_double_formats_like_percent_g(f in proptest::num::f64::ANY) {
+        let text = crate::format::number::format_float(f, 12);
+        proptest::prop_assert!(!text.is_empty());
+        if f.is_finite() {
+            // The text reads back within the printed precision (cqlsh gives small
+            // values fewer digits: 12 + exponent + 1 for exponents down to -4).
+            let back: f64 = text.parse().unwrap();
+            proptest::prop_assert!((back - f).abs() <= f.abs() * 1e-7 + f64::MIN_POSITIVE);
+        }
+    }
+}
