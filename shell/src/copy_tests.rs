@@ -80,6 +80,11 @@ fn writes_fields_minimally_quoted() {
 
 #[test]
 fn intervals_as_cqlsh() {
+    // Checked against cqlshlib.copyutil.CopyTask.describe_interval.
+    assert_eq!(
+        describe_interval(3725.5),
+        "0 day, 1 hours, 2 minutes, and 5.500 seconds"
+    );
     assert_eq!(describe_interval(0.38), "0.380 seconds");
     assert_eq!(
         describe_interval(5.2),
