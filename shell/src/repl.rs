@@ -99,7 +99,7 @@ async fn watch_schema(shell: &Shell, schema: &Arc<Mutex<SchemaCache>>) {
 pub async fn run(shell: &mut Shell) {
     shell.refresh_server_info().await;
     let host = format!(
-        "Connected to {} at {}:{}.",
+        "Connected to {} at {}:{}",
         shell.server.cluster_name, shell.host, shell.port
     );
     shell.say(&host);
