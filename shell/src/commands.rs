@@ -82,6 +82,8 @@ pub struct Shell {
     /// Column roles per (keyspace, table), for coloured headers.
     pub column_roles:
         std::collections::HashMap<(String, String), std::collections::HashMap<String, String>>,
+    /// The command word as typed (cqlsh's error messages repeat it).
+    pub cmdword: String,
     /// The options the session connected with (LOGIN reconnects with them).
     pub connect_options: ConnectOptions,
 }
@@ -199,8 +201,15 @@ impl Shell {
         flow
     }
 
+    /// cqlsh `handle_parse_error` for shell commands: `Improper <word> command.`
+    pub fn improper(&mut self) {
+        let msg = format!("Improper {} command.", self.cmdword);
+        self.error(&msg);
+    }
+
     async fn dispatch(&mut self, stmt: &str) -> Flow {
         let w = words(stmt);
+        self.cmdword = w.first().cloned().unwrap_or_default();
         let first = w
             .first()
             .map(|s| s.to_ascii_lowercase())
@@ -238,7 +247,7 @@ impl Shell {
             "ON" => true,
             "OFF" => false,
             _ => {
-                self.error(&format!("Improper {name} command."));
+                self.improper();
                 return current;
             }
         };
@@ -286,7 +295,7 @@ impl Shell {
                         level.to_ascii_uppercase()
                     ));
                 }
-                None => self.error("Improper CONSISTENCY command."),
+                None => self.improper(),
             },
         }
     }
@@ -308,7 +317,7 @@ impl Shell {
                         level.to_ascii_uppercase()
                     ));
                 }
-                _ => self.error("Improper SERIAL command."),
+                _ => self.improper(),
             },
         }
     }
@@ -376,7 +385,7 @@ impl Shell {
                 self.say(&msg);
             }
             "session" => self.show_session(args.get(1).map(String::as_str)).await,
-            _ => self.error("Improper SHOW command."),
+            _ => self.improper(),
         }
     }
 
@@ -393,7 +402,7 @@ impl Shell {
 
     async fn source(&mut self, stmt: &str) -> Flow {
         let Some(path) = file_arg(stmt, "source") else {
-            self.error("Improper SOURCE command.");
+            self.improper();
             return Flow::Continue;
         };
         if self.source_depth >= SOURCE_DEPTH_MAX {

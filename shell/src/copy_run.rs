@@ -48,6 +48,7 @@ impl Shell {
     pub async fn copy(&mut self, stmt: &str) {
         let cmd = match parse_copy(stmt) {
             Ok(c) => c,
+            Err(e) if e.starts_with("Improper") => return self.improper(),
             Err(e) => return self.error(&e),
         };
         let Some(ks) = cmd.keyspace.clone().or_else(|| self.keyspace.clone()) else {

@@ -116,6 +116,7 @@ async fn session_main(settings: Settings) -> Result<ExitCode, String> {
         source_depth: 0,
         connect_options: options,
         column_roles: std::collections::HashMap::new(),
+        cmdword: String::new(),
     };
     match batch_text {
         Some(text) => {

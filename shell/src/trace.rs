@@ -93,7 +93,7 @@ impl Shell {
     /// SHOW SESSION <uuid>.
     pub async fn show_session(&mut self, arg: Option<&str>) {
         let Some(id) = arg.and_then(|a| Uuid::parse_str(a).ok()) else {
-            return self.error("Improper SHOW command.");
+            return self.improper();
         };
         let sessions = self
             .trace_rows(

@@ -414,3 +414,22 @@ async fn show_session_prints_the_trace_like_cqlsh() {
     );
     assert_eq!(String::from_utf8_lossy(&out.stdout), expected);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn improper_commands_repeat_the_typed_word() {
+    let node = node().await;
+    let out = sibylsh(
+        node.addr,
+        &["-e", "consistency sideways\nExpand maybe\npaging\nexpand\n"],
+    )
+    .await;
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "Improper consistency command.\nImproper Expand command.\n"
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "PAGING is ON\nPage size: 100\nEXPAND is OFF\n"
+    );
+    assert_eq!(out.status.code(), Some(2));
+}
