@@ -57,7 +57,7 @@ impl Tmux {
             .args(args)
             .output()
             .await
-            .expect("tmux runs");
+            .expect("tmux is required by this test: apt-get install tmux (.ci/run installs it)");
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
