@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use crate::clock::{Clock, SystemClock};
 use crate::config::NodeConfig;
-use crate::cql::processor::{ProcessorContext, QueryProcessor};
+use crate::cql::processor::{ProcessorContext, QueryProcessor, Thresholds};
 use crate::cql::system_views::LocalNode;
 use crate::ring::random_tokens;
 use crate::schema::store::{SchemaStore, SchemaStoreError};
@@ -161,6 +161,7 @@ pub async fn run(config: NodeConfig, shutdown: ShutdownSignal) -> Result<(), Nod
             * 1024
             * 1024,
         store: Arc::clone(&store),
+        thresholds: thresholds(&config),
     }));
     let native = SocketAddr::new(config.listen_address, config.native_transport_port);
     let listener = Listener::bind(
@@ -188,6 +189,15 @@ pub async fn run(config: NodeConfig, shutdown: ShutdownSignal) -> Result<(), Nod
     }
     tracing::info!("sibyld stopped");
     Ok(())
+}
+
+fn thresholds(config: &NodeConfig) -> Thresholds {
+    Thresholds {
+        tombstone_warn: u64::from(config.tombstone_warn_threshold),
+        tombstone_fail: u64::from(config.tombstone_failure_threshold),
+        batch_warn_bytes: usize::try_from(config.batch_size_warn_threshold_kb).unwrap_or(5) * 1024,
+        batch_fail_bytes: usize::try_from(config.batch_size_fail_threshold_kb).unwrap_or(50) * 1024,
+    }
 }
 
 fn transport_config(config: &NodeConfig) -> TransportConfig {

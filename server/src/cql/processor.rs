@@ -8,6 +8,7 @@
 //! once the storage engine facade is wired in; until then they get an
 //! InvalidRequest saying so.
 
+use std::cell::RefCell;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -48,6 +49,30 @@ pub struct PreparedStatement {
     pub statement: Statement,
 }
 
+/// Limits a request is checked against (Cassandra's thresholds).
+#[derive(Debug, Clone, Copy)]
+pub struct Thresholds {
+    /// Tombstones one read may scan before the client gets a warning.
+    pub tombstone_warn: u64,
+    /// Tombstones one read may scan before it fails with ReadFailure.
+    pub tombstone_fail: u64,
+    /// Batch size (approximate mutation bytes) that triggers a warning.
+    pub batch_warn_bytes: usize,
+    /// Batch size that is rejected.
+    pub batch_fail_bytes: usize,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Self {
+            tombstone_warn: 1_000,
+            tombstone_fail: 100_000,
+            batch_warn_bytes: 5 * 1024,
+            batch_fail_bytes: 50 * 1024,
+        }
+    }
+}
+
 /// Everything the processor needs from the node.
 pub struct ProcessorContext {
     /// The schema.
@@ -62,6 +87,8 @@ pub struct ProcessorContext {
     pub prepared_cache_bytes: usize,
     /// The node's tables.
     pub store: Arc<LocalStore>,
+    /// Tombstone and batch-size thresholds.
+    pub thresholds: Thresholds,
 }
 
 /// Serves statements for the transport.
@@ -107,7 +134,12 @@ impl Executor {
         parse(text).map_err(|e| RequestError::Syntax(e.to_string()))
     }
 
-    fn query(&self, session: &ClientSession, query: &Query) -> Result<ResultBody, RequestError> {
+    fn query(
+        &self,
+        session: &ClientSession,
+        query: &Query,
+        warnings: &RefCell<Vec<String>>,
+    ) -> Result<ResultBody, RequestError> {
         let statement = Self::parse(&query.query)?;
         let keyspace = query.params.keyspace.clone().or_else(|| session.keyspace());
         let values = positional(&query.params.values)?;
@@ -117,6 +149,7 @@ impl Executor {
             timestamp: query.params.default_timestamp,
             page_size: query.params.page_size,
             paging_state: query.params.paging_state.as_ref(),
+            warnings,
         };
         self.run(session, &statement, &request)
     }
@@ -156,6 +189,7 @@ impl Executor {
         &self,
         session: &ClientSession,
         execute: &Execute,
+        warnings: &RefCell<Vec<String>>,
     ) -> Result<ResultBody, RequestError> {
         let Some(prepared) = self.prepared.get(&execute.id) else {
             return Err(unprepared(execute.id.clone()));
@@ -167,11 +201,17 @@ impl Executor {
             timestamp: execute.params.default_timestamp,
             page_size: execute.params.page_size,
             paging_state: execute.params.paging_state.as_ref(),
+            warnings,
         };
         self.run(session, &prepared.statement, &request)
     }
 
-    fn batch(&self, session: &ClientSession, batch: &Batch) -> Result<ResultBody, RequestError> {
+    fn batch(
+        &self,
+        session: &ClientSession,
+        batch: &Batch,
+        warnings: &RefCell<Vec<String>>,
+    ) -> Result<ResultBody, RequestError> {
         if batch.batch_type == sibyl_protocol::request::BatchType::Counter {
             return Err(RequestError::invalid(
                 "Counter batches are not supported by this Sibyl build yet",
@@ -205,9 +245,11 @@ impl Executor {
                 timestamp: Some(timestamp),
                 page_size: None,
                 paging_state: None,
+                warnings,
             };
             mutations.extend(self.mutations(&statement.statement, &request)?);
         }
+        self.check_batch_size(&mutations, warnings)?;
         self.apply(mutations)?;
         Ok(ResultBody::Void)
     }
@@ -273,6 +315,9 @@ impl Executor {
             | Statement::Delete(_)
             | Statement::Batch(_) => {
                 let mutations = self.mutations(statement, request)?;
+                if matches!(statement, Statement::Batch(_)) {
+                    self.check_batch_size(&mutations, request.warnings)?;
+                }
                 self.apply(mutations)?;
                 Ok(ResultBody::Void)
             }
@@ -402,6 +447,7 @@ impl Executor {
                 timestamp: Some(timestamp),
                 page_size: None,
                 paging_state: None,
+                warnings: request.warnings,
             };
             out.extend(self.mutations(&inner, &inner_request)?);
         }
@@ -490,6 +536,12 @@ impl Executor {
             };
             let outcome = read_rows(&self.ctx.store, &table, select, &ctx, page, resume.as_ref())?;
             next_page = outcome.next.map(|r| r.encode());
+            self.check_tombstones(
+                &table,
+                outcome.tombstones,
+                outcome.rows.len(),
+                request.warnings,
+            )?;
             let mut narrowed = select.clone();
             narrowed.where_clause = outcome.remaining;
             (outcome.rows, Some(narrowed))
@@ -526,6 +578,8 @@ struct RunRequest<'a> {
     page_size: Option<i32>,
     /// Where the previous page stopped.
     paging_state: Option<&'a Bytes>,
+    /// Warnings for the client, collected while the request runs.
+    warnings: &'a RefCell<Vec<String>>,
 }
 
 /// A version 1 UUID for `now()`: the request time plus node bits.
@@ -572,17 +626,90 @@ fn statement_kind(statement: &Statement) -> &'static str {
 
 impl Executor {
     fn serve(&self, session: &ClientSession, request: &RequestFrame) -> HandlerResponse {
+        let warnings = RefCell::new(Vec::new());
         let result = match &request.request {
-            Request::Query(query) => self.query(session, query),
+            Request::Query(query) => self.query(session, query, &warnings),
             Request::Prepare(prepare) => self.prepare(session, prepare),
-            Request::Execute(execute) => self.execute(session, execute),
-            Request::Batch(batch) => self.batch(session, batch),
+            Request::Execute(execute) => self.execute(session, execute, &warnings),
+            Request::Batch(batch) => self.batch(session, batch, &warnings),
             _ => Err(RequestError::Server("unexpected request kind".into())),
         };
-        match result {
+        let mut response = match result {
             Ok(body) => HandlerResponse::new(Response::Result(body)),
             Err(error) => HandlerResponse::new(Response::Error(error.to_response())),
+        };
+        response.warnings = warnings.into_inner();
+        response
+    }
+
+    /// Cassandra's batch size thresholds: a warning past `batch_warn_bytes`,
+    /// InvalidRequest past `batch_fail_bytes` (sizes are approximate mutation bytes).
+    fn check_batch_size(
+        &self,
+        mutations: &[(Arc<TableMetadata>, sibyl_storage::model::PartitionUpdate)],
+        warnings: &RefCell<Vec<String>>,
+    ) -> Result<(), RequestError> {
+        let size: usize = mutations.iter().map(|(_, u)| u.heap_size()).sum();
+        let limits = self.ctx.thresholds;
+        let tables: std::collections::BTreeSet<String> = mutations
+            .iter()
+            .map(|(t, _)| format!("{}.{}", t.keyspace, t.name))
+            .collect();
+        let tables = tables.into_iter().collect::<Vec<_>>().join(", ");
+        if size > limits.batch_fail_bytes {
+            return Err(RequestError::invalid(format!(
+                "Batch too large: batch for [{tables}] is of size {size} bytes, exceeding the failure threshold of {} bytes",
+                limits.batch_fail_bytes
+            )));
         }
+        if size > limits.batch_warn_bytes {
+            warnings.borrow_mut().push(format!(
+                "Batch for [{tables}] is of size {size} bytes, exceeding specified threshold of {} bytes by {} bytes.",
+                limits.batch_warn_bytes,
+                size - limits.batch_warn_bytes
+            ));
+        }
+        Ok(())
+    }
+
+    /// Cassandra's tombstone thresholds for one read.
+    fn check_tombstones(
+        &self,
+        table: &TableMetadata,
+        tombstones: u64,
+        live_rows: usize,
+        warnings: &RefCell<Vec<String>>,
+    ) -> Result<(), RequestError> {
+        let limits = self.ctx.thresholds;
+        if tombstones > limits.tombstone_fail {
+            let address = std::net::SocketAddr::new(
+                self.ctx.local.listen_address,
+                self.ctx.local.storage_port,
+            );
+            return Err(RequestError::Protocol(ErrorResponse {
+                kind: ErrorKind::ReadFailure {
+                    consistency: sibyl_protocol::types::Consistency::One,
+                    received: 0,
+                    block_for: 1,
+                    failures: sibyl_protocol::response::Failures::ReasonMap(vec![(
+                        self.ctx.local.listen_address,
+                        0x0001,
+                    )]),
+                    data_present: false,
+                },
+                message: format!(
+                    "Operation failed - received 0 responses and 1 failures: READ_TOO_MANY_TOMBSTONES from {address} (scanned over {} tombstones in {}.{})",
+                    limits.tombstone_fail, table.keyspace, table.name
+                ),
+            }));
+        }
+        if tombstones > limits.tombstone_warn {
+            warnings.borrow_mut().push(format!(
+                "Read {live_rows} live rows and {tombstones} tombstone cells for query on {}.{} (see tombstone_warn_threshold)",
+                table.keyspace, table.name
+            ));
+        }
+        Ok(())
     }
 }
 

@@ -96,6 +96,9 @@ pub struct ReadOutcome {
     pub remaining: Vec<Relation>,
     /// Where the next page starts, when this one is full.
     pub next: Option<Resume>,
+    /// Tombstones (deleted or expired rows and cells, range and partition
+    /// deletions) the read went through.
+    pub tombstones: u64,
 }
 
 /// Gathers rows page by page, honouring a resume point and a row budget.
@@ -106,6 +109,7 @@ struct Gather<'a> {
     resume: Option<&'a Resume>,
     rows: Vec<Row>,
     positions: Vec<Resume>,
+    tombstones: u64,
 }
 
 impl Gather<'_> {
@@ -115,6 +119,7 @@ impl Gather<'_> {
 
     /// Adds a partition's live rows after the resume point; true once over budget.
     fn push(&mut self, partition: &Partition) -> Result<bool, RequestError> {
+        self.tombstones += tombstones_in(partition, self.now_s);
         let key = partition.key.key();
         for (clustering, row) in partition_rows(self.table, partition, self.now_s)? {
             if let Some(resume) = self.resume
@@ -153,6 +158,7 @@ impl Gather<'_> {
             rows: self.rows,
             remaining,
             next,
+            tombstones: self.tombstones,
         }
     }
 }
@@ -191,6 +197,7 @@ pub fn read_rows(
         resume,
         rows: Vec::new(),
         positions: Vec::new(),
+        tombstones: 0,
     };
     if keys.has_full_partition_key() {
         let slices = if keys.clustering.is_empty() && keys.clustering_range.is_none() {
@@ -356,6 +363,20 @@ fn scan(
             None => return Ok(()),
         }
     }
+}
+
+/// Deletions a read of `partition` goes through: its partition deletion, range
+/// tombstones, deleted rows and dead (deleted or expired) cells.
+fn tombstones_in(partition: &Partition, now_s: u32) -> u64 {
+    let rows = partition.rows.iter().chain(partition.static_row.iter());
+    let mut count = u64::from(!partition.partition_deletion.is_live());
+    count += u64::try_from(partition.range_tombstones.len()).unwrap_or(u64::MAX);
+    for row in rows {
+        count += u64::from(!row.deletion.is_live());
+        count += u64::try_from(row.cells.iter().filter(|c| !c.is_live(now_s)).count())
+            .unwrap_or(u64::MAX);
+    }
+    count
 }
 
 /// The live rows of a partition, in `SELECT *` column order.
