@@ -18,23 +18,33 @@ pub const READY_TIMEOUT: Duration = Duration::from_secs(60);
 /// Longest wait for a graceful stop before SIGKILL.
 pub const STOP_TIMEOUT: Duration = Duration::from_secs(15);
 
-/// Loopback addresses handed out by this process (127.0.0.10 upwards).
-static NEXT_ADDRESS: Mutex<u8> = Mutex::new(10);
+/// Next loopback address to try, as an offset into 127.0.0.10..=127.0.0.249
+/// (`None` until first use: it starts at a per-process offset so test
+/// processes running side by side rarely collide).
+static NEXT_ADDRESS: Mutex<Option<u32>> = Mutex::new(None);
 
-/// A fresh loopback address for a node of this test process.
+const ADDRESS_FIRST: u32 = 10;
+const ADDRESS_COUNT: u32 = 240;
+
+/// A fresh loopback address for a node of this test process: one nobody
+/// listens on at the native port.
 ///
 /// # Errors
-/// All 240 addresses of this process are used.
+/// No free address among the 240 tried.
 pub fn next_address() -> Result<IpAddr> {
     let mut next = NEXT_ADDRESS
         .lock()
         .map_err(|_| anyhow::anyhow!("address counter poisoned"))?;
-    if *next == 250 {
-        bail!("out of loopback addresses");
+    let offset = next.get_or_insert_with(|| std::process::id() % ADDRESS_COUNT);
+    for _ in 0..ADDRESS_COUNT {
+        let last = u8::try_from(ADDRESS_FIRST + *offset % ADDRESS_COUNT).unwrap_or(10);
+        *offset += 1;
+        let address = IpAddr::V4(Ipv4Addr::new(127, 0, 0, last));
+        if std::net::TcpListener::bind(SocketAddr::new(address, 9042)).is_ok() {
+            return Ok(address);
+        }
     }
-    let address = IpAddr::V4(Ipv4Addr::new(127, 0, 0, *next));
-    *next += 1;
-    Ok(address)
+    bail!("no free loopback address among 127.0.0.10..=127.0.0.249")
 }
 
 /// The `sibyld` binary, built if missing.

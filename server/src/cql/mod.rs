@@ -1,6 +1,7 @@
 //! The CQL layer: statements in, reads and writes of partitions out
 //! (DESIGN §3, the `cql` and `execution` arrows).
 //!
+//! - [`counters`]: counter increments (read-before-write of this node's shard).
 //! - [`ddl`]: schema statements.
 //! - [`describe`]: server-side DESCRIBE.
 //! - [`keys`]: primary key restrictions of WHERE clauses.
@@ -15,6 +16,7 @@
 //! - [`terms`]: binding literals, bind values and functions to typed values.
 //! - [`values`]: how CQL values are laid out as storage keys, cells and paths.
 
+pub mod counters;
 pub mod ddl;
 pub mod describe;
 pub mod keys;

@@ -34,6 +34,8 @@ pub struct WriteContext<'a> {
     pub default_timestamp_us: i64,
     /// List element path generator.
     pub lists: &'a ListPaths,
+    /// Reads current counter shards, and this node's shard id (counter tables only).
+    pub counters: Option<(&'a super::counters::CounterReader<'a>, u128)>,
 }
 
 /// Timestamp and TTL of one write.
@@ -215,6 +217,11 @@ pub fn insert(
     if insert.if_not_exists {
         return Err(lwt_unsupported());
     }
+    if table.is_counter() {
+        return Err(RequestError::invalid(
+            "INSERT statements are not allowed on counter tables, use UPDATE instead",
+        ));
+    }
     let InsertValues::Values { columns, values } = &insert.values else {
         return Err(RequestError::invalid(
             "INSERT JSON is not supported by this Sibyl build yet",
@@ -319,6 +326,14 @@ pub fn update(
     update: &Update,
     ctx: &WriteContext<'_>,
 ) -> Result<Vec<PartitionUpdate>, RequestError> {
+    if table.is_counter() {
+        let Some((read, node)) = ctx.counters else {
+            return Err(RequestError::Server(
+                "counter update without a counter reader".into(),
+            ));
+        };
+        return super::counters::counter_update(table, update, ctx, node, read);
+    }
     if update.conditions.is_some() {
         return Err(lwt_unsupported());
     }

@@ -104,6 +104,9 @@ struct Executor {
     data_centers: Vec<String>,
     timestamps: TimestampGenerator,
     lists: ListPaths,
+    /// Held across the read-before-write and the apply of counter increments,
+    /// so two increments of one counter never read the same shard state.
+    counter_lock: parking_lot::Mutex<()>,
 }
 
 impl QueryProcessor {
@@ -127,6 +130,7 @@ impl Executor {
             data_centers,
             timestamps,
             lists,
+            counter_lock: parking_lot::Mutex::new(()),
         }
     }
 
@@ -212,36 +216,33 @@ impl Executor {
         batch: &Batch,
         warnings: &RefCell<Vec<String>>,
     ) -> Result<ResultBody, RequestError> {
-        if batch.batch_type == sibyl_protocol::request::BatchType::Counter {
-            return Err(RequestError::invalid(
-                "Counter batches are not supported by this Sibyl build yet",
-            ));
-        }
         let default_keyspace = batch.keyspace.clone().or_else(|| session.keyspace());
         let timestamp = batch
             .default_timestamp
             .unwrap_or_else(|| self.timestamps.next());
-        let mut mutations = Vec::new();
+        let mut items = Vec::with_capacity(batch.statements.len());
         for item in &batch.statements {
-            let (statement, keyspace) = match &item.query {
-                BatchQuery::Text(text) => (
-                    Arc::new(PreparedStatement {
-                        keyspace: default_keyspace.clone(),
-                        statement: Self::parse(text)?,
-                    }),
-                    None,
-                ),
-                BatchQuery::Prepared(id) => (
-                    self.prepared
-                        .get(id)
-                        .ok_or_else(|| unprepared(id.clone()))?,
-                    None::<String>,
-                ),
+            let statement = match &item.query {
+                BatchQuery::Text(text) => Arc::new(PreparedStatement {
+                    keyspace: default_keyspace.clone(),
+                    statement: Self::parse(text)?,
+                }),
+                BatchQuery::Prepared(id) => self
+                    .prepared
+                    .get(id)
+                    .ok_or_else(|| unprepared(id.clone()))?,
             };
-            let keyspace = keyspace.or_else(|| statement.keyspace.clone());
+            items.push((statement, &item.values));
+        }
+        let counters = items
+            .iter()
+            .any(|(s, _)| self.touches_counters(&s.statement, s.keyspace.as_deref()));
+        let _counter_guard = counters.then(|| self.counter_lock.lock());
+        let mut mutations = Vec::new();
+        for (statement, values) in &items {
             let request = RunRequest {
-                keyspace: keyspace.as_deref(),
-                values: &item.values,
+                keyspace: statement.keyspace.as_deref(),
+                values,
                 timestamp: Some(timestamp),
                 page_size: None,
                 paging_state: None,
@@ -249,6 +250,18 @@ impl Executor {
             };
             mutations.extend(self.mutations(&statement.statement, &request)?);
         }
+        let kind = match batch.batch_type {
+            sibyl_protocol::request::BatchType::Logged => {
+                sibyl_protocol::cql::ast::BatchKind::Logged
+            }
+            sibyl_protocol::request::BatchType::Unlogged => {
+                sibyl_protocol::cql::ast::BatchKind::Unlogged
+            }
+            sibyl_protocol::request::BatchType::Counter => {
+                sibyl_protocol::cql::ast::BatchKind::Counter
+            }
+        };
+        check_counter_mix(kind, &mutations)?;
         self.check_batch_size(&mutations, warnings)?;
         self.apply(mutations)?;
         Ok(ResultBody::Void)
@@ -314,6 +327,9 @@ impl Executor {
             | Statement::Update(_)
             | Statement::Delete(_)
             | Statement::Batch(_) => {
+                let _counter_guard = self
+                    .touches_counters(statement, request.keyspace)
+                    .then(|| self.counter_lock.lock());
                 let mutations = self.mutations(statement, request)?;
                 if matches!(statement, Statement::Batch(_)) {
                     self.check_batch_size(&mutations, request.warnings)?;
@@ -379,6 +395,10 @@ impl Executor {
             },
             default_timestamp_us,
             lists: &self.lists,
+            counters: Some((
+                &|t, k, c, col| self.read_counter(t, k, c, col),
+                self.ctx.local.host_id.as_u128(),
+            )),
         };
         let with_table = |table: Arc<TableMetadata>, updates: Vec<_>| {
             updates
@@ -422,11 +442,6 @@ impl Executor {
         default_timestamp_us: i64,
     ) -> Result<Vec<(Arc<TableMetadata>, sibyl_storage::model::PartitionUpdate)>, RequestError>
     {
-        if batch.kind == sibyl_protocol::cql::ast::BatchKind::Counter {
-            return Err(RequestError::invalid(
-                "Counter batches are not supported by this Sibyl build yet",
-            ));
-        }
         let mut timestamp = default_timestamp_us;
         if let Some(sibyl_protocol::cql::ast::UsingAttr::Timestamp(
             sibyl_protocol::cql::ast::Term::Integer(t),
@@ -451,7 +466,77 @@ impl Executor {
             };
             out.extend(self.mutations(&inner, &inner_request)?);
         }
+        check_counter_mix(batch.kind, &out)?;
         Ok(out)
+    }
+
+    /// This node's current shards of one counter cell (the read of a counter increment).
+    fn read_counter(
+        &self,
+        table: &TableMetadata,
+        key: &sibyl_storage::model::PartitionKey,
+        clustering: Option<&sibyl_storage::model::ClusteringKey>,
+        column: sibyl_storage::model::ColumnId,
+    ) -> Result<Option<sibyl_storage::model::CounterShards>, RequestError> {
+        use sibyl_storage::model::{BoundKind, CellKind, ClusteringBound, Slice, Slices};
+        let now_s = u32::try_from(self.ctx.clock.now_seconds()).unwrap_or(u32::MAX);
+        let slices = match clustering {
+            Some(ck) => {
+                let bound = |kind| ClusteringBound::new(ck.as_bytes().to_vec(), kind);
+                let slice = Slice::new(
+                    bound(BoundKind::InclusiveStart),
+                    bound(BoundKind::InclusiveEnd),
+                )
+                .map_err(|e| request_error(&e))?;
+                Slices::new(vec![slice])
+            }
+            None => Slices::all(),
+        };
+        let read = self
+            .ctx
+            .store
+            .table(table)?
+            .read_partition(
+                key,
+                &slices,
+                false,
+                now_s,
+                sibyl_storage::ReadLimits::default(),
+            )
+            .map_err(|e| request_error(&e))?;
+        let Some(partition) = read.partition else {
+            return Ok(None);
+        };
+        let row = match clustering {
+            Some(ck) => partition.rows.iter().find(|r| r.clustering == *ck),
+            None => partition.static_row.as_ref(),
+        };
+        let cell = row.and_then(|r| {
+            r.cells
+                .iter()
+                .find(|c| c.column == column && c.path.is_none())
+        });
+        Ok(cell.and_then(|c| match &c.kind {
+            CellKind::Counter { shards } => Some(shards.clone()),
+            _ => None,
+        }))
+    }
+
+    /// True when `statement` increments counters (those writes take the counter lock).
+    fn touches_counters(&self, statement: &Statement, keyspace: Option<&str>) -> bool {
+        let counter_table = |name: &QualifiedName| {
+            self.table_named(name, keyspace)
+                .is_ok_and(|t| t.is_counter())
+        };
+        match statement {
+            Statement::Update(u) => counter_table(&u.table),
+            Statement::Batch(b) => b.statements.iter().any(|s| match s {
+                CqlBatchStatement::Update(u) => counter_table(&u.table),
+                CqlBatchStatement::Insert(i) => counter_table(&i.table),
+                CqlBatchStatement::Delete(d) => counter_table(&d.table),
+            }),
+            _ => false,
+        }
     }
 
     fn apply(
@@ -549,6 +634,32 @@ impl Executor {
         let select = filtered.as_ref().unwrap_or(select);
         select::execute(&table, select, rows, &ctx)?.into_result(next_page)
     }
+}
+
+/// Cassandra's rules for counters in batches: no mixing counter and regular
+/// mutations, no counters in a LOGGED batch, only counters in a COUNTER batch.
+fn check_counter_mix(
+    kind: sibyl_protocol::cql::ast::BatchKind,
+    mutations: &[(Arc<TableMetadata>, sibyl_storage::model::PartitionUpdate)],
+) -> Result<(), RequestError> {
+    use sibyl_protocol::cql::ast::BatchKind;
+    let counters = mutations.iter().filter(|(t, _)| t.is_counter()).count();
+    if kind == BatchKind::Counter && counters < mutations.len() {
+        return Err(RequestError::invalid(
+            "Only counter mutations are allowed in COUNTER batches",
+        ));
+    }
+    if counters > 0 && counters < mutations.len() {
+        return Err(RequestError::invalid(
+            "Counter and non-counter mutations cannot exist in the same batch",
+        ));
+    }
+    if counters > 0 && kind == BatchKind::Logged {
+        return Err(RequestError::invalid(
+            "Cannot include a counter statement in a logged batch",
+        ));
+    }
+    Ok(())
 }
 
 /// The page size to read with, when `select` can be paged by storage position:
