@@ -124,9 +124,17 @@ impl TableState {
 
     /// Moves a non-empty active memtable to the flushing list; true if it did.
     pub(crate) fn switch_memtable(&self) -> bool {
+        self.switch_memtable_from(1)
+    }
+
+    /// Switches the active memtable only if it holds at least `min_bytes`.
+    /// Writers that all saw the same memtable pass the flush threshold race
+    /// here: the first switches it, the others find a fresh memtable under the
+    /// threshold and leave it alone (otherwise each would flush a tiny SSTable).
+    pub(crate) fn switch_memtable_from(&self, min_bytes: u64) -> bool {
         let _exclusive = self.switch.write();
         let current = self.version.current();
-        if current.active.is_empty() {
+        if current.active.is_empty() || current.active.size_bytes() < min_bytes {
             return false;
         }
         self.version.update(|v| {
@@ -200,7 +208,11 @@ impl Table {
             version.active.apply(update, Some(position))?;
             version.active.size_bytes() >= self.state.options.flush_threshold_bytes
         };
-        if full && self.state.switch_memtable() {
+        if full
+            && self
+                .state
+                .switch_memtable_from(self.state.options.flush_threshold_bytes)
+        {
             self.shared.request_flush(self.state.id);
         }
         Ok(())
@@ -287,5 +299,45 @@ impl Table {
             .version
             .update(|v| v.replace_sstables(removed, added));
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod switch_tests {
+    use std::sync::Arc;
+
+    use crate::model::{Cell, ClusteringKey, PartitionKey, PartitionUpdate, Row, TableId};
+    use crate::{Engine, EngineOptions, TableOptions};
+
+    /// A writer that saw an old memtable pass the threshold must not switch the
+    /// fresh one (the race that flushed one tiny SSTable per concurrent writer).
+    #[test]
+    fn a_threshold_switch_leaves_a_fresh_memtable_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let engine =
+            Engine::open(EngineOptions::new(dir.path(), Arc::new(crate::fs::StdFs))).unwrap();
+        let table = engine
+            .create_table(TableId(5), TableOptions::default())
+            .unwrap();
+        let row =
+            Row::new(ClusteringKey::new(Vec::new())).with_cell(Cell::live(1, 1, vec![1u8; 10]));
+        table
+            .apply(&PartitionUpdate::new(TableId(5), PartitionKey::new(vec![1u8])).with_row(row))
+            .unwrap();
+        let threshold = table.state.options.flush_threshold_bytes;
+        assert!(
+            !table.state.switch_memtable_from(threshold),
+            "a fresh memtable under the threshold stays"
+        );
+        assert!(
+            table.state.switch_memtable_from(1),
+            "an explicit switch still switches a non-empty memtable"
+        );
+        assert!(
+            !table.state.switch_memtable_from(1),
+            "an empty memtable is never switched"
+        );
+        drop(table);
+        engine.close().unwrap();
     }
 }

@@ -380,3 +380,77 @@ fn scans_honour_token_bounds_across_memtables_and_sstables() {
         }
     }
 }
+
+/// Many writers crossing the flush threshold together flush one memtable, not
+/// one tiny SSTable each (regression: every writer that saw the full memtable
+/// used to switch the fresh one too). The race is timing-dependent; the
+/// deterministic check of the guard is `table::switch_tests`.
+#[test]
+fn concurrent_writers_crossing_the_threshold_do_not_flush_tiny_sstables() {
+    use std::sync::Arc;
+    let dir = tempfile::tempdir().unwrap();
+    let engine = Arc::new(
+        sibyl_storage::Engine::open(sibyl_storage::EngineOptions::new(
+            dir.path(),
+            Arc::new(sibyl_storage::fs::StdFs),
+        ))
+        .unwrap(),
+    );
+    let options = sibyl_storage::TableOptions {
+        flush_threshold_bytes: 256 * 1024,
+        ..Default::default()
+    };
+    let table = engine
+        .create_table(sibyl_storage::model::TableId(77), options)
+        .unwrap();
+    let writers: Vec<_> =
+        (0..8u64)
+            .map(|w| {
+                let table = table.clone();
+                std::thread::spawn(move || {
+                    for i in 0..3_000u64 {
+                        let key = sibyl_storage::model::PartitionKey::new(
+                            (w * 1_000_000 + i).to_be_bytes().to_vec(),
+                        );
+                        let row = sibyl_storage::model::Row::new(
+                            sibyl_storage::model::ClusteringKey::new(Vec::new()),
+                        )
+                        .with_cell(sibyl_storage::model::Cell::live(1, 1, vec![7u8; 100]));
+                        let update = sibyl_storage::model::PartitionUpdate::new(
+                            sibyl_storage::model::TableId(77),
+                            key,
+                        )
+                        .with_row(row);
+                        table.apply(&update).unwrap();
+                    }
+                })
+            })
+            .collect();
+    for w in writers {
+        w.join().unwrap();
+    }
+    table.flush().unwrap();
+    let mut sizes = Vec::new();
+    let mut dirs = vec![dir.path().to_path_buf()];
+    while let Some(d) = dirs.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.to_string_lossy().ends_with("-Data.db") {
+                sizes.push(std::fs::metadata(&path).unwrap().len());
+            }
+        }
+    }
+    assert!(
+        sizes.len() >= 2,
+        "the threshold was crossed several times: {sizes:?}"
+    );
+    // Every SSTable but the final explicit flush holds a full memtable (>= 256 KiB of
+    // heap, at least a few KiB on disk even compressed); a race flushed ~100-byte ones.
+    sizes.sort_unstable();
+    let tiny = sizes.iter().filter(|s| **s < 1024).count();
+    assert!(tiny <= 1, "tiny SSTables were flushed: {sizes:?}");
+    drop(table);
+    engine.close().unwrap();
+}
