@@ -1,0 +1,308 @@
+//! Writes: INSERT/UPDATE/DELETE/BATCH mutations, counter reads and locking,
+//! batch-size and counter-mix checks, and applying mutations to the store.
+
+use std::cell::RefCell;
+use std::sync::Arc;
+
+use sibyl_protocol::cql::ast::{BatchStatement as CqlBatchStatement, QualifiedName, Statement};
+use sibyl_protocol::request::{Batch, BatchQuery};
+use sibyl_protocol::response::ResultBody;
+
+use super::super::modify::{self, WriteContext};
+use super::super::terms::BindContext;
+use super::{Executor, PreparedStatement, RunRequest, make_timeuuid, unprepared};
+use crate::error::RequestError;
+use crate::schema::TableMetadata;
+use crate::storage::request_error;
+use crate::transport::ClientSession;
+
+impl Executor {
+    pub(super) fn batch(
+        &self,
+        session: &ClientSession,
+        batch: &Batch,
+        warnings: &RefCell<Vec<String>>,
+    ) -> Result<ResultBody, RequestError> {
+        let default_keyspace = batch.keyspace.clone().or_else(|| session.keyspace());
+        let timestamp = batch
+            .default_timestamp
+            .unwrap_or_else(|| self.timestamps.next());
+        let mut items = Vec::with_capacity(batch.statements.len());
+        for item in &batch.statements {
+            let statement = match &item.query {
+                BatchQuery::Text(text) => Arc::new(PreparedStatement {
+                    keyspace: default_keyspace.clone(),
+                    statement: Self::parse(text)?,
+                }),
+                BatchQuery::Prepared(id) => self
+                    .prepared
+                    .get(id)
+                    .ok_or_else(|| unprepared(id.clone()))?,
+            };
+            items.push((statement, &item.values));
+        }
+        let counters = items
+            .iter()
+            .any(|(s, _)| self.touches_counters(&s.statement, s.keyspace.as_deref()));
+        let _counter_guard = counters.then(|| self.counter_lock.lock());
+        let mut mutations = Vec::new();
+        for (statement, values) in &items {
+            let request = RunRequest {
+                keyspace: statement.keyspace.as_deref(),
+                values,
+                timestamp: Some(timestamp),
+                page_size: None,
+                paging_state: None,
+                warnings,
+            };
+            mutations.extend(self.mutations(&statement.statement, &request)?);
+        }
+        let kind = match batch.batch_type {
+            sibyl_protocol::request::BatchType::Logged => {
+                sibyl_protocol::cql::ast::BatchKind::Logged
+            }
+            sibyl_protocol::request::BatchType::Unlogged => {
+                sibyl_protocol::cql::ast::BatchKind::Unlogged
+            }
+            sibyl_protocol::request::BatchType::Counter => {
+                sibyl_protocol::cql::ast::BatchKind::Counter
+            }
+        };
+        check_counter_mix(kind, &mutations)?;
+        self.check_batch_size(&mutations, warnings)?;
+        self.apply(mutations)?;
+        Ok(ResultBody::Void)
+    }
+
+    /// The mutations an INSERT, UPDATE, DELETE or BATCH statement makes.
+    pub(super) fn mutations(
+        &self,
+        statement: &Statement,
+        request: &RunRequest<'_>,
+    ) -> Result<Vec<(Arc<TableMetadata>, sibyl_storage::model::PartitionUpdate)>, RequestError>
+    {
+        let default_timestamp_us = request.timestamp.unwrap_or_else(|| self.timestamps.next());
+        let node = self.ctx.local.host_id.as_u64_pair().0;
+        let timeuuid = move |us: i64| make_timeuuid(us, node);
+        let write = WriteContext {
+            bind: BindContext {
+                values: request.values,
+                now_us: self.ctx.clock.now_micros(),
+                timeuuid: &timeuuid,
+            },
+            default_timestamp_us,
+            lists: &self.lists,
+            counters: Some((
+                &|t, k, c, col| self.read_counter(t, k, c, col),
+                self.ctx.local.host_id.as_u128(),
+            )),
+        };
+        let with_table = |table: Arc<TableMetadata>, updates: Vec<_>| {
+            updates
+                .into_iter()
+                .map(|u| (Arc::clone(&table), u))
+                .collect::<Vec<_>>()
+        };
+        match statement {
+            Statement::Insert(s) => {
+                let table = self.writable_table(&s.table, request.keyspace)?;
+                Ok(with_table(
+                    Arc::clone(&table),
+                    modify::insert(&table, s, &write)?,
+                ))
+            }
+            Statement::Update(s) => {
+                let table = self.writable_table(&s.table, request.keyspace)?;
+                Ok(with_table(
+                    Arc::clone(&table),
+                    modify::update(&table, s, &write)?,
+                ))
+            }
+            Statement::Delete(s) => {
+                let table = self.writable_table(&s.table, request.keyspace)?;
+                Ok(with_table(
+                    Arc::clone(&table),
+                    modify::delete(&table, s, &write)?,
+                ))
+            }
+            Statement::Batch(batch) => self.batch_mutations(batch, request, default_timestamp_us),
+            _ => Err(RequestError::invalid(
+                "Only INSERT, UPDATE and DELETE statements are allowed in a batch",
+            )),
+        }
+    }
+
+    pub(super) fn batch_mutations(
+        &self,
+        batch: &sibyl_protocol::cql::ast::Batch,
+        request: &RunRequest<'_>,
+        default_timestamp_us: i64,
+    ) -> Result<Vec<(Arc<TableMetadata>, sibyl_storage::model::PartitionUpdate)>, RequestError>
+    {
+        let mut timestamp = default_timestamp_us;
+        if let Some(sibyl_protocol::cql::ast::UsingAttr::Timestamp(
+            sibyl_protocol::cql::ast::Term::Integer(t),
+        )) = batch.using.first()
+        {
+            timestamp = super::super::terms::integer(t, "[timestamp]")?;
+        }
+        let mut out = Vec::new();
+        for statement in &batch.statements {
+            let inner = match statement {
+                CqlBatchStatement::Insert(s) => Statement::Insert(Box::new(s.clone())),
+                CqlBatchStatement::Update(s) => Statement::Update(Box::new(s.clone())),
+                CqlBatchStatement::Delete(s) => Statement::Delete(Box::new(s.clone())),
+            };
+            let inner_request = RunRequest {
+                keyspace: request.keyspace,
+                values: request.values,
+                timestamp: Some(timestamp),
+                page_size: None,
+                paging_state: None,
+                warnings: request.warnings,
+            };
+            out.extend(self.mutations(&inner, &inner_request)?);
+        }
+        check_counter_mix(batch.kind, &out)?;
+        Ok(out)
+    }
+
+    /// This node's current shards of one counter cell (the read of a counter increment).
+    pub(super) fn read_counter(
+        &self,
+        table: &TableMetadata,
+        key: &sibyl_storage::model::PartitionKey,
+        clustering: Option<&sibyl_storage::model::ClusteringKey>,
+        column: sibyl_storage::model::ColumnId,
+    ) -> Result<Option<sibyl_storage::model::CounterShards>, RequestError> {
+        use sibyl_storage::model::{BoundKind, CellKind, ClusteringBound, Slice, Slices};
+        let now_s = u32::try_from(self.ctx.clock.now_seconds()).unwrap_or(u32::MAX);
+        let slices = match clustering {
+            Some(ck) => {
+                let bound = |kind| ClusteringBound::new(ck.as_bytes().to_vec(), kind);
+                let slice = Slice::new(
+                    bound(BoundKind::InclusiveStart),
+                    bound(BoundKind::InclusiveEnd),
+                )
+                .map_err(|e| request_error(&e))?;
+                Slices::new(vec![slice])
+            }
+            None => Slices::all(),
+        };
+        let read = self
+            .ctx
+            .store
+            .table(table)?
+            .read_partition(
+                key,
+                &slices,
+                false,
+                now_s,
+                sibyl_storage::ReadLimits::default(),
+            )
+            .map_err(|e| request_error(&e))?;
+        let Some(partition) = read.partition else {
+            return Ok(None);
+        };
+        let row = match clustering {
+            Some(ck) => partition.rows.iter().find(|r| r.clustering == *ck),
+            None => partition.static_row.as_ref(),
+        };
+        let cell = row.and_then(|r| {
+            r.cells
+                .iter()
+                .find(|c| c.column == column && c.path.is_none())
+        });
+        Ok(cell.and_then(|c| match &c.kind {
+            CellKind::Counter { shards } => Some(shards.clone()),
+            _ => None,
+        }))
+    }
+
+    /// True when `statement` increments counters (those writes take the counter lock).
+    pub(super) fn touches_counters(&self, statement: &Statement, keyspace: Option<&str>) -> bool {
+        let counter_table = |name: &QualifiedName| {
+            self.table_named(name, keyspace)
+                .is_ok_and(|t| t.is_counter())
+        };
+        match statement {
+            Statement::Update(u) => counter_table(&u.table),
+            Statement::Batch(b) => b.statements.iter().any(|s| match s {
+                CqlBatchStatement::Update(u) => counter_table(&u.table),
+                CqlBatchStatement::Insert(i) => counter_table(&i.table),
+                CqlBatchStatement::Delete(d) => counter_table(&d.table),
+            }),
+            _ => false,
+        }
+    }
+
+    pub(super) fn apply(
+        &self,
+        mutations: Vec<(Arc<TableMetadata>, sibyl_storage::model::PartitionUpdate)>,
+    ) -> Result<(), RequestError> {
+        for (table, update) in mutations {
+            self.ctx
+                .store
+                .table(&table)?
+                .apply(&update)
+                .map_err(|e| request_error(&e))?;
+        }
+        Ok(())
+    }
+
+    /// Cassandra's batch size thresholds: a warning past `batch_warn_bytes`,
+    /// InvalidRequest past `batch_fail_bytes` (sizes are approximate mutation bytes).
+    pub(super) fn check_batch_size(
+        &self,
+        mutations: &[(Arc<TableMetadata>, sibyl_storage::model::PartitionUpdate)],
+        warnings: &RefCell<Vec<String>>,
+    ) -> Result<(), RequestError> {
+        let size: usize = mutations.iter().map(|(_, u)| u.heap_size()).sum();
+        let limits = self.ctx.thresholds;
+        let tables: std::collections::BTreeSet<String> = mutations
+            .iter()
+            .map(|(t, _)| format!("{}.{}", t.keyspace, t.name))
+            .collect();
+        let tables = tables.into_iter().collect::<Vec<_>>().join(", ");
+        if size > limits.batch_fail_bytes {
+            return Err(RequestError::invalid(format!(
+                "Batch too large: batch for [{tables}] is of size {size} bytes, exceeding the failure threshold of {} bytes",
+                limits.batch_fail_bytes
+            )));
+        }
+        if size > limits.batch_warn_bytes {
+            warnings.borrow_mut().push(format!(
+                "Batch for [{tables}] is of size {size} bytes, exceeding specified threshold of {} bytes by {} bytes.",
+                limits.batch_warn_bytes,
+                size - limits.batch_warn_bytes
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Cassandra's rules for counters in batches: no mixing counter and regular
+/// mutations, no counters in a LOGGED batch, only counters in a COUNTER batch.
+pub(super) fn check_counter_mix(
+    kind: sibyl_protocol::cql::ast::BatchKind,
+    mutations: &[(Arc<TableMetadata>, sibyl_storage::model::PartitionUpdate)],
+) -> Result<(), RequestError> {
+    use sibyl_protocol::cql::ast::BatchKind;
+    let counters = mutations.iter().filter(|(t, _)| t.is_counter()).count();
+    if kind == BatchKind::Counter && counters < mutations.len() {
+        return Err(RequestError::invalid(
+            "Only counter mutations are allowed in COUNTER batches",
+        ));
+    }
+    if counters > 0 && counters < mutations.len() {
+        return Err(RequestError::invalid(
+            "Counter and non-counter mutations cannot exist in the same batch",
+        ));
+    }
+    if counters > 0 && kind == BatchKind::Logged {
+        return Err(RequestError::invalid(
+            "Cannot include a counter statement in a logged batch",
+        ));
+    }
+    Ok(())
+}
