@@ -1,0 +1,318 @@
+//! INSERT, UPDATE and DELETE -> one `PartitionUpdate` per partition.
+//!
+//! Cassandra's semantics: INSERT writes a row marker (the row exists even with
+//! every regular column null) and UPDATE does not; a null value writes a
+//! tombstone; an unset value leaves the column alone; overwriting a
+//! non-frozen collection first deletes it (complex deletion at timestamp - 1);
+//! DELETE writes a row, range or partition tombstone, or cell tombstones for
+//! the named columns. TTL comes from `USING TTL`, else the table default.
+
+use sibyl_protocol::cql::ast::{Insert, InsertValues, UsingAttr};
+use sibyl_protocol::value::{CqlType, CqlValue};
+use sibyl_storage::model::{Cell, ClusteringKey, DeletionTime, LivenessInfo, PartitionUpdate, Row};
+
+use super::terms::{BindContext, Bound, bind};
+use super::values::{ListPaths, element_path, field_path, partition_key, serialize};
+use crate::error::RequestError;
+use crate::schema::{ColumnKind, ColumnMetadata, TableMetadata};
+use crate::storage::engine_id;
+
+mod delete;
+mod update;
+
+pub use delete::delete;
+pub use update::update;
+
+/// Largest TTL Cassandra accepts (20 years).
+pub const TTL_SECONDS_MAX: i64 = 630_720_000;
+
+/// What a write needs besides the statement.
+pub struct WriteContext<'a> {
+    /// Bound values and time.
+    pub bind: BindContext<'a>,
+    /// Timestamp when the statement has no `USING TIMESTAMP`, µs.
+    pub default_timestamp_us: i64,
+    /// List element path generator.
+    pub lists: &'a ListPaths,
+    /// Reads current counter shards, and this node's shard id (counter tables only).
+    pub counters: Option<(&'a super::counters::CounterReader<'a>, u128)>,
+}
+
+/// Timestamp and TTL of one write.
+#[derive(Clone, Copy)]
+struct Attrs {
+    timestamp: i64,
+    ttl: Option<u32>,
+    now_s: u32,
+}
+
+fn attrs(
+    table: &TableMetadata,
+    using: &[UsingAttr],
+    ctx: &WriteContext<'_>,
+) -> Result<Attrs, RequestError> {
+    let mut timestamp = ctx.default_timestamp_us;
+    let mut ttl = i64::from(table.params.default_time_to_live);
+    for attr in using {
+        match attr {
+            UsingAttr::Timestamp(term) => {
+                if let Bound::Value(CqlValue::Bigint(ts)) =
+                    bind(term, &CqlType::Bigint, "[timestamp]", &ctx.bind)?
+                {
+                    timestamp = ts;
+                }
+            }
+            UsingAttr::Ttl(term) => {
+                if let Bound::Value(CqlValue::Int(t)) =
+                    bind(term, &CqlType::Int, "[ttl]", &ctx.bind)?
+                {
+                    ttl = i64::from(t);
+                }
+            }
+        }
+    }
+    if ttl < 0 {
+        return Err(RequestError::invalid(format!(
+            "A TTL must be greater or equal to 0, but was {ttl}"
+        )));
+    }
+    if ttl > TTL_SECONDS_MAX {
+        return Err(RequestError::invalid(format!(
+            "ttl is too large. requested ({ttl}) maximum ({TTL_SECONDS_MAX})"
+        )));
+    }
+    let now_s = u32::try_from(ctx.bind.now_us.div_euclid(1_000_000)).unwrap_or(u32::MAX);
+    Ok(Attrs {
+        timestamp,
+        ttl: u32::try_from(ttl).ok().filter(|t| *t > 0),
+        now_s,
+    })
+}
+
+fn cell(column: &ColumnMetadata, attrs: Attrs, value: bytes::Bytes) -> Cell {
+    match attrs.ttl {
+        Some(ttl) => Cell::expiring(column.id, attrs.timestamp, value, ttl, attrs.now_s),
+        None => Cell::live(column.id, attrs.timestamp, value),
+    }
+}
+
+fn column<'t>(table: &'t TableMetadata, name: &str) -> Result<&'t ColumnMetadata, RequestError> {
+    table.column(name).ok_or_else(|| {
+        RequestError::invalid(format!(
+            "Undefined column name {name} in table {}.{}",
+            table.keyspace, table.name
+        ))
+    })
+}
+
+/// Writes `value` into `row` for `column`: a cell, a tombstone, or a whole collection.
+fn write_value(
+    row: &mut Row,
+    column: &ColumnMetadata,
+    value: Bound,
+    attrs: Attrs,
+    ctx: &WriteContext<'_>,
+) -> Result<(), RequestError> {
+    if column.ty.is_counter() {
+        return Err(RequestError::invalid(
+            "Counter columns are not supported by this Sibyl build yet",
+        ));
+    }
+    match value {
+        Bound::Unset => Ok(()),
+        Bound::Null if column.ty.is_multi_cell() => {
+            row.add_complex_deletion(column.id, DeletionTime::new(attrs.timestamp, attrs.now_s));
+            Ok(())
+        }
+        Bound::Null => {
+            row.add_cell(Cell::tombstone(column.id, attrs.timestamp, attrs.now_s));
+            Ok(())
+        }
+        Bound::Value(value) if column.ty.is_multi_cell() => {
+            row.add_complex_deletion(
+                column.id,
+                DeletionTime::new(attrs.timestamp - 1, attrs.now_s),
+            );
+            add_elements(row, column, &value, attrs, ctx, false)
+        }
+        Bound::Value(value) => {
+            row.add_cell(cell(
+                column,
+                attrs,
+                serialize(&column.name, &column.ty, &value)?,
+            ));
+            Ok(())
+        }
+    }
+}
+
+/// Adds the elements of a collection or UDT value as cells (append/prepend for lists).
+fn add_elements(
+    row: &mut Row,
+    column: &ColumnMetadata,
+    value: &CqlValue,
+    attrs: Attrs,
+    ctx: &WriteContext<'_>,
+    prepend: bool,
+) -> Result<(), RequestError> {
+    let name = column.name.as_str();
+    match (column.ty.unfrozen(), value) {
+        (CqlType::List(elem), CqlValue::List(items)) => {
+            let paths = if prepend {
+                ctx.lists.prepend(attrs.timestamp, items.len())
+            } else {
+                ctx.lists.append(attrs.timestamp, items.len())
+            };
+            for (path, item) in paths.into_iter().zip(items) {
+                row.add_cell(cell(column, attrs, serialize(name, elem, item)?).with_path(path));
+            }
+        }
+        (CqlType::Set(elem), CqlValue::Set(items)) => {
+            for item in items {
+                row.add_cell(
+                    cell(column, attrs, bytes::Bytes::new())
+                        .with_path(element_path(name, elem, item)?),
+                );
+            }
+        }
+        (CqlType::Map(key_ty, value_ty), CqlValue::Map(entries)) => {
+            for (k, v) in entries {
+                row.add_cell(
+                    cell(column, attrs, serialize(name, value_ty, v)?)
+                        .with_path(element_path(name, key_ty, k)?),
+                );
+            }
+        }
+        (CqlType::Udt(def), CqlValue::Udt(fields)) => {
+            for (i, ((_, field_ty), (_, field))) in def.fields.iter().zip(fields).enumerate() {
+                let path = field_path(u16::try_from(i).unwrap_or(u16::MAX));
+                match field {
+                    Some(v) => row.add_cell(
+                        cell(column, attrs, serialize(name, field_ty, v)?).with_path(path),
+                    ),
+                    None => row.add_cell(
+                        Cell::tombstone(column.id, attrs.timestamp, attrs.now_s).with_path(path),
+                    ),
+                }
+            }
+        }
+        (ty, _) => {
+            return Err(RequestError::invalid(format!(
+                "Invalid value for column {name} of type {ty}"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Builds the INSERT's mutation.
+///
+/// # Errors
+/// Missing key columns, unknown columns, values that do not bind.
+pub fn insert(
+    table: &TableMetadata,
+    insert: &Insert,
+    ctx: &WriteContext<'_>,
+) -> Result<Vec<PartitionUpdate>, RequestError> {
+    if insert.if_not_exists {
+        return Err(lwt_unsupported());
+    }
+    if table.is_counter() {
+        return Err(RequestError::invalid(
+            "INSERT statements are not allowed on counter tables, use UPDATE instead",
+        ));
+    }
+    let InsertValues::Values { columns, values } = &insert.values else {
+        return Err(RequestError::invalid(
+            "INSERT JSON is not supported by this Sibyl build yet",
+        ));
+    };
+    if columns.len() != values.len() {
+        return Err(RequestError::invalid("Unmatched column names/values"));
+    }
+    let attrs = attrs(table, &insert.using, ctx)?;
+    let mut pk = Vec::new();
+    let mut ck = Vec::new();
+    let mut regular = Vec::new();
+    for (name, term) in columns.iter().zip(values) {
+        let meta = column(table, name.as_str())?;
+        let bound = bind(term, &meta.ty, &meta.name, &ctx.bind)?;
+        match meta.kind {
+            ColumnKind::PartitionKey => pk.push((
+                meta.position,
+                bound.required(&format!("partition key part {}", meta.name))?,
+            )),
+            ColumnKind::Clustering => ck.push((
+                meta.position,
+                bound.required(&format!("clustering key part {}", meta.name))?,
+            )),
+            ColumnKind::Static | ColumnKind::Regular => regular.push((meta, bound)),
+        }
+    }
+    let key = key_from(
+        table,
+        ColumnKind::PartitionKey,
+        pk,
+        "Some partition key parts are missing",
+    )?;
+    let key = partition_key(table, &key)?;
+    let clustering = key_from(
+        table,
+        ColumnKind::Clustering,
+        ck,
+        "Some clustering keys are missing",
+    )?;
+    let mut update = PartitionUpdate::new(engine_id(table), key);
+    let mut row = Row::new(super::values::clustering_key(table, &clustering)?);
+    row.liveness = Some(match attrs.ttl {
+        Some(ttl) => LivenessInfo::expiring(attrs.timestamp, ttl, attrs.now_s),
+        None => LivenessInfo::new(attrs.timestamp),
+    });
+    let mut static_row = Row::new(ClusteringKey::new(bytes::Bytes::new()));
+    for (meta, bound) in regular {
+        let target = if meta.kind == ColumnKind::Static {
+            &mut static_row
+        } else {
+            &mut row
+        };
+        write_value(target, meta, bound, attrs, ctx)?;
+    }
+    if !static_row.is_empty() {
+        update.static_row = Some(static_row);
+    }
+    update.add_row(row);
+    Ok(vec![update])
+}
+
+fn key_from(
+    table: &TableMetadata,
+    kind: ColumnKind,
+    mut given: Vec<(u32, CqlValue)>,
+    message: &str,
+) -> Result<Vec<CqlValue>, RequestError> {
+    given.sort_by_key(|(p, _)| *p);
+    let names: Vec<&str> = table.columns_of(kind).map(|c| c.name.as_str()).collect();
+    let missing: Vec<&str> = names
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| {
+            !given
+                .iter()
+                .any(|(p, _)| usize::try_from(*p).ok() == Some(*i))
+        })
+        .map(|(_, n)| *n)
+        .collect();
+    if !missing.is_empty() {
+        return Err(RequestError::invalid(format!(
+            "{message}: {}",
+            missing.join(", ")
+        )));
+    }
+    Ok(given.into_iter().map(|(_, v)| v).collect())
+}
+
+fn lwt_unsupported() -> RequestError {
+    RequestError::invalid(
+        "Conditional updates (lightweight transactions: IF ...) are not supported by this Sibyl build yet",
+    )
+}
