@@ -213,3 +213,28 @@ impl Drop for Node {
         let _ = self.stop();
     }
 }
+
+/// Runs `tests/python/<script> <node address>` with the pinned Python driver;
+/// the script asserts and prints `OK` last.
+///
+/// # Errors
+/// A message with the script's stdout, stderr and the node's log when the
+/// script fails or does not end with `OK`.
+pub fn run_python_checks(script: &str, node: &Node) -> std::result::Result<(), String> {
+    let clients = crate::python::clients()
+        .map_err(|e| format!("the pinned Python driver installs: {e:#}"))?;
+    let output = Command::new(&clients.python)
+        .arg(workspace_root().join("tests/python").join(script))
+        .arg(node.address.to_string())
+        .output()
+        .map_err(|e| format!("python runs: {e}"))?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    if output.status.success() && stdout.trim_end().ends_with("OK") {
+        return Ok(());
+    }
+    Err(format!(
+        "{script} failed\nstdout:\n{stdout}\nstderr:\n{}\nnode log:\n{}",
+        String::from_utf8_lossy(&output.stderr),
+        node.log_text()
+    ))
+}

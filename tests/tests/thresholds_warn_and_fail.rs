@@ -3,12 +3,10 @@
 //! ReadFailure (tombstones) or InvalidRequest (batch) and nothing is written.
 //! Method: a node with low thresholds (`--set`), driven by the Python driver.
 
-use sibyl_tests::node::Node;
-use sibyl_tests::python::{clients, workspace_root};
+use sibyl_tests::node::{Node, run_python_checks};
 
 #[test]
 fn thresholds_warn_then_fail_through_the_python_driver() {
-    let clients = clients().expect("the pinned Python driver installs");
     let node = Node::start(&[
         "--set",
         "tombstone_warn_threshold=10",
@@ -20,16 +18,7 @@ fn thresholds_warn_then_fail_through_the_python_driver() {
         "batch_size_fail_threshold_kb=4",
     ])
     .expect("sibyld starts");
-    let output = std::process::Command::new(&clients.python)
-        .arg(workspace_root().join("tests/python/thresholds.py"))
-        .arg(node.address.to_string())
-        .output()
-        .expect("python runs");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success() && stdout.trim_end().ends_with("OK"),
-        "threshold checks failed\nstdout:\n{stdout}\nstderr:\n{}\nnode log:\n{}",
-        String::from_utf8_lossy(&output.stderr),
-        node.log_text()
-    );
+    if let Err(report) = run_python_checks("thresholds.py", &node) {
+        panic!("{report}");
+    }
 }

@@ -57,7 +57,8 @@ impl KeyspaceMetadata {
     }
 }
 
-fn ty_mentions(ty: &sibyl_protocol::value::CqlType, udt: &str) -> bool {
+/// True when `ty` uses the user type named `udt`, at any depth.
+pub(crate) fn ty_mentions(ty: &sibyl_protocol::value::CqlType, udt: &str) -> bool {
     use sibyl_protocol::value::CqlType as T;
     match ty {
         T::Udt(def) => def.name == udt || def.fields.iter().any(|(_, f)| ty_mentions(f, udt)),

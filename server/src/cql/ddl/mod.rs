@@ -82,6 +82,20 @@ fn change(change: SchemaChangeType, target: SchemaChangeTarget) -> SchemaChange 
     SchemaChange { change, target }
 }
 
+/// The schema with `keyspace` replaced, and the SchemaChange to announce:
+/// the common tail of every table and type statement.
+fn publish(
+    schema: &Schema,
+    keyspace: KeyspaceMetadata,
+    kind: SchemaChangeType,
+    target: SchemaChangeTarget,
+) -> Result<(Option<Schema>, DdlOutcome), RequestError> {
+    let mut next = schema.clone();
+    next.keyspaces
+        .insert(keyspace.name.clone(), std::sync::Arc::new(keyspace));
+    Ok((Some(next), DdlOutcome::changed(change(kind, target))))
+}
+
 /// The keyspace a possibly unqualified name lives in.
 ///
 /// # Errors

@@ -9,7 +9,7 @@ use sibyl_protocol::response::{SchemaChangeTarget, SchemaChangeType};
 use sibyl_protocol::value::order::check_clusterable;
 
 use super::{
-    DdlContext, DdlOutcome, change, check_nesting, existing_keyspace, keyspace_of, option_value,
+    DdlContext, DdlOutcome, check_nesting, existing_keyspace, keyspace_of, option_value, publish,
     refuse_system, resolve_type,
 };
 use crate::error::RequestError;
@@ -143,15 +143,12 @@ pub(super) fn create(
         let table = TableMetadata::create(&keyspace, &name, id, def)?;
         let mut ks = KeyspaceMetadata::clone(ks);
         ks.tables.insert(name.clone(), Arc::new(table));
-        let mut next = schema.clone();
-        next.keyspaces.insert(keyspace.clone(), Arc::new(ks));
-        Ok((
-            Some(next),
-            DdlOutcome::changed(change(
-                SchemaChangeType::Created,
-                table_target(&keyspace, &name),
-            )),
-        ))
+        publish(
+            schema,
+            ks,
+            SchemaChangeType::Created,
+            table_target(&keyspace, &name),
+        )
     })
 }
 
@@ -174,15 +171,12 @@ pub(super) fn drop(
         }
         let mut ks = KeyspaceMetadata::clone(ks);
         ks.tables.remove(&name);
-        let mut next = schema.clone();
-        next.keyspaces.insert(keyspace.clone(), Arc::new(ks));
-        Ok((
-            Some(next),
-            DdlOutcome::changed(change(
-                SchemaChangeType::Dropped,
-                table_target(&keyspace, &name),
-            )),
-        ))
+        publish(
+            schema,
+            ks,
+            SchemaChangeType::Dropped,
+            table_target(&keyspace, &name),
+        )
     })
 }
 
@@ -207,15 +201,12 @@ pub(super) fn alter(
         alter_table(&mut table, &statement.action, ks, ctx.now_us)?;
         let mut ks = KeyspaceMetadata::clone(ks);
         ks.tables.insert(name.clone(), Arc::new(table));
-        let mut next = schema.clone();
-        next.keyspaces.insert(keyspace.clone(), Arc::new(ks));
-        Ok((
-            Some(next),
-            DdlOutcome::changed(change(
-                SchemaChangeType::Updated,
-                table_target(&keyspace, &name),
-            )),
-        ))
+        publish(
+            schema,
+            ks,
+            SchemaChangeType::Updated,
+            table_target(&keyspace, &name),
+        )
     })
 }
 

@@ -4,10 +4,10 @@ use std::sync::Arc;
 
 use sibyl_protocol::cql::ast::{AlterType, AlterTypeAction, CreateType, DropObject};
 use sibyl_protocol::response::{SchemaChangeTarget, SchemaChangeType};
-use sibyl_protocol::value::UdtDef;
+use sibyl_protocol::value::{CqlType, UdtDef};
 
 use super::{
-    DdlContext, DdlOutcome, change, check_nesting, existing_keyspace, keyspace_of, refuse_system,
+    DdlContext, DdlOutcome, check_nesting, existing_keyspace, keyspace_of, publish, refuse_system,
     resolve_type,
 };
 use crate::error::RequestError;
@@ -62,15 +62,12 @@ pub(super) fn create(
                 fields,
             },
         );
-        let mut next = schema.clone();
-        next.keyspaces.insert(keyspace.clone(), Arc::new(ks));
-        Ok((
-            Some(next),
-            DdlOutcome::changed(change(
-                SchemaChangeType::Created,
-                type_target(&keyspace, &name),
-            )),
-        ))
+        publish(
+            schema,
+            ks,
+            SchemaChangeType::Created,
+            type_target(&keyspace, &name),
+        )
     })
 }
 
@@ -99,15 +96,12 @@ pub(super) fn drop(
         }
         let mut ks = KeyspaceMetadata::clone(ks);
         ks.types.remove(&name);
-        let mut next = schema.clone();
-        next.keyspaces.insert(keyspace.clone(), Arc::new(ks));
-        Ok((
-            Some(next),
-            DdlOutcome::changed(change(
-                SchemaChangeType::Dropped,
-                type_target(&keyspace, &name),
-            )),
-        ))
+        publish(
+            schema,
+            ks,
+            SchemaChangeType::Dropped,
+            type_target(&keyspace, &name),
+        )
     })
 }
 
@@ -147,11 +141,47 @@ pub(super) fn alter(
                 }
             }
         }
-        // Tables holding the type keep the embedded definition; refresh them.
+        // Columns embed the type's definition: give every table (and type) using it the new one.
         let mut ks = KeyspaceMetadata::clone(ks);
+        for table in ks.tables.values_mut() {
+            if table.columns.iter().any(|c| crate::schema::keyspace::ty_mentions(&c.ty, &name)) {
+                let mut updated = crate::schema::TableMetadata::clone(table);
+                for column in &mut updated.columns {
+                    column.ty = with_udt(&column.ty, &udt);
+                }
+                *table = Arc::new(updated);
+            }
+        }
+        for other in ks.types.values_mut() {
+            for (_, ty) in &mut other.fields {
+                *ty = with_udt(ty, &udt);
+            }
+        }
         ks.types.insert(name.clone(), udt);
-        let mut next = schema.clone();
-        next.keyspaces.insert(keyspace.clone(), Arc::new(ks));
-        Ok((Some(next), DdlOutcome::changed(change(SchemaChangeType::Updated, type_target(&keyspace, &name)))))
+        publish(schema, ks, SchemaChangeType::Updated, type_target(&keyspace, &name))
     })
+}
+
+/// `ty` with every occurrence of the user type named like `udt` replaced by `udt`.
+fn with_udt(ty: &CqlType, udt: &UdtDef) -> CqlType {
+    let boxed = |t: &CqlType| Box::new(with_udt(t, udt));
+    match ty {
+        CqlType::Udt(def) if def.name == udt.name => CqlType::Udt(udt.clone()),
+        CqlType::Udt(def) => CqlType::Udt(UdtDef {
+            keyspace: def.keyspace.clone(),
+            name: def.name.clone(),
+            fields: def
+                .fields
+                .iter()
+                .map(|(n, t)| (n.clone(), with_udt(t, udt)))
+                .collect(),
+        }),
+        CqlType::List(t) => CqlType::List(boxed(t)),
+        CqlType::Set(t) => CqlType::Set(boxed(t)),
+        CqlType::Frozen(t) => CqlType::Frozen(boxed(t)),
+        CqlType::Vector(t, n) => CqlType::Vector(boxed(t), *n),
+        CqlType::Map(k, v) => CqlType::Map(boxed(k), boxed(v)),
+        CqlType::Tuple(items) => CqlType::Tuple(items.iter().map(|t| with_udt(t, udt)).collect()),
+        other => other.clone(),
+    }
 }
