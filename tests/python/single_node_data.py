@@ -114,6 +114,13 @@ for row in session.execute("SELECT a, b, token(a, b) FROM comp"):
     assert row[2] == murmur3(routing), (row, murmur3(routing))
     checked += 1
 assert checked == 1000, checked
+# writetime() and ttl().
+session.execute("INSERT INTO ev (p, t, v) VALUES (9, 1, 'w') USING TIMESTAMP 1234567 AND TTL 1000")
+row = session.execute("SELECT writetime(v), ttl(v) FROM ev WHERE p = 9 AND t = 1").one()
+assert row[0] == 1234567 and 990 <= row[1] <= 1000, row
+row = session.execute("SELECT writetime(v) AS w, ttl(v) FROM ev WHERE p = 0 AND t = 1").one()
+assert row.w > 1_600_000_000_000_000 and row[1] is None, row
+
 # Paging: 10,000 rows at page size 100, one partition and a full scan; the driver
 # follows the paging state and sees every row exactly once, in order.
 from cassandra.query import SimpleStatement

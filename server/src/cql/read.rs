@@ -415,18 +415,41 @@ fn assemble(
     statics: Option<&EngineRow>,
     now_s: u32,
 ) -> Result<Row, RequestError> {
-    table
-        .select_star_order()
-        .map(|column| {
-            let position = usize::try_from(column.position).unwrap_or(usize::MAX);
-            match column.kind {
-                ColumnKind::PartitionKey => Ok(pk.get(position).cloned()),
-                ColumnKind::Clustering => Ok(clustering.and_then(|c| c.get(position)).cloned()),
-                ColumnKind::Static => statics.map_or(Ok(None), |s| column_value(column, s, now_s)),
-                ColumnKind::Regular => row.map_or(Ok(None), |r| column_value(column, r, now_s)),
+    let source = |column: &ColumnMetadata| match column.kind {
+        ColumnKind::Static => statics,
+        ColumnKind::Regular => row,
+        ColumnKind::PartitionKey | ColumnKind::Clustering => None,
+    };
+    let mut out: Row = Vec::with_capacity(table.columns.len() * 3);
+    for column in table.select_star_order() {
+        let position = usize::try_from(column.position).unwrap_or(usize::MAX);
+        out.push(match column.kind {
+            ColumnKind::PartitionKey => pk.get(position).cloned(),
+            ColumnKind::Clustering => clustering.and_then(|c| c.get(position)).cloned(),
+            ColumnKind::Static | ColumnKind::Regular => {
+                source(column).map_or(Ok(None), |r| column_value(column, r, now_s))?
             }
-        })
-        .collect()
+        });
+    }
+    // Hidden trailing entries for writetime() and ttl(): (write timestamp, remaining TTL)
+    // per column in SELECT * order (see `select::hidden_writetime_index`).
+    for column in table.select_star_order() {
+        let cell = source(column).and_then(|r| {
+            r.cells
+                .iter()
+                .find(|c| c.column == column.id && c.path.is_none() && c.is_live(now_s))
+        });
+        out.push(cell.map(|c| CqlValue::Bigint(c.timestamp)));
+        out.push(cell.and_then(|c| match &c.kind {
+            CellKind::Expiring {
+                local_expiration_s, ..
+            } => Some(CqlValue::Int(
+                i32::try_from(local_expiration_s.saturating_sub(now_s)).unwrap_or(i32::MAX),
+            )),
+            _ => None,
+        }));
+    }
+    Ok(out)
 }
 
 fn column_value(

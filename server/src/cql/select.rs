@@ -500,10 +500,68 @@ fn output_of(
                 CqlType::Bigint,
             ))
         }
+        SelectorExpr::Function { name, args }
+            if ["writetime", "ttl"]
+                .iter()
+                .any(|f| name.name.as_str().eq_ignore_ascii_case(f)) =>
+        {
+            writetime_or_ttl(table, &name.name.as_str().to_ascii_lowercase(), args)
+        }
         other => Err(RequestError::invalid(format!(
             "Selector {other} is not supported by this Sibyl build yet"
         ))),
     }
+}
+
+fn writetime_or_ttl(
+    table: &TableMetadata,
+    function: &str,
+    args: &[SelectorExpr],
+) -> Result<(Output, String, CqlType), RequestError> {
+    let shown = if function == "ttl" {
+        "ttl"
+    } else {
+        "writeTime"
+    };
+    let [SelectorExpr::Column(column)] = args else {
+        return Err(RequestError::invalid(format!(
+            "{function}() takes one column"
+        )));
+    };
+    let (index, ty) = column_index(table, column.as_str())?;
+    let is_key = table.columns.iter().any(|c| {
+        c.name == column.as_str()
+            && matches!(c.kind, ColumnKind::PartitionKey | ColumnKind::Clustering)
+    });
+    if is_key {
+        return Err(RequestError::invalid(format!(
+            "Cannot use selection function {shown} on PRIMARY KEY part {}",
+            column.as_str()
+        )));
+    }
+    if ty.is_multi_cell() {
+        return Err(RequestError::invalid(format!(
+            "Cannot use selection function {shown} on non-frozen collection {}",
+            column.as_str()
+        )));
+    }
+    let hidden = hidden_writetime_index(table, index) + usize::from(function == "ttl");
+    let ty = if function == "ttl" {
+        CqlType::Int
+    } else {
+        CqlType::Bigint
+    };
+    Ok((
+        Output::Column(hidden),
+        format!("{function}({})", column.as_str()),
+        ty,
+    ))
+}
+
+/// Where user-table rows keep the write timestamp of the column at `index`
+/// (its remaining TTL follows): hidden entries after the visible columns.
+pub fn hidden_writetime_index(table: &TableMetadata, index: usize) -> usize {
+    table.columns.len() + 2 * index
 }
 
 /// One output column of a projection.

@@ -172,12 +172,20 @@ fn alter_type_reaches_the_tables_that_use_it() {
     let f = fixture();
     run(&f, None, "CREATE KEYSPACE ks WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}").unwrap();
     run(&f, Some("ks"), "CREATE TYPE addr (street text)").unwrap();
-    run(&f, Some("ks"), "CREATE TABLE t (k int PRIMARY KEY, home frozen<addr>, many list<frozen<addr>>)").unwrap();
+    run(
+        &f,
+        Some("ks"),
+        "CREATE TABLE t (k int PRIMARY KEY, home frozen<addr>, many list<frozen<addr>>)",
+    )
+    .unwrap();
     run(&f, Some("ks"), "ALTER TYPE addr ADD zip int").unwrap();
     let schema = f.store.current();
     let table = schema.table("ks", "t").unwrap();
     for column in ["home", "many"] {
         let text = format!("{:?}", table.column(column).unwrap().ty);
-        assert!(text.contains("zip"), "{column} still has the old definition: {text}");
+        assert!(
+            text.contains("zip"),
+            "{column} still has the old definition: {text}"
+        );
     }
 }
