@@ -114,6 +114,20 @@ for row in session.execute("SELECT a, b, token(a, b) FROM comp"):
     assert row[2] == murmur3(routing), (row, murmur3(routing))
     checked += 1
 assert checked == 1000, checked
+# Aggregates and GROUP BY on key prefixes.
+session.execute("CREATE TABLE agg (p int, c int, v int, d double, PRIMARY KEY (p, c))")
+insa = session.prepare("INSERT INTO agg (p, c, v, d) VALUES (?, ?, ?, ?)")
+for p in range(3):
+    for c in range(4):
+        session.execute(insa, (p, c, p * 10 + c, c * 0.5))
+row = session.execute("SELECT count(*), min(v), max(v), sum(v), avg(v), sum(d) FROM agg").one()
+assert tuple(row) == (12, 0, 23, 138, 11, 9.0), row
+grouped = [tuple(r) for r in session.execute("SELECT p, count(*), max(v), avg(d) FROM agg GROUP BY p")]
+assert sorted(grouped) == [(0, 4, 3, 0.75), (1, 4, 13, 0.75), (2, 4, 23, 0.75)], grouped
+assert session.execute("SELECT count(v) AS n FROM agg WHERE p = 1").one().n == 4
+empty = session.execute("SELECT count(*), max(v) FROM agg WHERE p = 99").one()
+assert tuple(empty) == (0, None), empty
+
 # writetime() and ttl().
 session.execute("INSERT INTO ev (p, t, v) VALUES (9, 1, 'w') USING TIMESTAMP 1234567 AND TTL 1000")
 row = session.execute("SELECT writetime(v), ttl(v) FROM ev WHERE p = 9 AND t = 1").one()

@@ -1,6 +1,7 @@
 //! The CQL layer: statements in, reads and writes of partitions out
 //! (DESIGN §3, the `cql` and `execution` arrows).
 //!
+//! - [`aggregate`]: aggregates and GROUP BY.
 //! - [`counters`]: counter increments (read-before-write of this node's shard).
 //! - [`ddl`]: schema statements.
 //! - [`describe`]: server-side DESCRIBE.
@@ -16,6 +17,7 @@
 //! - [`terms`]: binding literals, bind values and functions to typed values.
 //! - [`values`]: how CQL values are laid out as storage keys, cells and paths.
 
+pub mod aggregate;
 pub mod counters;
 pub mod ddl;
 pub mod describe;

@@ -431,31 +431,12 @@ fn project(
         }
         Selection::List(selectors) => selectors,
     };
-    let count_of = |expr: &SelectorExpr| match expr {
-        SelectorExpr::CountStar => true,
-        SelectorExpr::Function { name, .. } => name.name.as_str().eq_ignore_ascii_case("count"),
-        _ => false,
-    };
-    if selectors.iter().any(|s| count_of(&s.expr)) {
-        let count = i64::try_from(rows.len()).unwrap_or(i64::MAX);
-        let mut columns = Vec::new();
-        for selector in selectors {
-            if !count_of(&selector.expr) {
-                return Err(RequestError::invalid(
-                    "Mixing aggregate and non-aggregate selectors is not supported yet",
-                ));
-            }
-            let name = selector.alias.as_ref().map_or("count", |a| a.as_str());
-            columns.push(spec(table, name, CqlType::Bigint));
-        }
-        let row = columns
+    if !select.group_by.is_empty()
+        || selectors
             .iter()
-            .map(|_| Some(CqlValue::Bigint(count)))
-            .collect();
-        return Ok(ResultSet {
-            columns,
-            rows: vec![row],
-        });
+            .any(|s| super::aggregate::is_aggregate(&s.expr))
+    {
+        return super::aggregate::aggregate(table, select, selectors, rows);
     }
     let mut outputs = Vec::new();
     let mut columns = Vec::new();
