@@ -5,6 +5,7 @@
 //! - [`counters`]: counter increments (read-before-write of this node's shard).
 //! - [`ddl`]: schema statements.
 //! - [`describe`]: server-side DESCRIBE.
+//! - [`json`]: CQL values as JSON (SELECT JSON, INSERT JSON).
 //! - [`keys`]: primary key restrictions of WHERE clauses.
 //! - [`markers`]: bind marker metadata for PREPARE.
 //! - [`modify`]: INSERT/UPDATE/DELETE into engine mutations.
@@ -21,6 +22,7 @@ pub mod aggregate;
 pub mod counters;
 pub mod ddl;
 pub mod describe;
+pub mod json;
 pub mod keys;
 pub mod markers;
 pub mod modify;
