@@ -164,7 +164,14 @@ fn background_round(shared: &Arc<Shared>, warned: &mut BTreeSet<TableId>) -> boo
         if shared.compaction.stopping() || shared.is_closed() {
             return false;
         }
-        if state.dropped.load(Ordering::Acquire) {
+        // Cassandra's `'enabled': 'false'` stops background compaction of
+        // the table (major compaction still runs).
+        let disabled = state
+            .options
+            .compaction
+            .get("enabled")
+            .is_some_and(|v| v.eq_ignore_ascii_case("false"));
+        if disabled || state.dropped.load(Ordering::Acquire) {
             continue;
         }
         let strategy = match strategy_from_options(&state.options.compaction) {
