@@ -307,3 +307,42 @@ fn tombstones_are_purged_only_past_gc_grace_and_never_over_outside_data() {
     let big = read(&table, "big3", later).expect("outside data kept");
     assert_eq!(big.rows.len(), 20);
 }
+
+#[test]
+fn a_failed_compaction_keeps_its_inputs_and_leaves_no_output() {
+    let mem = Arc::new(MemFs::new());
+    let fs: Arc<dyn FileSystem> = Arc::clone(&mem) as Arc<dyn FileSystem>;
+    let clock = clock_at(NOW);
+    let dir = Path::new("/d");
+    let engine = engine_with(dir, &fs, &clock, false, 0);
+    let table = engine.create_table(T, TableOptions::default()).unwrap();
+    let mut model = Model::new();
+    for r in 0..2 {
+        round(&table, &mut model, r);
+        table.flush().unwrap();
+    }
+    let table_dir = dir.join("tables").join(T.to_string());
+    let mut files_before = fs.list(&table_dir).unwrap();
+    files_before.sort();
+    mem.set_faults(sibyl_storage::fs::Faults {
+        sync: true,
+        ..Default::default()
+    });
+    assert!(table.compact().is_err(), "writing the output must fail");
+    mem.set_faults(sibyl_storage::fs::Faults::default());
+    let mut files_after = fs.list(&table_dir).unwrap();
+    files_after.sort();
+    assert_eq!(files_after, files_before, "partial outputs removed");
+    assert_eq!(table.stats(NOW).live_sstables, 2);
+    assert_eq!(engine.compaction_stats().failed, 1);
+    assert_matches(&table, &model);
+    table.compact().unwrap();
+    assert_eq!(table.stats(NOW).live_sstables, 1);
+    assert_matches(&table, &model);
+    engine.close().unwrap();
+    drop(table);
+    let engine = engine_with(dir, &fs, &clock, false, 0);
+    let table = engine.table(T).unwrap();
+    assert_eq!(table.stats(NOW).live_sstables, 1);
+    assert_matches(&table, &model);
+}

@@ -335,3 +335,7 @@ fn execute(table: &Table, version: &Version, choice: &CompactionChoice, now_s: u
         "compaction done");
     Ok(())
 }
+
+#[cfg(test)]
+#[path = "compactor_tests.rs"]
+mod tests;
