@@ -9,12 +9,13 @@
 //!   them fails, or by `replace_sstables` when the swap is refused);
 //! - purging is bounded by every SSTable outside the compaction and by the
 //!   smallest timestamp of the table's memtables, all taken from one version
-//!   snapshot (which also keeps the inputs' files alive while they are read);
+//!   ([`Snapshot`]: it keeps the inputs' files alive while they are read, but
+//!   not the memtables, which a long compaction must not pin in memory);
 //! - time comes from the engine's [`WallClock`]; throttle sleeps end early
 //!   when the engine stops, so `close` waits at most for the current
 //!   compaction to finish unthrottled.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -32,10 +33,13 @@ use crate::error::{Error, Result};
 use crate::model::TableId;
 use crate::sstable::{self, SsTableReader, WriterOptions};
 use crate::table::{SsTableMeta, Table, TableState};
-use crate::version::Version;
+use crate::version::{LiveSsTable, Version};
 
 /// How often the compactor looks for work without being woken.
 const TICK: Duration = Duration::from_secs(1);
+
+/// How long a table whose compaction failed is left alone (no log flood).
+const FAILURE_BACKOFF: Duration = Duration::from_secs(30);
 
 /// Wall-clock seconds since the Unix epoch, as a seam (tests move time).
 pub trait WallClock: Send + Sync + std::fmt::Debug {
@@ -150,14 +154,24 @@ impl ThrottleClock for StopAwareClock<'_> {
 /// The compactor thread's body: until stopped, run every compaction the
 /// strategies choose, then wait for a flush or a tick.
 pub(crate) fn compactor_loop(shared: &Arc<Shared>) {
-    let mut warned = BTreeSet::new();
+    let mut state = LoopState::default();
     while shared.compaction.wait() {
-        while !shared.compaction.stopping() && background_round(shared, &mut warned) {}
+        while !shared.compaction.stopping() && background_round(shared, &mut state) {}
     }
 }
 
+/// What the compactor thread remembers between rounds.
+#[derive(Debug, Default)]
+struct LoopState {
+    /// Tables whose bad options were already logged.
+    warned: BTreeSet<TableId>,
+    /// Tables left alone until then after a failed compaction.
+    backoff: BTreeMap<TableId, Instant>,
+}
+
 /// One pass over the tables; true when some compaction succeeded (look again).
-fn background_round(shared: &Arc<Shared>, warned: &mut BTreeSet<TableId>) -> bool {
+fn background_round(shared: &Arc<Shared>, looped: &mut LoopState) -> bool {
+    looped.backoff.retain(|_, until| *until > Instant::now());
     let tables: Vec<Arc<TableState>> = shared.tables.read().values().cloned().collect();
     let mut progressed = false;
     for state in tables {
@@ -171,13 +185,16 @@ fn background_round(shared: &Arc<Shared>, warned: &mut BTreeSet<TableId>) -> boo
             .compaction
             .get("enabled")
             .is_some_and(|v| v.eq_ignore_ascii_case("false"));
-        if disabled || state.dropped.load(Ordering::Acquire) {
+        if disabled
+            || state.dropped.load(Ordering::Acquire)
+            || looped.backoff.contains_key(&state.id)
+        {
             continue;
         }
         let strategy = match strategy_from_options(&state.options.compaction) {
             Ok(s) => s,
             Err(e) => {
-                if warned.insert(state.id) {
+                if looped.warned.insert(state.id) {
                     tracing::error!(table = %state.id, error = %e,
                         "bad compaction options; table not compacted");
                 }
@@ -190,16 +207,22 @@ fn background_round(shared: &Arc<Shared>, warned: &mut BTreeSet<TableId>) -> boo
         };
         let _one = shared.compaction.run_lock.lock();
         let now_s = shared.options.clock.now_s();
-        let version = table.version();
+        let snapshot = Snapshot::of(&table.version());
         let ctx = ChoiceContext {
             now_s,
             gc_grace_s: u64::from(table.state.options.gc_grace_seconds),
-            memtable_min_timestamp: memtable_min_timestamp(&version),
+            memtable_min_timestamp: snapshot.memtable_min_timestamp,
         };
-        let Some(choice) = strategy.choose(&infos(&table.state, &version, now_s), &ctx) else {
+        let Some(choice) = strategy.choose(&infos(&table.state, &snapshot, now_s), &ctx) else {
             continue;
         };
-        progressed |= execute_logged(&table, &version, &choice, now_s);
+        if execute_logged(&table, &snapshot, &choice, now_s) {
+            progressed = true;
+        } else {
+            looped
+                .backoff
+                .insert(table.state.id, Instant::now() + FAILURE_BACKOFF);
+        }
     }
     progressed
 }
@@ -209,12 +232,12 @@ pub(crate) fn major(table: &Table) -> Result<()> {
     let shared = &table.shared;
     let _one = shared.compaction.run_lock.lock();
     let now_s = shared.options.clock.now_s();
-    let version = table.version();
-    let Some(choice) = major_compaction(&infos(&table.state, &version, now_s), 0, None) else {
+    let snapshot = Snapshot::of(&table.version());
+    let Some(choice) = major_compaction(&infos(&table.state, &snapshot, now_s), 0, None) else {
         return Ok(());
     };
     shared.compaction.running.store(true, Ordering::Release);
-    let result = execute(table, &version, &choice, now_s);
+    let result = execute(table, &snapshot, &choice, now_s);
     shared.compaction.running.store(false, Ordering::Release);
     let counter = if result.is_ok() {
         &shared.compaction.completed
@@ -225,10 +248,15 @@ pub(crate) fn major(table: &Table) -> Result<()> {
     result
 }
 
-fn execute_logged(table: &Table, version: &Version, choice: &CompactionChoice, now_s: u64) -> bool {
+fn execute_logged(
+    table: &Table,
+    snapshot: &Snapshot,
+    choice: &CompactionChoice,
+    now_s: u64,
+) -> bool {
     let signal = &table.shared.compaction;
     signal.running.store(true, Ordering::Release);
-    let result = execute(table, version, choice, now_s);
+    let result = execute(table, snapshot, choice, now_s);
     signal.running.store(false, Ordering::Release);
     match result {
         Ok(()) => {
@@ -238,24 +266,38 @@ fn execute_logged(table: &Table, version: &Version, choice: &CompactionChoice, n
         Err(e) => {
             signal.failed.fetch_add(1, Ordering::AcqRel);
             tracing::error!(table = %table.state.id, inputs = ?choice.inputs, error = %e,
-                "compaction failed; inputs stay live");
+                "compaction failed; inputs stay live; retried in 30 s");
             false
         }
     }
 }
 
-fn memtable_min_timestamp(version: &Version) -> Option<i64> {
-    version.memtables().filter_map(|m| m.min_timestamp()).min()
+/// What a compaction is chosen from and bounded by, taken from one version.
+#[derive(Debug)]
+pub(crate) struct Snapshot {
+    /// The live SSTables, newest first.
+    pub(crate) sstables: Vec<Arc<LiveSsTable>>,
+    /// The smallest timestamp of every memtable of that version.
+    pub(crate) memtable_min_timestamp: Option<i64>,
+}
+
+impl Snapshot {
+    pub(crate) fn of(version: &Version) -> Self {
+        Self {
+            sstables: version.sstables.clone(),
+            memtable_min_timestamp: version.memtables().filter_map(|m| m.min_timestamp()).min(),
+        }
+    }
 }
 
 /// The strategies' view of the live SSTables. Creation time and level are
 /// remembered in memory: created when first seen here (`now_s`; flushes wake
 /// the compactor at once), level 0 unless a leveled compaction wrote it in
 /// this process (levels are not persisted).
-fn infos(state: &TableState, version: &Version, now_s: u64) -> Vec<SsTableInfo> {
+fn infos(state: &TableState, snapshot: &Snapshot, now_s: u64) -> Vec<SsTableInfo> {
     let mut meta = state.sstable_meta.lock();
-    meta.retain(|g, _| version.sstables.iter().any(|t| t.generation() == *g));
-    version
+    meta.retain(|g, _| snapshot.sstables.iter().any(|t| t.generation() == *g));
+    snapshot
         .sstables
         .iter()
         .map(|t| {
@@ -268,8 +310,13 @@ fn infos(state: &TableState, version: &Version, now_s: u64) -> Vec<SsTableInfo> 
         .collect()
 }
 
-/// Carries out `choice` over `version` (the snapshot it was chosen from).
-fn execute(table: &Table, version: &Version, choice: &CompactionChoice, now_s: u64) -> Result<()> {
+/// Carries out `choice` over `snapshot` (what it was chosen from).
+fn execute(
+    table: &Table,
+    snapshot: &Snapshot,
+    choice: &CompactionChoice,
+    now_s: u64,
+) -> Result<()> {
     if choice.kind == ChoiceKind::DropExpired {
         tracing::info!(table = %table.state.id, inputs = ?choice.inputs,
             "dropping fully expired sstables");
@@ -277,13 +324,13 @@ fn execute(table: &Table, version: &Version, choice: &CompactionChoice, now_s: u
     }
     let shared = &table.shared;
     let state = &table.state;
-    let all: Vec<Arc<SsTableReader>> = version
+    let all: Vec<Arc<SsTableReader>> = snapshot
         .sstables
         .iter()
         .map(|t| Arc::clone(t.reader()))
         .collect();
     let (inputs, outside) =
-        split_for_choice(&all, &choice.inputs, memtable_min_timestamp(version))?;
+        split_for_choice(&all, &choice.inputs, snapshot.memtable_min_timestamp)?;
     let spec = MergeSpec {
         fs: Arc::clone(&shared.fs),
         output_dir: state.dir.clone(),

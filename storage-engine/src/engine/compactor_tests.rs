@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use super::{execute, infos};
+use super::{Snapshot, execute, infos};
 use crate::compaction::major_compaction;
 use crate::fs::MemFs;
 use crate::model::{
@@ -29,9 +29,9 @@ fn tombstones(table: &Table) -> u64 {
 }
 
 fn major_now(table: &Table, now_s: u64) {
-    let version = table.version();
-    let choice = major_compaction(&infos(&table.state, &version, now_s), 0, None).unwrap();
-    execute(table, &version, &choice, now_s).unwrap();
+    let snapshot = Snapshot::of(&table.version());
+    let choice = major_compaction(&infos(&table.state, &snapshot, now_s), 0, None).unwrap();
+    execute(table, &snapshot, &choice, now_s).unwrap();
 }
 
 #[test]
