@@ -346,3 +346,42 @@ fn a_failed_compaction_keeps_its_inputs_and_leaves_no_output() {
     assert_eq!(table.stats(NOW).live_sstables, 1);
     assert_matches(&table, &model);
 }
+
+#[test]
+fn time_window_drops_a_fully_expired_sstable_in_the_background() {
+    let fs: Arc<dyn FileSystem> = Arc::new(MemFs::new());
+    let clock = clock_at(NOW);
+    let engine = engine_with(Path::new("/d"), &fs, &clock, true, 0);
+    let options = TableOptions {
+        gc_grace_seconds: 0,
+        compaction: [(
+            "class".to_owned(),
+            "TimeWindowCompactionStrategy".to_owned(),
+        )]
+        .into(),
+        ..TableOptions::default()
+    };
+    let table = engine.create_table(T, options).unwrap();
+    let ts = i64::from(NOW) * 1_000_000;
+    for row in 0..10u32 {
+        let update = PartitionUpdate::new(T, pk("e")).with_row(
+            Row::new(ck(row))
+                .with_liveness(LivenessInfo::expiring(ts, 10, NOW))
+                .with_cell(Cell::expiring(1, ts, Bytes::from_static(b"x"), 10, NOW)),
+        );
+        table.apply(&update).unwrap();
+    }
+    table.flush().unwrap();
+    assert_eq!(table.stats(NOW).live_sstables, 1);
+    assert_eq!(live_values(&table, "e", NOW).len(), 10);
+    // Past expiry and gc grace, the next tick drops the table unread.
+    clock.0.store(u64::from(NOW) + 100, Ordering::Release);
+    assert!(
+        wait_until(Duration::from_secs(10), || table.stats(NOW).live_sstables
+            == 0),
+        "expired sstable not dropped: {:?}",
+        table.stats(NOW)
+    );
+    assert!(live_values(&table, "e", NOW + 100).is_empty());
+    assert_eq!(engine.compaction_stats().failed, 0);
+}
