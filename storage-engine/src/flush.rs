@@ -33,6 +33,7 @@ pub(crate) fn flush_table(shared: &Shared, state: &TableState) -> Result<()> {
         };
         flush_one(shared, state, &oldest)?;
         shared.notify_flushed();
+        shared.compaction.wake();
     }
 }
 

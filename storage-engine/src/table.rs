@@ -70,6 +70,8 @@ impl TableOptions {
         if self.flush_threshold_bytes == 0 {
             return Err(Error::InvalidArgument("flush threshold must be > 0".into()));
         }
+        crate::compaction::strategy_from_options(&self.compaction)
+            .map_err(|e| Error::InvalidArgument(format!("compaction: {e}")))?;
         Ok(())
     }
 }
@@ -89,6 +91,15 @@ pub struct TableStats {
     pub memtable_bytes: u64,
 }
 
+/// What the compactor remembers of an SSTable beyond its files (in memory).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct SsTableMeta {
+    /// When the compactor first saw it (seconds).
+    pub(crate) created_at_s: u64,
+    /// Its level (leveled compaction).
+    pub(crate) level: u32,
+}
+
 /// The shared state of one table.
 #[derive(Debug)]
 pub(crate) struct TableState {
@@ -100,6 +111,8 @@ pub(crate) struct TableState {
     pub(crate) flush_lock: Mutex<()>,
     pub(crate) next_generation: AtomicU64,
     pub(crate) dropped: AtomicBool,
+    /// Per live generation, the compactor's [`SsTableMeta`].
+    pub(crate) sstable_meta: Mutex<BTreeMap<u64, SsTableMeta>>,
 }
 
 impl TableState {
@@ -119,6 +132,7 @@ impl TableState {
             flush_lock: Mutex::new(()),
             next_generation: AtomicU64::new(next_generation),
             dropped: AtomicBool::new(false),
+            sstable_meta: Mutex::new(BTreeMap::new()),
         }
     }
 
@@ -227,6 +241,18 @@ impl Table {
         self.check_open()?;
         self.state.switch_memtable();
         crate::flush::flush_table(&self.shared, &self.state)
+    }
+
+    /// Major compaction (`nodetool compact`): flushes, then merges every
+    /// live SSTable into one, purging what gc grace and the memtables allow.
+    /// Waits for a running background compaction first (one at a time).
+    ///
+    /// # Errors
+    /// [`Error::Closed`]; flush, read and write errors (the inputs then stay
+    /// live and any output is deleted).
+    pub fn compact(&self) -> Result<()> {
+        self.flush()?;
+        crate::engine::compactor::major(self)
     }
 
     /// Statistics; `now_s` decides which tombstones are past gc grace.

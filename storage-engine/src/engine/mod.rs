@@ -2,8 +2,11 @@
 //!
 //! [`Engine::open`] recovers (see [`open`]), then serves [`Table`] handles.
 //! Writes go commitlog -> memtable; a background flusher thread owned by the
-//! engine turns full memtables into SSTables; [`Engine::close`] flushes
-//! everything, joins the flusher and closes the commitlog. The API is
+//! engine turns full memtables into SSTables; a background compactor thread
+//! (woken after each flush and every second, see [`compactor`]) runs each
+//! table's compaction strategy; [`Engine::close`] stops the compactor (after
+//! its current compaction), flushes everything, joins the flusher and closes
+//! the commitlog. The API is
 //! synchronous: the server calls it from a bounded blocking pool.
 //!
 //! Backpressure: when the memtables of all tables together pass
@@ -11,6 +14,7 @@
 //! `write_stall_ms_max`, then they proceed: bounded).
 
 mod admin;
+pub(crate) mod compactor;
 mod open;
 
 use std::collections::{BTreeMap, VecDeque};
@@ -22,6 +26,7 @@ use std::time::Duration;
 
 use parking_lot::{Condvar, Mutex, RwLock};
 
+pub use self::compactor::{CompactionStats, SystemWallClock, WallClock};
 pub use self::open::Quarantined;
 use crate::commitlog::CommitLog;
 use crate::config::CommitlogSync;
@@ -33,6 +38,9 @@ use crate::table::{Table, TableState};
 
 /// Default global memtable budget (bytes).
 pub const MEMTABLE_BUDGET_BYTES_DEFAULT: u64 = 512 * 1024 * 1024;
+
+/// Default compaction throughput limit (MiB/s), as Cassandra's.
+pub const COMPACTION_THROUGHPUT_MB_PER_SEC_DEFAULT: u64 = 64;
 
 /// Settings of one engine instance.
 #[derive(Clone, Debug)]
@@ -52,6 +60,14 @@ pub struct EngineOptions {
     pub memtable_budget_bytes: u64,
     /// The longest a writer waits for memory (ms).
     pub write_stall_ms_max: u64,
+    /// Compaction throughput limit (MiB/s), as Cassandra's
+    /// `compaction_throughput`; 0 = unlimited.
+    pub compaction_throughput_mb_per_sec: u64,
+    /// Run the background compactor (size-tiered unless a table's
+    /// `compaction` options say otherwise). Off: only [`Table::compact`].
+    pub compaction_enabled: bool,
+    /// Wall-clock time for compaction (gc grace, expiry, strategy windows).
+    pub clock: Arc<dyn WallClock>,
 }
 
 impl EngineOptions {
@@ -66,6 +82,9 @@ impl EngineOptions {
             commitlog_skip_corrupt: false,
             memtable_budget_bytes: MEMTABLE_BUDGET_BYTES_DEFAULT,
             write_stall_ms_max: 10_000,
+            compaction_throughput_mb_per_sec: COMPACTION_THROUGHPUT_MB_PER_SEC_DEFAULT,
+            compaction_enabled: true,
+            clock: Arc::new(SystemWallClock),
         }
     }
 }
@@ -89,6 +108,7 @@ pub(crate) struct Shared {
     budget: Mutex<()>,
     budget_cv: Condvar,
     closed: AtomicBool,
+    pub(crate) compaction: compactor::CompactionSignal,
 }
 
 impl Shared {
@@ -162,6 +182,7 @@ impl Shared {
 pub struct Engine {
     shared: Arc<Shared>,
     flusher: Mutex<Option<JoinHandle<()>>>,
+    compactor: Mutex<Option<JoinHandle<()>>>,
     quarantined: Vec<Quarantined>,
 }
 
@@ -200,6 +221,7 @@ impl Engine {
         if self.shared.is_closed() {
             return Ok(());
         }
+        self.stop_compactor();
         self.stop_flusher();
         let tables: Vec<_> = self.shared.tables.read().values().cloned().collect();
         let mut result = Ok(());
@@ -213,6 +235,22 @@ impl Engine {
         self.shared.closed.store(true, Ordering::Release);
         self.shared.notify_flushed();
         result.and(self.shared.commitlog.close())
+    }
+
+    /// The compactor's counters.
+    pub fn compaction_stats(&self) -> CompactionStats {
+        self.shared.compaction.stats()
+    }
+
+    /// Stops the compactor: a running compaction finishes (its throttle
+    /// sleeps are cut short), no new one starts; joins the thread.
+    fn stop_compactor(&self) {
+        self.shared.compaction.stop();
+        if let Some(handle) = self.compactor.lock().take()
+            && handle.join().is_err()
+        {
+            tracing::error!("compactor thread panicked");
+        }
     }
 
     fn stop_flusher(&self) {
@@ -231,6 +269,7 @@ impl Drop for Engine {
     /// surviving `Table` handles; memtables are not flushed (the commitlog
     /// replays them at the next open).
     fn drop(&mut self) {
+        self.stop_compactor();
         self.stop_flusher();
         self.shared.closed.store(true, Ordering::Release);
         self.shared.notify_flushed();

@@ -153,6 +153,7 @@ impl Engine {
             budget: Mutex::new(()),
             budget_cv: Condvar::new(),
             closed: AtomicBool::new(false),
+            compaction: super::compactor::CompactionSignal::default(),
         });
         let thread_shared = Arc::clone(&shared);
         let flusher = std::thread::Builder::new()
@@ -166,11 +167,22 @@ impl Engine {
                 shared.request_flush(t.id);
             }
         }
-        Ok(Engine {
+        let engine = Engine {
             shared,
             flusher: Mutex::new(Some(flusher)),
+            compactor: Mutex::new(None),
             quarantined,
-        })
+        };
+        if engine.shared.options.compaction_enabled {
+            // On failure, dropping `engine` stops the flusher.
+            let thread_shared = Arc::clone(&engine.shared);
+            let handle = std::thread::Builder::new()
+                .name("sibyl-compact".into())
+                .spawn(move || super::compactor::compactor_loop(&thread_shared))
+                .map_err(|e| Error::io(&data_dir, e))?;
+            *engine.compactor.lock() = Some(handle);
+        }
+        Ok(engine)
     }
 }
 

@@ -32,7 +32,7 @@ mod state;
 mod tests;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 
 use crossbeam_skiplist::SkipMap;
 use parking_lot::Mutex;
@@ -52,6 +52,8 @@ pub struct Memtable {
     partitions: SkipMap<PartitionKey, Arc<Mutex<PartState>>>,
     size_bytes: AtomicU64,
     positions: Mutex<Option<(Position, Position)>>,
+    /// The smallest timestamp of any applied update (`i64::MAX` when none).
+    min_timestamp: AtomicI64,
 }
 
 impl Memtable {
@@ -62,6 +64,7 @@ impl Memtable {
             partitions: SkipMap::new(),
             size_bytes: AtomicU64::new(0),
             positions: Mutex::new(None),
+            min_timestamp: AtomicI64::new(i64::MAX),
         }
     }
 
@@ -103,6 +106,10 @@ impl Memtable {
             added += (node + update.key.key().len()) as u64;
             Arc::new(Mutex::new(PartState::default()))
         });
+        // Lowered before the data is visible, so a compaction that sees the
+        // data in a version also sees a bound at or below its timestamps.
+        self.min_timestamp
+            .fetch_min(update_min_timestamp(update), Ordering::AcqRel);
         entry.value().lock().apply(update);
         self.size_bytes.fetch_add(added, Ordering::Relaxed);
         if let Some(position) = position {
@@ -134,4 +141,42 @@ impl Memtable {
     pub fn commitlog_range(&self) -> Option<(Position, Position)> {
         *self.positions.lock()
     }
+
+    /// The smallest write or deletion timestamp of every update applied
+    /// (`None` when none): compaction purges nothing at or above it, since
+    /// this memtable may hold data such a tombstone shadows. Conservative:
+    /// data overwritten since still counts.
+    pub fn min_timestamp(&self) -> Option<i64> {
+        let min = self.min_timestamp.load(Ordering::Acquire);
+        (min != i64::MAX).then_some(min)
+    }
+}
+
+/// The smallest timestamp in `update` (cells, markers, deletions at every
+/// level); `i64::MAX` for an empty update.
+fn update_min_timestamp(update: &PartitionUpdate) -> i64 {
+    let rows = update.rows.iter().chain(&update.static_row);
+    let rows_min = rows
+        .map(|r| {
+            let cells = r.cells.iter().map(|c| c.timestamp);
+            let marker = r.liveness.map(|l| l.timestamp);
+            let deletions = std::iter::once(r.deletion)
+                .chain(r.complex_deletions.iter().map(|(_, d)| *d))
+                .filter(|d| !d.is_live())
+                .map(|d| d.marked_for_delete_at);
+            cells
+                .chain(marker)
+                .chain(deletions)
+                .min()
+                .unwrap_or(i64::MAX)
+        })
+        .min()
+        .unwrap_or(i64::MAX);
+    let rts = update
+        .range_tombstones
+        .iter()
+        .map(|rt| rt.deletion.marked_for_delete_at);
+    let pd = (!update.partition_deletion.is_live())
+        .then_some(update.partition_deletion.marked_for_delete_at);
+    rts.chain(pd).fold(rows_min, i64::min)
 }

@@ -18,11 +18,15 @@ use sibyl_storage::{Engine, EngineOptions, ReadLimits, Table};
 /// The table every test uses.
 pub const T: TableId = TableId(42);
 
-/// Engine options with batch sync and small segments.
+/// Engine options with batch sync and small segments. Background
+/// compaction is off: these tests write with synthetic times (`now_s` near
+/// 1000) that the engine's wall clock would see as long expired; the
+/// compaction tests turn it on with a clock that agrees with their writes.
 pub fn options(dir: &Path, fs: Arc<dyn FileSystem>) -> EngineOptions {
     let mut o = EngineOptions::new(dir, fs);
     o.commitlog_sync = CommitlogSync::Batch;
     o.commitlog_segment_size_bytes = 64 * 1024;
+    o.compaction_enabled = false;
     o
 }
 
