@@ -52,6 +52,8 @@ impl LocalStore {
         options.commitlog_segment_size_bytes =
             u64::from(config.commitlog_segment_size_mb) * 1024 * 1024;
         options.memtable_budget_bytes = u64::from(config.memtable_space_mb) * 1024 * 1024;
+        options.compaction_throughput_mb_per_sec =
+            u64::from(config.compaction_throughput_mb_per_sec);
         Ok(Self {
             engine: Engine::open(options)?,
         })
