@@ -239,6 +239,9 @@ pub fn insert_markers(
             }
         }
     }
+    if let InsertValues::Json { value, .. } = &insert.values {
+        collector.term(value, "[json]", &CqlType::Text)?;
+    }
     using_markers(&mut collector, &insert.using)?;
     Ok(MarkerSpecs {
         specs: collector.finish()?,

@@ -421,6 +421,53 @@ fn project(
     select: &Select,
     rows: Vec<Row>,
 ) -> Result<ResultSet, RequestError> {
+    let result = project_columns(table, select, rows)?;
+    if select.json {
+        return Ok(as_json(table, result));
+    }
+    Ok(result)
+}
+
+/// `SELECT JSON`: each row as one `[json]` text column holding an object of
+/// the selected columns (names quoted as CQL would need them).
+fn as_json(table: &TableMetadata, result: ResultSet) -> ResultSet {
+    let names: Vec<String> = result
+        .columns
+        .iter()
+        .map(|c| {
+            if table.columns.iter().any(|t| t.name == c.name) {
+                crate::schema::describe::quote_identifier(&c.name)
+            } else {
+                c.name.clone()
+            }
+        })
+        .collect();
+    let rows = result
+        .rows
+        .into_iter()
+        .map(|row| {
+            let mut object = serde_json::Map::new();
+            for ((name, column), value) in names.iter().zip(&result.columns).zip(row) {
+                let json = value.map_or(serde_json::Value::Null, |v| {
+                    super::json::to_json(&v, &column.ty)
+                });
+                object.insert(name.clone(), json);
+            }
+            let text = serde_json::Value::Object(object).to_string();
+            vec![Some(CqlValue::Text(text))]
+        })
+        .collect();
+    ResultSet {
+        columns: vec![spec(table, "[json]", CqlType::Text)],
+        rows,
+    }
+}
+
+fn project_columns(
+    table: &TableMetadata,
+    select: &Select,
+    rows: Vec<Row>,
+) -> Result<ResultSet, RequestError> {
     let selectors = match &select.selection {
         Selection::Star => {
             let columns = table

@@ -7,20 +7,21 @@
 //! DELETE writes a row, range or partition tombstone, or cell tombstones for
 //! the named columns. TTL comes from `USING TTL`, else the table default.
 
-use sibyl_protocol::cql::ast::{Insert, InsertValues, UsingAttr};
+use sibyl_protocol::cql::ast::UsingAttr;
 use sibyl_protocol::value::{CqlType, CqlValue};
-use sibyl_storage::model::{Cell, ClusteringKey, DeletionTime, LivenessInfo, PartitionUpdate, Row};
+use sibyl_storage::model::{Cell, DeletionTime, Row};
 
 use super::terms::{BindContext, Bound, bind};
-use super::values::{ListPaths, element_path, field_path, partition_key, serialize};
+use super::values::{ListPaths, element_path, field_path, serialize};
 use crate::error::RequestError;
-use crate::schema::{ColumnKind, ColumnMetadata, TableMetadata};
-use crate::storage::engine_id;
+use crate::schema::{ColumnMetadata, TableMetadata};
 
 mod delete;
+mod insert;
 mod update;
 
 pub use delete::delete;
+pub use insert::insert;
 pub use update::update;
 
 /// Largest TTL Cassandra accepts (20 years).
@@ -203,112 +204,6 @@ fn add_elements(
         }
     }
     Ok(())
-}
-
-/// Builds the INSERT's mutation.
-///
-/// # Errors
-/// Missing key columns, unknown columns, values that do not bind.
-pub fn insert(
-    table: &TableMetadata,
-    insert: &Insert,
-    ctx: &WriteContext<'_>,
-) -> Result<Vec<PartitionUpdate>, RequestError> {
-    if insert.if_not_exists {
-        return Err(lwt_unsupported());
-    }
-    if table.is_counter() {
-        return Err(RequestError::invalid(
-            "INSERT statements are not allowed on counter tables, use UPDATE instead",
-        ));
-    }
-    let InsertValues::Values { columns, values } = &insert.values else {
-        return Err(RequestError::invalid(
-            "INSERT JSON is not supported by this Sibyl build yet",
-        ));
-    };
-    if columns.len() != values.len() {
-        return Err(RequestError::invalid("Unmatched column names/values"));
-    }
-    let attrs = attrs(table, &insert.using, ctx)?;
-    let mut pk = Vec::new();
-    let mut ck = Vec::new();
-    let mut regular = Vec::new();
-    for (name, term) in columns.iter().zip(values) {
-        let meta = column(table, name.as_str())?;
-        let bound = bind(term, &meta.ty, &meta.name, &ctx.bind)?;
-        match meta.kind {
-            ColumnKind::PartitionKey => pk.push((
-                meta.position,
-                bound.required(&format!("partition key part {}", meta.name))?,
-            )),
-            ColumnKind::Clustering => ck.push((
-                meta.position,
-                bound.required(&format!("clustering key part {}", meta.name))?,
-            )),
-            ColumnKind::Static | ColumnKind::Regular => regular.push((meta, bound)),
-        }
-    }
-    let key = key_from(
-        table,
-        ColumnKind::PartitionKey,
-        pk,
-        "Some partition key parts are missing",
-    )?;
-    let key = partition_key(table, &key)?;
-    let clustering = key_from(
-        table,
-        ColumnKind::Clustering,
-        ck,
-        "Some clustering keys are missing",
-    )?;
-    let mut update = PartitionUpdate::new(engine_id(table), key);
-    let mut row = Row::new(super::values::clustering_key(table, &clustering)?);
-    row.liveness = Some(match attrs.ttl {
-        Some(ttl) => LivenessInfo::expiring(attrs.timestamp, ttl, attrs.now_s),
-        None => LivenessInfo::new(attrs.timestamp),
-    });
-    let mut static_row = Row::new(ClusteringKey::new(bytes::Bytes::new()));
-    for (meta, bound) in regular {
-        let target = if meta.kind == ColumnKind::Static {
-            &mut static_row
-        } else {
-            &mut row
-        };
-        write_value(target, meta, bound, attrs, ctx)?;
-    }
-    if !static_row.is_empty() {
-        update.static_row = Some(static_row);
-    }
-    update.add_row(row);
-    Ok(vec![update])
-}
-
-fn key_from(
-    table: &TableMetadata,
-    kind: ColumnKind,
-    mut given: Vec<(u32, CqlValue)>,
-    message: &str,
-) -> Result<Vec<CqlValue>, RequestError> {
-    given.sort_by_key(|(p, _)| *p);
-    let names: Vec<&str> = table.columns_of(kind).map(|c| c.name.as_str()).collect();
-    let missing: Vec<&str> = names
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| {
-            !given
-                .iter()
-                .any(|(p, _)| usize::try_from(*p).ok() == Some(*i))
-        })
-        .map(|(_, n)| *n)
-        .collect();
-    if !missing.is_empty() {
-        return Err(RequestError::invalid(format!(
-            "{message}: {}",
-            missing.join(", ")
-        )));
-    }
-    Ok(given.into_iter().map(|(_, v)| v).collect())
 }
 
 fn lwt_unsupported() -> RequestError {
