@@ -1,5 +1,5 @@
 //! SELECT over a set of rows: WHERE filtering, ORDER BY, limits, DISTINCT and
-//! the projection (columns, aliases, `count`).
+//! the projection (`projection.rs`).
 //!
 //! Rows arrive in the table's `SELECT *` column order and primary-key order;
 //! the same machinery serves generated system tables today and engine reads
@@ -7,13 +7,12 @@
 
 use std::cmp::Ordering as CmpOrdering;
 
-use sibyl_protocol::cql::ast::{
-    InValues, Operator, Order, Relation, RelationLhs, Select, Selection, SelectorExpr, Term,
-};
-use sibyl_protocol::response::ColumnSpec;
+use sibyl_protocol::cql::ast::{InValues, Operator, Order, Relation, RelationLhs, Select, Term};
 use sibyl_protocol::value::{CqlType, CqlValue, cql_cmp};
 
 use super::result::ResultSet;
+
+pub use super::projection::{hidden_writetime_index, result_columns};
 use super::terms::{BindContext, Bound, bind, integer};
 use crate::error::RequestError;
 use crate::schema::{ClusteringOrder, ColumnKind, TableMetadata};
@@ -64,7 +63,7 @@ pub fn execute(
             count <= limit
         });
     }
-    let mut result = project(table, select, rows)?;
+    let mut result = super::projection::project(table, select, rows)?;
     if let Some(limit) = &select.limit {
         let limit = bind_limit(limit, "[limit]", ctx)?;
         result.rows.truncate(limit);
@@ -83,7 +82,7 @@ fn bind_limit(term: &Term, receiver: &str, ctx: &BindContext<'_>) -> Result<usiz
     integer(&n.to_string(), receiver)
 }
 
-fn key_positions(table: &TableMetadata, kind: ColumnKind) -> Vec<usize> {
+pub(super) fn key_positions(table: &TableMetadata, kind: ColumnKind) -> Vec<usize> {
     table
         .columns
         .iter()
@@ -93,7 +92,7 @@ fn key_positions(table: &TableMetadata, kind: ColumnKind) -> Vec<usize> {
         .collect()
 }
 
-fn column_index<'t>(
+pub(super) fn column_index<'t>(
     table: &'t TableMetadata,
     name: &str,
 ) -> Result<(usize, &'t CqlType), RequestError> {
@@ -392,245 +391,6 @@ fn apply_order(
             }
             start = end;
         }
-    }
-    Ok(())
-}
-
-fn spec(table: &TableMetadata, name: &str, ty: CqlType) -> ColumnSpec {
-    ColumnSpec {
-        keyspace: table.keyspace.clone(),
-        table: table.name.clone(),
-        name: name.to_owned(),
-        ty: ty.unfrozen().clone(),
-    }
-}
-
-/// The result columns `select` produces (for PREPARE's result metadata).
-///
-/// # Errors
-/// Unknown columns or unsupported selectors.
-pub fn result_columns(
-    table: &TableMetadata,
-    select: &Select,
-) -> Result<Vec<ColumnSpec>, RequestError> {
-    project(table, select, Vec::new()).map(|r| r.columns)
-}
-
-fn project(
-    table: &TableMetadata,
-    select: &Select,
-    rows: Vec<Row>,
-) -> Result<ResultSet, RequestError> {
-    let result = project_columns(table, select, rows)?;
-    if select.json {
-        return Ok(as_json(table, result));
-    }
-    Ok(result)
-}
-
-/// `SELECT JSON`: each row as one `[json]` text column holding an object of
-/// the selected columns (names quoted as CQL would need them).
-fn as_json(table: &TableMetadata, result: ResultSet) -> ResultSet {
-    let names: Vec<String> = result
-        .columns
-        .iter()
-        .map(|c| {
-            if table.columns.iter().any(|t| t.name == c.name) {
-                crate::schema::describe::quote_identifier(&c.name)
-            } else {
-                c.name.clone()
-            }
-        })
-        .collect();
-    let rows = result
-        .rows
-        .into_iter()
-        .map(|row| {
-            let mut object = serde_json::Map::new();
-            for ((name, column), value) in names.iter().zip(&result.columns).zip(row) {
-                let json = value.map_or(serde_json::Value::Null, |v| {
-                    super::json::to_json(&v, &column.ty)
-                });
-                object.insert(name.clone(), json);
-            }
-            let text = serde_json::Value::Object(object).to_string();
-            vec![Some(CqlValue::Text(text))]
-        })
-        .collect();
-    ResultSet {
-        columns: vec![spec(table, "[json]", CqlType::Text)],
-        rows,
-    }
-}
-
-fn project_columns(
-    table: &TableMetadata,
-    select: &Select,
-    rows: Vec<Row>,
-) -> Result<ResultSet, RequestError> {
-    let selectors = match &select.selection {
-        Selection::Star => {
-            let columns = table
-                .select_star_order()
-                .map(|c| spec(table, &c.name, c.ty.clone()))
-                .collect();
-            return Ok(ResultSet { columns, rows });
-        }
-        Selection::List(selectors) => selectors,
-    };
-    if !select.group_by.is_empty()
-        || selectors
-            .iter()
-            .any(|s| super::aggregate::is_aggregate(&s.expr))
-    {
-        return super::aggregate::aggregate(table, select, selectors, rows);
-    }
-    let mut outputs = Vec::new();
-    let mut columns = Vec::new();
-    for selector in selectors {
-        let (output, name, ty) = output_of(table, &selector.expr)?;
-        let name = selector
-            .alias
-            .as_ref()
-            .map_or(name, |a| a.as_str().to_owned());
-        outputs.push(output);
-        columns.push(spec(table, &name, ty));
-    }
-    let pk = key_positions(table, ColumnKind::PartitionKey);
-    let rows = rows
-        .into_iter()
-        .map(|row| outputs.iter().map(|o| o.value(table, &pk, &row)).collect())
-        .collect();
-    Ok(ResultSet { columns, rows })
-}
-
-fn output_of(
-    table: &TableMetadata,
-    expr: &SelectorExpr,
-) -> Result<(Output, String, CqlType), RequestError> {
-    match expr {
-        SelectorExpr::Column(column) => {
-            let (index, ty) = column_index(table, column.as_str())?;
-            Ok((
-                Output::Column(index),
-                column.as_str().to_owned(),
-                ty.clone(),
-            ))
-        }
-        SelectorExpr::Function { name, args }
-            if name.name.as_str().eq_ignore_ascii_case("token") =>
-        {
-            check_token_args(table, args)?;
-            let args: Vec<String> = args.iter().map(|a| format!("{a}")).collect();
-            Ok((
-                Output::Token,
-                format!("system.token({})", args.join(", ")),
-                CqlType::Bigint,
-            ))
-        }
-        SelectorExpr::Function { name, args }
-            if ["writetime", "ttl"]
-                .iter()
-                .any(|f| name.name.as_str().eq_ignore_ascii_case(f)) =>
-        {
-            writetime_or_ttl(table, &name.name.as_str().to_ascii_lowercase(), args)
-        }
-        other => Err(RequestError::invalid(format!(
-            "Selector {other} is not supported by this Sibyl build yet"
-        ))),
-    }
-}
-
-fn writetime_or_ttl(
-    table: &TableMetadata,
-    function: &str,
-    args: &[SelectorExpr],
-) -> Result<(Output, String, CqlType), RequestError> {
-    let shown = if function == "ttl" {
-        "ttl"
-    } else {
-        "writeTime"
-    };
-    let [SelectorExpr::Column(column)] = args else {
-        return Err(RequestError::invalid(format!(
-            "{function}() takes one column"
-        )));
-    };
-    let (index, ty) = column_index(table, column.as_str())?;
-    let is_key = table.columns.iter().any(|c| {
-        c.name == column.as_str()
-            && matches!(c.kind, ColumnKind::PartitionKey | ColumnKind::Clustering)
-    });
-    if is_key {
-        return Err(RequestError::invalid(format!(
-            "Cannot use selection function {shown} on PRIMARY KEY part {}",
-            column.as_str()
-        )));
-    }
-    if ty.is_multi_cell() {
-        return Err(RequestError::invalid(format!(
-            "Cannot use selection function {shown} on non-frozen collection {}",
-            column.as_str()
-        )));
-    }
-    let hidden = hidden_writetime_index(table, index) + usize::from(function == "ttl");
-    let ty = if function == "ttl" {
-        CqlType::Int
-    } else {
-        CqlType::Bigint
-    };
-    Ok((
-        Output::Column(hidden),
-        format!("{function}({})", column.as_str()),
-        ty,
-    ))
-}
-
-/// Where user-table rows keep the write timestamp of the column at `index`
-/// (its remaining TTL follows): hidden entries after the visible columns.
-pub fn hidden_writetime_index(table: &TableMetadata, index: usize) -> usize {
-    table.columns.len() + 2 * index
-}
-
-/// One output column of a projection.
-enum Output {
-    Column(usize),
-    Token,
-}
-
-impl Output {
-    fn value(&self, table: &TableMetadata, pk: &[usize], row: &Row) -> Option<CqlValue> {
-        match self {
-            Output::Column(i) => row.get(*i).cloned().flatten(),
-            Output::Token => {
-                let values: Option<Vec<CqlValue>> =
-                    pk.iter().map(|&i| row.get(i).cloned().flatten()).collect();
-                let key = super::values::partition_key(table, &values?).ok()?;
-                Some(CqlValue::Bigint(key.token().0))
-            }
-        }
-    }
-}
-
-fn check_token_args(table: &TableMetadata, args: &[SelectorExpr]) -> Result<(), RequestError> {
-    let pk: Vec<&str> = table
-        .columns_of(ColumnKind::PartitionKey)
-        .map(|c| c.name.as_str())
-        .collect();
-    let given: Vec<&str> = args
-        .iter()
-        .map(|a| match a {
-            SelectorExpr::Column(c) => Ok(c.as_str()),
-            _ => Err(RequestError::invalid(
-                "token() takes the partition key columns",
-            )),
-        })
-        .collect::<Result<_, _>>()?;
-    if given != pk {
-        return Err(RequestError::invalid(format!(
-            "The token function arguments must be in the partition key order: {}",
-            pk.join(", ")
-        )));
     }
     Ok(())
 }

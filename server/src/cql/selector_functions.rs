@@ -1,0 +1,370 @@
+//! Scalar functions a SELECT applies to each row's values, with Cassandra's
+//! names, argument types and result types: the time conversions
+//! (`toTimestamp`, `toDate`, `toUnixTimestamp`, `dateOf`, `unixTimestampOf`),
+//! blob conversions (`blobAsX`, `xAsBlob`), `toJson` and `CAST(x AS type)`.
+//!
+//! [`resolve`] checks a call once per statement and gives its result type;
+//! [`Function::apply`] runs it per row.
+
+use bigdecimal::BigDecimal;
+use bigdecimal::num_bigint::BigInt;
+use sibyl_protocol::value::temporal::format_timestamp;
+use sibyl_protocol::value::{CqlType, CqlValue, decode, encode_to_vec};
+
+use super::json::to_json;
+use super::terms::timeuuid_millis;
+use crate::error::RequestError;
+
+/// A resolved scalar function.
+#[derive(Debug, Clone)]
+pub enum Function {
+    /// `toTimestamp` / `dateOf`: timeuuid, date or timestamp -> timestamp.
+    ToTimestamp,
+    /// `toDate`: timeuuid, timestamp or date -> date.
+    ToDate,
+    /// `toUnixTimestamp` / `unixTimestampOf`: -> bigint milliseconds.
+    ToUnixTimestamp,
+    /// `typeAsBlob`: the value's serialized bytes.
+    AsBlob(CqlType),
+    /// `blobAsType`: decodes a blob as the type.
+    BlobAs(CqlType),
+    /// `toJson`: the value's JSON text.
+    ToJson(CqlType),
+    /// `CAST(x AS type)` from the argument's type.
+    Cast(CqlType, CqlType),
+}
+
+const MILLIS_PER_DAY: i64 = 86_400_000;
+const DATE_EPOCH: i64 = 1 << 31;
+
+fn arity(name: &str, args: &[CqlType], wanted: usize) -> Result<(), RequestError> {
+    if args.len() == wanted {
+        Ok(())
+    } else {
+        Err(RequestError::invalid(format!(
+            "Invalid number of arguments in call to function system.{name}: {wanted} required but {} provided",
+            args.len()
+        )))
+    }
+}
+
+/// The function `name` (lower case) over arguments of `args`, and its result type.
+///
+/// # Errors
+/// Unknown functions, wrong argument counts or types.
+pub fn resolve(name: &str, args: &[CqlType]) -> Result<(Function, CqlType), RequestError> {
+    let temporal = |function: Function, result: CqlType| {
+        arity(name, args, 1)?;
+        match args.first().map(CqlType::unfrozen) {
+            Some(CqlType::Timeuuid | CqlType::Timestamp | CqlType::Date) => Ok((function, result)),
+            Some(other) => Err(RequestError::invalid(format!(
+                "Type error: {other} cannot be passed as argument 0 of function system.{name}"
+            ))),
+            None => Err(RequestError::invalid(format!("{name} takes one argument"))),
+        }
+    };
+    match name {
+        "totimestamp" | "dateof" => temporal(Function::ToTimestamp, CqlType::Timestamp),
+        "todate" => temporal(Function::ToDate, CqlType::Date),
+        "tounixtimestamp" | "unixtimestampof" => {
+            temporal(Function::ToUnixTimestamp, CqlType::Bigint)
+        }
+        "tojson" => {
+            arity(name, args, 1)?;
+            let ty = args.first().cloned().unwrap_or(CqlType::Blob);
+            Ok((Function::ToJson(ty), CqlType::Text))
+        }
+        _ => resolve_blob(name, args),
+    }
+}
+
+fn resolve_blob(name: &str, args: &[CqlType]) -> Result<(Function, CqlType), RequestError> {
+    let unknown = || RequestError::invalid(format!("Unknown function '{name}'"));
+    if let Some(type_name) = name.strip_prefix("blobas") {
+        let ty = native_type(type_name).ok_or_else(unknown)?;
+        arity(name, args, 1)?;
+        if args.first().map(CqlType::unfrozen) != Some(&CqlType::Blob) {
+            return Err(RequestError::invalid(format!(
+                "Type error: the argument of function system.{name} must be a blob"
+            )));
+        }
+        return Ok((Function::BlobAs(ty.clone()), ty));
+    }
+    if let Some(type_name) = name.strip_suffix("asblob") {
+        let ty = native_type(type_name).ok_or_else(unknown)?;
+        arity(name, args, 1)?;
+        if args.first().map(CqlType::unfrozen) != Some(&ty) {
+            return Err(RequestError::invalid(format!(
+                "Type error: the argument of function system.{name} must be a {ty}"
+            )));
+        }
+        return Ok((Function::AsBlob(ty), CqlType::Blob));
+    }
+    Err(unknown())
+}
+
+fn native_type(name: &str) -> Option<CqlType> {
+    let ty = match name {
+        "ascii" => CqlType::Ascii,
+        "bigint" => CqlType::Bigint,
+        "blob" => CqlType::Blob,
+        "boolean" => CqlType::Boolean,
+        "date" => CqlType::Date,
+        "decimal" => CqlType::Decimal,
+        "double" => CqlType::Double,
+        "duration" => CqlType::Duration,
+        "float" => CqlType::Float,
+        "inet" => CqlType::Inet,
+        "int" => CqlType::Int,
+        "smallint" => CqlType::Smallint,
+        "text" | "varchar" => CqlType::Text,
+        "time" => CqlType::Time,
+        "timestamp" => CqlType::Timestamp,
+        "timeuuid" => CqlType::Timeuuid,
+        "tinyint" => CqlType::Tinyint,
+        "uuid" => CqlType::Uuid,
+        "varint" => CqlType::Varint,
+        _ => return None,
+    };
+    Some(ty)
+}
+
+/// Checks `CAST(x AS to)` for an `x` of type `from` (Cassandra's cast table).
+///
+/// # Errors
+/// A cast Cassandra does not define.
+pub fn resolve_cast(from: &CqlType, to: &CqlType) -> Result<Function, RequestError> {
+    let from = from.unfrozen();
+    let allowed = from == to
+        || matches!(to, CqlType::Text | CqlType::Ascii)
+        || (is_numeric(from) && is_numeric(to))
+        || matches!(
+            (from, to),
+            (CqlType::Timestamp, CqlType::Date)
+                | (CqlType::Date, CqlType::Timestamp)
+                | (CqlType::Timeuuid, CqlType::Timestamp | CqlType::Date)
+        );
+    if allowed && !from.is_collection() {
+        Ok(Function::Cast(from.clone(), to.clone()))
+    } else {
+        Err(RequestError::invalid(format!(
+            "{from} cannot be cast to {to}"
+        )))
+    }
+}
+
+fn is_numeric(ty: &CqlType) -> bool {
+    matches!(
+        ty,
+        CqlType::Tinyint
+            | CqlType::Smallint
+            | CqlType::Int
+            | CqlType::Bigint
+            | CqlType::Float
+            | CqlType::Double
+            | CqlType::Decimal
+            | CqlType::Varint
+            | CqlType::Counter
+    )
+}
+
+fn millis_of(value: &CqlValue) -> Option<i64> {
+    match value {
+        CqlValue::Timestamp(ms) => Some(*ms),
+        CqlValue::Timeuuid(u) => Some(timeuuid_millis(u)),
+        CqlValue::Date(d) => Some((i64::from(*d) - DATE_EPOCH) * MILLIS_PER_DAY),
+        _ => None,
+    }
+}
+
+fn date_of(millis: i64) -> CqlValue {
+    let days = millis.div_euclid(MILLIS_PER_DAY) + DATE_EPOCH;
+    CqlValue::Date(u32::try_from(days).unwrap_or(0))
+}
+
+impl Function {
+    /// The function applied to one row's argument values (null in, null out).
+    ///
+    /// # Errors
+    /// A blob that does not decode as the asked type.
+    pub fn apply(&self, args: &[Option<CqlValue>]) -> Result<Option<CqlValue>, RequestError> {
+        let Some(Some(arg)) = args.first() else {
+            return Ok(None);
+        };
+        let value = match self {
+            Function::ToTimestamp => millis_of(arg).map(CqlValue::Timestamp),
+            Function::ToDate => millis_of(arg).map(date_of),
+            Function::ToUnixTimestamp => millis_of(arg).map(CqlValue::Bigint),
+            Function::AsBlob(ty) => {
+                Some(CqlValue::Blob(encode_to_vec(arg, ty).map_err(|e| {
+                    RequestError::invalid(format!("Cannot convert to blob: {e}"))
+                })?))
+            }
+            Function::BlobAs(ty) => match arg {
+                CqlValue::Blob(bytes) => Some(decode(ty, bytes).map_err(|e| {
+                    RequestError::invalid(format!("In call to function blobAs{ty}: {e}"))
+                })?),
+                _ => None,
+            },
+            Function::ToJson(ty) => Some(CqlValue::Text(to_json(arg, ty).to_string())),
+            Function::Cast(from, to) => Some(cast(arg, from, to)?),
+        };
+        Ok(value)
+    }
+}
+
+fn cast(value: &CqlValue, from: &CqlType, to: &CqlType) -> Result<CqlValue, RequestError> {
+    if from == to {
+        return Ok(value.clone());
+    }
+    let text = || -> String {
+        match value {
+            CqlValue::Text(s) | CqlValue::Ascii(s) => s.clone(),
+            CqlValue::Float(f) => java_float_text(f64::from(*f)),
+            CqlValue::Double(f) => java_float_text(*f),
+            CqlValue::Timestamp(ms) => format_timestamp(*ms),
+            other => match to_json(other, from) {
+                serde_json::Value::String(s) => s,
+                json => json.to_string(),
+            },
+        }
+    };
+    let out = match to {
+        CqlType::Text => CqlValue::Text(text()),
+        CqlType::Ascii => CqlValue::Ascii(text()),
+        CqlType::Timestamp => CqlValue::Timestamp(millis_of(value).unwrap_or(0)),
+        CqlType::Date => date_of(millis_of(value).unwrap_or(0)),
+        _ => numeric_cast(value, to)?,
+    };
+    Ok(out)
+}
+
+/// Java's `Double.toString` for ordinary magnitudes: always a fraction digit.
+fn java_float_text(f: f64) -> String {
+    let text = f.to_string();
+    if f.is_finite() && !text.contains(['.', 'e', 'E']) {
+        format!("{text}.0")
+    } else {
+        text
+    }
+}
+
+/// Numeric conversions as Java's narrowing casts do them: integers wrap,
+/// floating point truncates toward zero.
+fn numeric_cast(value: &CqlValue, to: &CqlType) -> Result<CqlValue, RequestError> {
+    let decimal: BigDecimal = match value {
+        CqlValue::Tinyint(n) => BigDecimal::from(*n),
+        CqlValue::Smallint(n) => BigDecimal::from(*n),
+        CqlValue::Int(n) => BigDecimal::from(*n),
+        CqlValue::Bigint(n) | CqlValue::Counter(n) => BigDecimal::from(*n),
+        CqlValue::Varint(v) => BigDecimal::from(v.clone()),
+        CqlValue::Decimal(d) => d.clone(),
+        CqlValue::Float(f) => float_decimal(f64::from(*f))?,
+        CqlValue::Double(f) => float_decimal(*f)?,
+        other => {
+            return Err(RequestError::invalid(format!(
+                "{} cannot be cast to {to}",
+                other.kind()
+            )));
+        }
+    };
+    let (whole, _) = decimal.with_scale(0).into_bigint_and_exponent();
+    let wrapped = wrap_i64(&whole);
+    #[expect(
+        clippy::cast_possible_truncation,
+        reason = "Java's narrowing casts wrap"
+    )]
+    let out = match to {
+        CqlType::Tinyint => CqlValue::Tinyint(wrapped as i8),
+        CqlType::Smallint => CqlValue::Smallint(wrapped as i16),
+        CqlType::Int => CqlValue::Int(wrapped as i32),
+        CqlType::Bigint | CqlType::Counter => CqlValue::Bigint(wrapped),
+        CqlType::Varint => CqlValue::Varint(whole),
+        CqlType::Decimal => CqlValue::Decimal(decimal),
+        CqlType::Float | CqlType::Double => {
+            let f: f64 = decimal.to_string().parse().unwrap_or(f64::NAN);
+            if matches!(to, CqlType::Float) {
+                CqlValue::Float(f as f32)
+            } else {
+                CqlValue::Double(f)
+            }
+        }
+        other => {
+            return Err(RequestError::invalid(format!(
+                "{} cannot be cast to {other}",
+                value.kind()
+            )));
+        }
+    };
+    Ok(out)
+}
+
+fn float_decimal(f: f64) -> Result<BigDecimal, RequestError> {
+    f.to_string()
+        .parse()
+        .map_err(|_| RequestError::invalid(format!("{f} cannot be cast to a number")))
+}
+
+/// The low 64 bits of `n`, two's complement (Java's `longValue()`).
+fn wrap_i64(n: &BigInt) -> i64 {
+    let bytes = n.to_signed_bytes_le();
+    let fill = if n.sign() == bigdecimal::num_bigint::Sign::Minus {
+        0xff
+    } else {
+        0
+    };
+    let mut low = [fill; 8];
+    for (slot, byte) in low.iter_mut().zip(bytes) {
+        *slot = byte;
+    }
+    i64::from_le_bytes(low)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn casts_follow_java() {
+        let int = |v: CqlValue, to: CqlType| numeric_cast(&v, &to).unwrap();
+        assert_eq!(int(CqlValue::Double(1.9), CqlType::Int), CqlValue::Int(1));
+        assert_eq!(
+            int(CqlValue::Double(-1.9), CqlType::Bigint),
+            CqlValue::Bigint(-1)
+        );
+        assert_eq!(
+            int(CqlValue::Int(300), CqlType::Tinyint),
+            CqlValue::Tinyint(44)
+        );
+        assert_eq!(
+            int(CqlValue::Bigint(-1), CqlType::Varint),
+            CqlValue::Varint(BigInt::from(-1))
+        );
+        assert_eq!(
+            cast(&CqlValue::Double(3.0), &CqlType::Double, &CqlType::Text).unwrap(),
+            CqlValue::Text("3.0".into())
+        );
+        assert!(resolve_cast(&CqlType::Boolean, &CqlType::Int).is_err());
+        assert!(resolve_cast(&CqlType::Boolean, &CqlType::Text).is_ok());
+    }
+
+    #[test]
+    fn blob_and_time_functions() {
+        let (f, ty) = resolve("intasblob", &[CqlType::Int]).unwrap();
+        assert_eq!(ty, CqlType::Blob);
+        let blob = f.apply(&[Some(CqlValue::Int(1))]).unwrap();
+        assert_eq!(blob, Some(CqlValue::Blob(vec![0, 0, 0, 1])));
+        let (back, _) = resolve("blobasint", &[CqlType::Blob]).unwrap();
+        assert_eq!(back.apply(&[blob]).unwrap(), Some(CqlValue::Int(1)));
+        assert!(back.apply(&[Some(CqlValue::Blob(vec![1]))]).is_err());
+        let (to_date, _) = resolve("todate", &[CqlType::Timestamp]).unwrap();
+        assert_eq!(
+            to_date
+                .apply(&[Some(CqlValue::Timestamp(86_400_000 + 5))])
+                .unwrap(),
+            Some(CqlValue::Date((1 << 31) + 1))
+        );
+        assert!(resolve("totimestamp", &[CqlType::Int]).is_err());
+        assert!(resolve("nosuch", &[]).is_err());
+    }
+}
