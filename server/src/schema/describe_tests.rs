@@ -74,7 +74,7 @@ fn table_statement_matches_cassandra_layout() {
     AND cdc = false
     AND comment = ''
     AND compaction = {'class': 'org.apache.cassandra.db.compaction.SizeTieredCompactionStrategy', 'max_threshold': '32', 'min_threshold': '4'}
-    AND compression = {'chunk_length_in_kb': '64', 'class': 'org.apache.cassandra.io.compress.LZ4Compressor'}
+    AND compression = {'chunk_length_in_kb': '16', 'class': 'org.apache.cassandra.io.compress.LZ4Compressor'}
     AND memtable = 'default'
     AND crc_check_chance = 1.0
     AND default_time_to_live = 0

@@ -95,7 +95,7 @@ impl Default for TableParams {
                 ("min_threshold", "4"),
             ]),
             compression: map(&[
-                ("chunk_length_in_kb", "64"),
+                ("chunk_length_in_kb", "16"),
                 ("class", "org.apache.cassandra.io.compress.LZ4Compressor"),
             ]),
             crc_check_chance: 1.0,
@@ -286,7 +286,7 @@ impl TableParams {
         options.insert("class".into(), qualify(short, COMPRESSION_PACKAGE));
         options
             .entry("chunk_length_in_kb".into())
-            .or_insert_with(|| "64".into());
+            .or_insert_with(|| "16".into());
         Ok(options)
     }
 

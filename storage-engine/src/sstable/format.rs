@@ -23,7 +23,7 @@ pub const FORMAT_VERSION: u16 = 1;
 /// Length of the common header.
 pub const HEADER_LEN: usize = 12;
 /// Default uncompressed size of one Data chunk.
-pub const CHUNK_BYTES_DEFAULT: u32 = 64 * 1024;
+pub const CHUNK_BYTES_DEFAULT: u32 = 16 * 1024;
 /// Smallest allowed chunk size.
 pub const CHUNK_BYTES_MIN: u32 = 1024;
 /// Largest allowed chunk size (bounds the buffer a reader allocates per chunk).
