@@ -282,12 +282,17 @@ pub fn update_markers(
             Assignment::Set {
                 target: ColumnRef::Element(c, key),
                 value,
-            } => {
-                if let CqlType::Map(k, v) = collector.column_type(c.as_str())?.unfrozen() {
+            } => match collector.column_type(c.as_str())?.unfrozen() {
+                CqlType::Map(k, v) => {
                     collector.term(key, &format!("key({})", c.as_str()), k)?;
                     collector.term(value, &format!("value({})", c.as_str()), v)?;
                 }
-            }
+                CqlType::List(v) => {
+                    collector.term(key, &format!("idx({})", c.as_str()), &CqlType::Int)?;
+                    collector.term(value, &format!("value({})", c.as_str()), v)?;
+                }
+                _ => {}
+            },
             Assignment::Set {
                 target: ColumnRef::Field(c, field),
                 value,
@@ -324,11 +329,16 @@ pub fn delete_markers(
         specs: vec![None; count],
     };
     for target in &delete.columns {
-        if let ColumnRef::Element(c, key) = target
-            && let CqlType::Map(k, _) | CqlType::Set(k) =
-                collector.column_type(c.as_str())?.unfrozen()
-        {
-            collector.term(key, &format!("key({})", c.as_str()), k)?;
+        if let ColumnRef::Element(c, key) = target {
+            match collector.column_type(c.as_str())?.unfrozen() {
+                CqlType::Map(k, _) | CqlType::Set(k) => {
+                    collector.term(key, &format!("key({})", c.as_str()), k)?;
+                }
+                CqlType::List(_) => {
+                    collector.term(key, &format!("idx({})", c.as_str()), &CqlType::Int)?;
+                }
+                _ => {}
+            }
         }
     }
     using_markers(&mut collector, &delete.using)?;

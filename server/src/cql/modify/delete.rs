@@ -9,6 +9,7 @@ use sibyl_storage::model::{
 use super::super::keys::KeyRestrictions;
 use super::super::terms::bind;
 use super::super::values::element_path;
+use super::lists::{self, ListOp};
 use super::{WriteContext, attrs, column, lwt_unsupported};
 use crate::error::RequestError;
 use crate::schema::{ColumnKind, TableMetadata};
@@ -52,32 +53,43 @@ pub fn delete(
                 }
             }
         } else {
-            delete_columns(
-                table,
-                delete,
-                &keys,
+            let target = Target {
+                keys: &keys,
                 full_clustering,
                 deletion,
-                &mut update,
-                ctx,
-            )?;
+                attrs,
+            };
+            delete_columns(table, delete, &target, &mut update, ctx)?;
         }
         out.push(update);
     }
     Ok(out)
 }
 
+/// The rows a column DELETE addresses and its deletion time.
+struct Target<'a> {
+    keys: &'a KeyRestrictions,
+    full_clustering: bool,
+    deletion: DeletionTime,
+    attrs: super::Attrs,
+}
+
 fn delete_columns(
     table: &TableMetadata,
     delete: &Delete,
-    keys: &KeyRestrictions,
-    full_clustering: bool,
-    deletion: DeletionTime,
+    target: &Target<'_>,
     update: &mut PartitionUpdate,
     ctx: &WriteContext<'_>,
 ) -> Result<(), RequestError> {
+    let Target {
+        keys,
+        full_clustering,
+        deletion,
+        attrs,
+    } = *target;
     let mut template = Row::new(ClusteringKey::new(bytes::Bytes::new()));
     let mut static_row = Row::new(ClusteringKey::new(bytes::Bytes::new()));
+    let mut list_ops: Vec<ListOp<'_>> = Vec::new();
     for target in &delete.columns {
         let (ColumnRef::Column(name) | ColumnRef::Element(name, _) | ColumnRef::Field(name, _)) =
             target;
@@ -93,43 +105,27 @@ fn delete_columns(
         } else {
             &mut template
         };
-        match target {
-            ColumnRef::Column(_) if meta.ty.is_multi_cell() => {
-                row.add_complex_deletion(meta.id, deletion)
-            }
-            ColumnRef::Column(_) => row.add_cell(Cell::tombstone(
-                meta.id,
-                deletion.marked_for_delete_at,
-                deletion.local_deletion_time,
-            )),
-            ColumnRef::Element(_, key) => {
-                let (CqlType::Map(key_ty, _) | CqlType::Set(key_ty)) = meta.ty.unfrozen() else {
-                    return Err(RequestError::invalid(format!(
-                        "Deleting list elements by index is not supported by this Sibyl build yet ({})",
-                        meta.name
-                    )));
-                };
-                let key = bind(key, key_ty, &meta.name, &ctx.bind)?.required(&meta.name)?;
-                row.add_cell(
-                    Cell::tombstone(
-                        meta.id,
-                        deletion.marked_for_delete_at,
-                        deletion.local_deletion_time,
-                    )
-                    .with_path(element_path(&meta.name, key_ty, &key)?),
-                );
-            }
-            ColumnRef::Field(_, _) => {
-                return Err(RequestError::invalid(
-                    "Deleting single UDT fields is not supported by this Sibyl build yet",
-                ));
-            }
-        }
+        list_ops.extend(delete_target(row, meta, target, deletion, ctx)?);
+    }
+    let (static_ops, row_ops): (Vec<ListOp<'_>>, Vec<ListOp<'_>>) = list_ops
+        .into_iter()
+        .partition(|op| op.column().kind == ColumnKind::Static);
+    if !static_ops.is_empty() {
+        let read = lists::reader(ctx)?;
+        lists::apply(
+            &static_ops,
+            table,
+            &update.key,
+            None,
+            &mut static_row,
+            attrs,
+            read,
+        )?;
     }
     if !static_row.is_empty() {
         update.static_row = Some(static_row);
     }
-    if !template.is_empty() {
+    if !template.is_empty() || !row_ops.is_empty() {
         if !full_clustering {
             return Err(RequestError::invalid(
                 "Range deletions are not supported for specific columns",
@@ -137,9 +133,78 @@ fn delete_columns(
         }
         for clustering in keys.clustering_keys(table)? {
             let mut row = template.clone();
+            if !row_ops.is_empty() {
+                let read = lists::reader(ctx)?;
+                let key = update.key.clone();
+                lists::apply(
+                    &row_ops,
+                    table,
+                    &key,
+                    Some(&clustering),
+                    &mut row,
+                    attrs,
+                    read,
+                )?;
+            }
             row.clustering = clustering;
             update.add_row(row);
         }
     }
     Ok(())
+}
+
+/// Adds the tombstone of one DELETE target to `row`, or returns the list
+/// operation that must read the row's list first.
+fn delete_target<'t>(
+    row: &mut Row,
+    meta: &'t crate::schema::ColumnMetadata,
+    target: &ColumnRef,
+    deletion: DeletionTime,
+    ctx: &WriteContext<'_>,
+) -> Result<Option<ListOp<'t>>, RequestError> {
+    match target {
+        ColumnRef::Column(_) if meta.ty.is_multi_cell() => {
+            row.add_complex_deletion(meta.id, deletion)
+        }
+        ColumnRef::Column(_) => row.add_cell(Cell::tombstone(
+            meta.id,
+            deletion.marked_for_delete_at,
+            deletion.local_deletion_time,
+        )),
+        ColumnRef::Element(_, key) => {
+            if !meta.ty.is_multi_cell() {
+                return Err(RequestError::invalid(format!(
+                    "Invalid operation for frozen collection column {}",
+                    meta.name
+                )));
+            }
+            let key_ty = match meta.ty.unfrozen() {
+                CqlType::Map(key_ty, _) | CqlType::Set(key_ty) => key_ty,
+                CqlType::List(_) => {
+                    return lists::delete_by_index(meta, key, ctx).map(Some);
+                }
+                ty => {
+                    return Err(RequestError::invalid(format!(
+                        "Invalid deletion of an element of column {} of type {ty}",
+                        meta.name
+                    )));
+                }
+            };
+            let key = bind(key, key_ty, &meta.name, &ctx.bind)?.required(&meta.name)?;
+            row.add_cell(
+                Cell::tombstone(
+                    meta.id,
+                    deletion.marked_for_delete_at,
+                    deletion.local_deletion_time,
+                )
+                .with_path(element_path(&meta.name, key_ty, &key)?),
+            );
+        }
+        ColumnRef::Field(_, _) => {
+            return Err(RequestError::invalid(
+                "Deleting single UDT fields is not supported by this Sibyl build yet",
+            ));
+        }
+    }
+    Ok(None)
 }

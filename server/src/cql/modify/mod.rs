@@ -18,10 +18,12 @@ use crate::schema::{ColumnMetadata, TableMetadata};
 
 mod delete;
 mod insert;
+mod lists;
 mod update;
 
 pub use delete::delete;
 pub use insert::insert;
+pub use lists::ListReader;
 pub use update::update;
 
 /// Largest TTL Cassandra accepts (20 years).
@@ -37,6 +39,8 @@ pub struct WriteContext<'a> {
     pub lists: &'a ListPaths,
     /// Reads current counter shards, and this node's shard id (counter tables only).
     pub counters: Option<(&'a super::counters::CounterReader<'a>, u128)>,
+    /// Reads a list's live cells (list element operations by index or value).
+    pub list_reader: Option<&'a ListReader<'a>>,
 }
 
 /// Timestamp and TTL of one write.

@@ -8,6 +8,7 @@ use sibyl_storage::model::{Cell, ClusteringKey, PartitionKey, PartitionUpdate, R
 use super::super::keys::KeyRestrictions;
 use super::super::terms::{Bound, bind};
 use super::super::values::{element_path, field_path, serialize};
+use super::lists::{self, ListOp};
 use super::{Attrs, WriteContext, add_elements, attrs, cell, column, lwt_unsupported, write_value};
 use crate::error::RequestError;
 use crate::schema::{ColumnKind, ColumnMetadata, TableMetadata};
@@ -63,6 +64,7 @@ pub fn update(
     };
     let mut template = Row::new(ClusteringKey::new(bytes::Bytes::new()));
     let mut static_row = Row::new(ClusteringKey::new(bytes::Bytes::new()));
+    let mut list_ops = Vec::new();
     for assignment in &update.assignments {
         let meta = assigned_column(table, assignment)?;
         if matches!(meta.kind, ColumnKind::PartitionKey | ColumnKind::Clustering) {
@@ -76,31 +78,76 @@ pub fn update(
         } else {
             &mut template
         };
-        assign(target, meta, assignment, attrs, ctx)?;
+        list_ops.extend(assign(target, meta, assignment, attrs, ctx)?);
     }
-    Ok(partitions
+    let rows = Rows {
+        template: &template,
+        static_row: &static_row,
+        list_ops: &list_ops,
+        attrs,
+    };
+    partitions
         .into_iter()
-        .map(|key| mutation(table, key, &clusterings, &template, &static_row))
-        .collect())
+        .map(|key| mutation(table, key, &clusterings, &rows, ctx))
+        .collect()
+}
+
+/// The rows an UPDATE writes in each partition.
+struct Rows<'a, 't> {
+    template: &'a Row,
+    static_row: &'a Row,
+    /// List operations that read each row's list first.
+    list_ops: &'a [ListOp<'t>],
+    attrs: Attrs,
 }
 
 fn mutation(
     table: &TableMetadata,
     key: PartitionKey,
     clusterings: &[ClusteringKey],
-    template: &Row,
-    static_row: &Row,
-) -> PartitionUpdate {
+    rows: &Rows<'_, '_>,
+    ctx: &WriteContext<'_>,
+) -> Result<PartitionUpdate, RequestError> {
+    let (static_ops, row_ops): (Vec<ListOp<'_>>, Vec<ListOp<'_>>) = rows
+        .list_ops
+        .iter()
+        .cloned()
+        .partition(|op| op.column().kind == ColumnKind::Static);
+    let mut static_row = rows.static_row.clone();
+    if !static_ops.is_empty() {
+        let read = lists::reader(ctx)?;
+        lists::apply(
+            &static_ops,
+            table,
+            &key,
+            None,
+            &mut static_row,
+            rows.attrs,
+            read,
+        )?;
+    }
     let mut update = PartitionUpdate::new(engine_id(table), key);
     for clustering in clusterings {
-        let mut row = template.clone();
+        let mut row = rows.template.clone();
         row.clustering = clustering.clone();
+        if !row_ops.is_empty() {
+            let read = lists::reader(ctx)?;
+            lists::apply(
+                &row_ops,
+                table,
+                &update.key,
+                Some(clustering),
+                &mut row,
+                rows.attrs,
+                read,
+            )?;
+        }
         update.add_row(row);
     }
     if !static_row.is_empty() {
-        update.static_row = Some(static_row.clone());
+        update.static_row = Some(static_row);
     }
-    update
+    Ok(update)
 }
 
 fn assigned_column<'t>(
@@ -119,20 +166,22 @@ fn assigned_column<'t>(
     column(table, name.as_str())
 }
 
-fn assign(
+/// Adds an assignment's cells to `row`, or returns the list operation that
+/// must read the row's list first.
+fn assign<'t>(
     row: &mut Row,
-    meta: &ColumnMetadata,
+    meta: &'t ColumnMetadata,
     assignment: &Assignment,
     attrs: Attrs,
     ctx: &WriteContext<'_>,
-) -> Result<(), RequestError> {
+) -> Result<Option<ListOp<'t>>, RequestError> {
     match assignment {
         Assignment::Set {
             target: ColumnRef::Column(_),
             value,
         } => {
             let bound = bind(value, &meta.ty, &meta.name, &ctx.bind)?;
-            write_value(row, meta, bound, attrs, ctx)
+            write_value(row, meta, bound, attrs, ctx).map(|()| None)
         }
         Assignment::Set {
             target: ColumnRef::Element(_, key),
@@ -141,7 +190,7 @@ fn assign(
         Assignment::Set {
             target: ColumnRef::Field(_, field),
             value,
-        } => assign_field(row, meta, field.as_str(), value, attrs, ctx),
+        } => assign_field(row, meta, field.as_str(), value, attrs, ctx).map(|()| None),
         Assignment::Arith { op, value, .. } | Assignment::Compound { op, value, .. } => {
             collection_op(row, meta, *op, value, attrs, ctx, false)
         }
@@ -151,26 +200,31 @@ fn assign(
     }
 }
 
-fn assign_element(
+fn assign_element<'t>(
     row: &mut Row,
-    meta: &ColumnMetadata,
+    meta: &'t ColumnMetadata,
     key: &sibyl_protocol::cql::ast::Term,
     value: &sibyl_protocol::cql::ast::Term,
     attrs: Attrs,
     ctx: &WriteContext<'_>,
-) -> Result<(), RequestError> {
-    let CqlType::Map(key_ty, value_ty) = meta.ty.unfrozen() else {
-        return Err(RequestError::invalid(format!(
-            "Setting list elements by index is not supported by this Sibyl build yet (column {})",
-            meta.name
-        )));
-    };
-    if !meta.ty.is_multi_cell() {
+) -> Result<Option<ListOp<'t>>, RequestError> {
+    if !meta.ty.is_multi_cell() && matches!(meta.ty.unfrozen(), CqlType::Map(..) | CqlType::List(_))
+    {
         return Err(RequestError::invalid(format!(
             "Invalid operation for frozen collection column {}",
             meta.name
         )));
     }
+    let (key_ty, value_ty) = match meta.ty.unfrozen() {
+        CqlType::Map(key_ty, value_ty) => (key_ty, value_ty),
+        CqlType::List(elem) => return lists::set_by_index(meta, elem, key, value, ctx),
+        ty => {
+            return Err(RequestError::invalid(format!(
+                "Invalid operation ({}[...] = ...) for non list or map column {} of type {ty}",
+                meta.name, meta.name
+            )));
+        }
+    };
     let receiver = format!("key({})", meta.name);
     let key = bind(key, key_ty, &receiver, &ctx.bind)?.required(&receiver)?;
     let path = element_path(&meta.name, key_ty, &key)?;
@@ -183,7 +237,7 @@ fn assign_element(
         }
         Bound::Unset => {}
     }
-    Ok(())
+    Ok(None)
 }
 
 fn assign_field(
@@ -225,15 +279,15 @@ fn assign_field(
     Ok(())
 }
 
-fn collection_op(
+fn collection_op<'t>(
     row: &mut Row,
-    meta: &ColumnMetadata,
+    meta: &'t ColumnMetadata,
     op: ArithOp,
     value: &sibyl_protocol::cql::ast::Term,
     attrs: Attrs,
     ctx: &WriteContext<'_>,
     prepend: bool,
-) -> Result<(), RequestError> {
+) -> Result<Option<ListOp<'t>>, RequestError> {
     if !meta.ty.is_multi_cell() {
         let what = if meta.ty.is_counter() {
             "Counter columns are not supported by this Sibyl build yet".to_owned()
@@ -249,10 +303,10 @@ fn collection_op(
         return Err(RequestError::invalid(what));
     }
     let Bound::Value(v) = bind(value, &meta.ty, &meta.name, &ctx.bind)? else {
-        return Ok(());
+        return Ok(None);
     };
     match (op, meta.ty.unfrozen(), &v) {
-        (ArithOp::Add, _, _) => add_elements(row, meta, &v, attrs, ctx, prepend),
+        (ArithOp::Add, _, _) => add_elements(row, meta, &v, attrs, ctx, prepend).map(|()| None),
         (ArithOp::Sub, CqlType::Set(elem), CqlValue::Set(items)) => {
             for item in items {
                 row.add_cell(
@@ -260,7 +314,7 @@ fn collection_op(
                         .with_path(element_path(&meta.name, elem, item)?),
                 );
             }
-            Ok(())
+            Ok(None)
         }
         (ArithOp::Sub, CqlType::Map(key_ty, _), CqlValue::Set(keys)) => {
             for key in keys {
@@ -269,11 +323,14 @@ fn collection_op(
                         .with_path(element_path(&meta.name, key_ty, key)?),
                 );
             }
-            Ok(())
+            Ok(None)
         }
-        _ => Err(RequestError::invalid(format!(
-            "Removing elements from list {} is not supported by this Sibyl build yet",
-            meta.name
+        (ArithOp::Sub, CqlType::List(elem), CqlValue::List(items)) => {
+            lists::discard(meta, elem, items).map(Some)
+        }
+        (_, ty, _) => Err(RequestError::invalid(format!(
+            "Invalid operation ({} = {} - ...) for column {} of type {ty}",
+            meta.name, meta.name, meta.name
         ))),
     }
 }

@@ -96,6 +96,7 @@ impl Executor {
                 &|t, k, c, col| self.read_counter(t, k, c, col),
                 self.ctx.local.host_id.as_u128(),
             )),
+            list_reader: Some(&|t, k, c, col| self.read_list(t, k, c, col)),
         };
         let with_table = |table: Arc<TableMetadata>, updates: Vec<_>| {
             updates
@@ -175,7 +176,52 @@ impl Executor {
         clustering: Option<&sibyl_storage::model::ClusteringKey>,
         column: sibyl_storage::model::ColumnId,
     ) -> Result<Option<sibyl_storage::model::CounterShards>, RequestError> {
-        use sibyl_storage::model::{BoundKind, CellKind, ClusteringBound, Slice, Slices};
+        let row = self.read_row(table, key, clustering)?;
+        let cell = row.as_ref().and_then(|r| {
+            r.cells
+                .iter()
+                .find(|c| c.column == column && c.path.is_none())
+        });
+        Ok(cell.and_then(|c| match &c.kind {
+            sibyl_storage::model::CellKind::Counter { shards } => Some(shards.clone()),
+            _ => None,
+        }))
+    }
+
+    /// The live cells of one list column as `(path, value)` in list order
+    /// (the read of a list operation by index or by value).
+    pub(super) fn read_list(
+        &self,
+        table: &TableMetadata,
+        key: &sibyl_storage::model::PartitionKey,
+        clustering: Option<&sibyl_storage::model::ClusteringKey>,
+        column: sibyl_storage::model::ColumnId,
+    ) -> Result<Vec<(bytes::Bytes, bytes::Bytes)>, RequestError> {
+        let now_s = u32::try_from(self.ctx.clock.now_seconds()).unwrap_or(u32::MAX);
+        let Some(row) = self.read_row(table, key, clustering)? else {
+            return Ok(Vec::new());
+        };
+        // Row order is cell-path order, the order SELECT shows the list in.
+        Ok(row
+            .cells
+            .iter()
+            .filter(|c| c.column == column && c.is_live(now_s))
+            .filter_map(|c| {
+                c.path
+                    .clone()
+                    .map(|p| (p, bytes::Bytes::copy_from_slice(c.value())))
+            })
+            .collect())
+    }
+
+    /// The current row at `clustering` (the static row for `None`), read at now.
+    fn read_row(
+        &self,
+        table: &TableMetadata,
+        key: &sibyl_storage::model::PartitionKey,
+        clustering: Option<&sibyl_storage::model::ClusteringKey>,
+    ) -> Result<Option<sibyl_storage::model::Row>, RequestError> {
+        use sibyl_storage::model::{BoundKind, ClusteringBound, Slice, Slices};
         let now_s = u32::try_from(self.ctx.clock.now_seconds()).unwrap_or(u32::MAX);
         let slices = match clustering {
             Some(ck) => {
@@ -201,22 +247,13 @@ impl Executor {
                 sibyl_storage::ReadLimits::default(),
             )
             .map_err(|e| request_error(&e))?;
-        let Some(partition) = read.partition else {
+        let Some(mut partition) = read.partition else {
             return Ok(None);
         };
-        let row = match clustering {
-            Some(ck) => partition.rows.iter().find(|r| r.clustering == *ck),
-            None => partition.static_row.as_ref(),
-        };
-        let cell = row.and_then(|r| {
-            r.cells
-                .iter()
-                .find(|c| c.column == column && c.path.is_none())
-        });
-        Ok(cell.and_then(|c| match &c.kind {
-            CellKind::Counter { shards } => Some(shards.clone()),
-            _ => None,
-        }))
+        Ok(match clustering {
+            Some(ck) => partition.rows.into_iter().find(|r| r.clustering == *ck),
+            None => partition.static_row.take(),
+        })
     }
 
     /// True when `statement` increments counters (those writes take the counter lock).
