@@ -10,10 +10,11 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::clock::{Clock, SystemClock};
 use crate::config::NodeConfig;
-use crate::cql::processor::{ProcessorContext, QueryProcessor, Thresholds};
+use crate::cql::processor::{ProcessorContext, QueryProcessor, Thresholds, Timeouts};
 use crate::cql::system_views::LocalNode;
 use crate::ring::random_tokens;
 use crate::schema::store::{SchemaStore, SchemaStoreError};
@@ -162,6 +163,7 @@ pub async fn run(config: NodeConfig, shutdown: ShutdownSignal) -> Result<(), Nod
             * 1024,
         store: Arc::clone(&store),
         thresholds: thresholds(&config),
+        timeouts: timeouts(&config),
     }));
     let native = SocketAddr::new(config.listen_address, config.native_transport_port);
     let listener = Listener::bind(
@@ -189,6 +191,15 @@ pub async fn run(config: NodeConfig, shutdown: ShutdownSignal) -> Result<(), Nod
     }
     tracing::info!("sibyld stopped");
     Ok(())
+}
+
+fn timeouts(config: &NodeConfig) -> Timeouts {
+    Timeouts {
+        read: Duration::from_millis(config.read_request_timeout_ms),
+        range: Duration::from_millis(config.range_request_timeout_ms),
+        write: Duration::from_millis(config.write_request_timeout_ms),
+        truncate: Duration::from_millis(config.truncate_request_timeout_ms),
+    }
 }
 
 fn thresholds(config: &NodeConfig) -> Thresholds {

@@ -18,6 +18,7 @@ use sibyl_protocol::cql::parse;
 use sibyl_protocol::request::{Execute, Prepare, Query, QueryValues, Request};
 use sibyl_protocol::response::{
     ErrorKind, ErrorResponse, Prepared, PreparedMetadata, Response, ResultBody, RowsMetadata,
+    WriteType,
 };
 use sibyl_protocol::types::Value;
 
@@ -35,8 +36,12 @@ use crate::schema::system_keyspaces::is_system_keyspace;
 use crate::storage::LocalStore;
 use crate::transport::{ClientSession, EventSender, HandlerResponse, RequestHandler};
 
+mod deadline;
 mod read;
 mod write;
+
+use deadline::Announcer;
+pub use deadline::{TimeoutClass, Timeouts};
 
 /// A statement stored by PREPARE.
 #[derive(Debug)]
@@ -87,6 +92,8 @@ pub struct ProcessorContext {
     pub store: Arc<LocalStore>,
     /// Tombstone and batch-size thresholds.
     pub thresholds: Thresholds,
+    /// Coordinator timeouts by statement class.
+    pub timeouts: Timeouts,
 }
 
 /// Serves statements for the transport.
@@ -141,6 +148,7 @@ impl Executor {
         session: &ClientSession,
         query: &Query,
         warnings: &RefCell<Vec<String>>,
+        announcer: &Announcer,
     ) -> Result<ResultBody, RequestError> {
         let statement = Self::parse(&query.query)?;
         let keyspace = query.params.keyspace.clone().or_else(|| session.keyspace());
@@ -152,6 +160,7 @@ impl Executor {
             page_size: query.params.page_size,
             paging_state: query.params.paging_state.as_ref(),
             warnings,
+            announcer,
         };
         self.run(session, &statement, &request)
     }
@@ -192,6 +201,7 @@ impl Executor {
         session: &ClientSession,
         execute: &Execute,
         warnings: &RefCell<Vec<String>>,
+        announcer: &Announcer,
     ) -> Result<ResultBody, RequestError> {
         let Some(prepared) = self.prepared.get(&execute.id) else {
             return Err(unprepared(execute.id.clone()));
@@ -204,6 +214,7 @@ impl Executor {
             page_size: execute.params.page_size,
             paging_state: execute.params.paging_state.as_ref(),
             warnings,
+            announcer,
         };
         self.run(session, &prepared.statement, &request)
     }
@@ -258,7 +269,10 @@ impl Executor {
                 session.set_keyspace(name);
                 Ok(ResultBody::SetKeyspace(name.to_owned()))
             }
-            Statement::Select(select) => self.select(session, select, request),
+            Statement::Select(select) => {
+                request.announcer.announce(TimeoutClass::of_select(select));
+                self.select(session, select, request)
+            }
             Statement::Describe(d) => {
                 let schema = self.ctx.schema.current();
                 describe::execute(d, &schema, request.keyspace, &self.ctx.local.cluster_name)?
@@ -268,9 +282,13 @@ impl Executor {
             | Statement::Update(_)
             | Statement::Delete(_)
             | Statement::Batch(_) => {
-                let _counter_guard = self
-                    .touches_counters(statement, request.keyspace)
-                    .then(|| self.counter_lock.lock());
+                let counters = self.touches_counters(statement, request.keyspace);
+                request.announcer.announce(match statement {
+                    Statement::Batch(batch) => TimeoutClass::of_batch(batch.kind),
+                    _ if counters => TimeoutClass::Write(WriteType::Counter),
+                    _ => TimeoutClass::Write(WriteType::Simple),
+                });
+                let _counter_guard = counters.then(|| self.counter_lock.lock());
                 let mutations = self.mutations(statement, request)?;
                 if matches!(statement, Statement::Batch(_)) {
                     self.check_batch_size(&mutations, request.warnings)?;
@@ -279,6 +297,7 @@ impl Executor {
                 Ok(ResultBody::Void)
             }
             Statement::Truncate(name) => {
+                request.announcer.announce(TimeoutClass::Truncate);
                 let table = self.writable_table(name, request.keyspace)?;
                 self.ctx.store.truncate(&table)?;
                 Ok(ResultBody::Void)
@@ -365,6 +384,8 @@ struct RunRequest<'a> {
     paging_state: Option<&'a Bytes>,
     /// Warnings for the client, collected while the request runs.
     warnings: &'a RefCell<Vec<String>>,
+    /// Tells the async side what the statement is, for its timeout.
+    announcer: &'a Announcer,
 }
 
 /// A version 1 UUID for `now()`: the request time plus node bits.
@@ -410,13 +431,18 @@ fn statement_kind(statement: &Statement) -> &'static str {
 }
 
 impl Executor {
-    fn serve(&self, session: &ClientSession, request: &RequestFrame) -> HandlerResponse {
+    fn serve(
+        &self,
+        session: &ClientSession,
+        request: &RequestFrame,
+        announcer: &Announcer,
+    ) -> HandlerResponse {
         let warnings = RefCell::new(Vec::new());
         let result = match &request.request {
-            Request::Query(query) => self.query(session, query, &warnings),
+            Request::Query(query) => self.query(session, query, &warnings, announcer),
             Request::Prepare(prepare) => self.prepare(session, prepare),
-            Request::Execute(execute) => self.execute(session, execute, &warnings),
-            Request::Batch(batch) => self.batch(session, batch, &warnings),
+            Request::Execute(execute) => self.execute(session, execute, &warnings, announcer),
+            Request::Batch(batch) => self.batch(session, batch, &warnings, announcer),
             _ => Err(RequestError::Server("unexpected request kind".into())),
         };
         let mut response = match result {
@@ -430,15 +456,27 @@ impl Executor {
 
 impl RequestHandler for QueryProcessor {
     async fn handle(&self, session: Arc<ClientSession>, request: RequestFrame) -> HandlerResponse {
+        let arrived = tokio::time::Instant::now();
+        let consistency = consistency_of(&request.request);
         let executor = Arc::clone(&self.executor);
-        let served = tokio::task::spawn_blocking(move || executor.serve(&session, &request)).await;
-        served.unwrap_or_else(|e| {
-            tracing::error!(error = %e, "statement execution failed");
-            HandlerResponse::error(
-                ErrorKind::Server,
-                "internal error while executing the statement",
-            )
-        })
+        let timeouts = executor.ctx.timeouts;
+        let (announce, announced) = tokio::sync::oneshot::channel();
+        let served = tokio::task::spawn_blocking(move || {
+            executor.serve(&session, &request, &Announcer::new(announce))
+        });
+        tokio::pin!(served);
+        let class = tokio::select! {
+            done = &mut served => return finished(done),
+            Ok(class) = announced => class,
+        };
+        let deadline = arrived + class.timeout(&timeouts);
+        match tokio::time::timeout_at(deadline, &mut served).await {
+            Ok(done) => finished(done),
+            Err(_) => {
+                tracing::debug!(?class, "statement timed out");
+                HandlerResponse::new(Response::Error(class.error(consistency)))
+            }
+        }
     }
 
     async fn authenticate(&self, user: &str, _password: &str) -> Result<(), String> {
@@ -446,4 +484,25 @@ impl RequestHandler for QueryProcessor {
             "Provided username {user} and/or password are incorrect"
         ))
     }
+}
+
+/// The consistency level a request asked for (ONE for requests without one).
+fn consistency_of(request: &Request) -> sibyl_protocol::types::Consistency {
+    match request {
+        Request::Query(q) => q.params.consistency,
+        Request::Execute(e) => e.params.consistency,
+        Request::Batch(b) => b.consistency,
+        _ => sibyl_protocol::types::Consistency::One,
+    }
+}
+
+/// The response of a finished blocking task (an internal error if it panicked).
+fn finished(done: Result<HandlerResponse, tokio::task::JoinError>) -> HandlerResponse {
+    done.unwrap_or_else(|e| {
+        tracing::error!(error = %e, "statement execution failed");
+        HandlerResponse::error(
+            ErrorKind::Server,
+            "internal error while executing the statement",
+        )
+    })
 }

@@ -22,7 +22,9 @@ impl Executor {
         session: &ClientSession,
         batch: &Batch,
         warnings: &RefCell<Vec<String>>,
+        announcer: &super::Announcer,
     ) -> Result<ResultBody, RequestError> {
+        announcer.announce(super::TimeoutClass::of_batch(batch_kind(batch)));
         let default_keyspace = batch.keyspace.clone().or_else(|| session.keyspace());
         let timestamp = batch
             .default_timestamp
@@ -54,20 +56,11 @@ impl Executor {
                 page_size: None,
                 paging_state: None,
                 warnings,
+                announcer,
             };
             mutations.extend(self.mutations(&statement.statement, &request)?);
         }
-        let kind = match batch.batch_type {
-            sibyl_protocol::request::BatchType::Logged => {
-                sibyl_protocol::cql::ast::BatchKind::Logged
-            }
-            sibyl_protocol::request::BatchType::Unlogged => {
-                sibyl_protocol::cql::ast::BatchKind::Unlogged
-            }
-            sibyl_protocol::request::BatchType::Counter => {
-                sibyl_protocol::cql::ast::BatchKind::Counter
-            }
-        };
+        let kind = batch_kind(batch);
         check_counter_mix(kind, &mutations)?;
         self.check_batch_size(&mutations, warnings)?;
         self.apply(mutations)?;
@@ -161,6 +154,7 @@ impl Executor {
                 page_size: None,
                 paging_state: None,
                 warnings: request.warnings,
+                announcer: request.announcer,
             };
             out.extend(self.mutations(&inner, &inner_request)?);
         }
@@ -342,4 +336,15 @@ pub(super) fn check_counter_mix(
         ));
     }
     Ok(())
+}
+
+/// The CQL batch kind of a protocol BATCH.
+fn batch_kind(batch: &Batch) -> sibyl_protocol::cql::ast::BatchKind {
+    use sibyl_protocol::cql::ast::BatchKind;
+    use sibyl_protocol::request::BatchType;
+    match batch.batch_type {
+        BatchType::Logged => BatchKind::Logged,
+        BatchType::Unlogged => BatchKind::Unlogged,
+        BatchType::Counter => BatchKind::Counter,
+    }
 }
