@@ -8,21 +8,12 @@ use serde_json::{Map, Number, Value as Json};
 use sibyl_protocol::value::temporal::{
     format_date, format_duration, format_time, format_timestamp,
 };
-use sibyl_protocol::value::{CqlType, CqlValue, UdtDef, parse_literal};
+use sibyl_protocol::value::{CqlType, CqlValue, UdtDef, format_literal, parse_literal};
 
 use crate::error::RequestError;
 
 /// Largest JSON document accepted by INSERT JSON.
 pub const JSON_BYTES_MAX: usize = 16 * 1024 * 1024;
-
-fn hex(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(2 + bytes.len() * 2);
-    out.push_str("0x");
-    for b in bytes {
-        out.push_str(&format!("{b:02x}"));
-    }
-    out
-}
 
 /// The JSON form of a value of `ty`.
 pub fn to_json(value: &CqlValue, ty: &CqlType) -> Json {
@@ -78,7 +69,7 @@ fn scalar_to_json(value: &CqlValue) -> Json {
             .map_or_else(|| Json::String(f.to_string()), Json::Number),
         CqlValue::Varint(v) => number_or_string(v.to_string()),
         CqlValue::Decimal(d) => number_or_string(d.to_string()),
-        CqlValue::Blob(b) => Json::String(hex(b)),
+        CqlValue::Blob(_) => Json::String(format_literal(value, &CqlType::Blob)),
         CqlValue::Timestamp(ms) => Json::String(format_timestamp(*ms)),
         CqlValue::Date(d) => Json::String(format_date(*d)),
         CqlValue::Time(t) => Json::String(format_time(*t)),

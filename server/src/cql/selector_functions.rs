@@ -12,7 +12,7 @@ use sibyl_protocol::value::temporal::format_timestamp;
 use sibyl_protocol::value::{CqlType, CqlValue, decode, encode_to_vec};
 
 use super::json::to_json;
-use super::terms::timeuuid_millis;
+use super::terms::{epoch_days, value_millis};
 use crate::error::RequestError;
 
 /// A resolved scalar function.
@@ -33,9 +33,6 @@ pub enum Function {
     /// `CAST(x AS type)` from the argument's type.
     Cast(CqlType, CqlType),
 }
-
-const MILLIS_PER_DAY: i64 = 86_400_000;
-const DATE_EPOCH: i64 = 1 << 31;
 
 fn arity(name: &str, args: &[CqlType], wanted: usize) -> Result<(), RequestError> {
     if args.len() == wanted {
@@ -81,7 +78,7 @@ pub fn resolve(name: &str, args: &[CqlType]) -> Result<(Function, CqlType), Requ
 fn resolve_blob(name: &str, args: &[CqlType]) -> Result<(Function, CqlType), RequestError> {
     let unknown = || RequestError::invalid(format!("Unknown function '{name}'"));
     if let Some(type_name) = name.strip_prefix("blobas") {
-        let ty = native_type(type_name).ok_or_else(unknown)?;
+        let ty = CqlType::from_native_name(type_name).ok_or_else(unknown)?;
         arity(name, args, 1)?;
         if args.first().map(CqlType::unfrozen) != Some(&CqlType::Blob) {
             return Err(RequestError::invalid(format!(
@@ -91,7 +88,7 @@ fn resolve_blob(name: &str, args: &[CqlType]) -> Result<(Function, CqlType), Req
         return Ok((Function::BlobAs(ty.clone()), ty));
     }
     if let Some(type_name) = name.strip_suffix("asblob") {
-        let ty = native_type(type_name).ok_or_else(unknown)?;
+        let ty = CqlType::from_native_name(type_name).ok_or_else(unknown)?;
         arity(name, args, 1)?;
         if args.first().map(CqlType::unfrozen) != Some(&ty) {
             return Err(RequestError::invalid(format!(
@@ -101,32 +98,6 @@ fn resolve_blob(name: &str, args: &[CqlType]) -> Result<(Function, CqlType), Req
         return Ok((Function::AsBlob(ty), CqlType::Blob));
     }
     Err(unknown())
-}
-
-fn native_type(name: &str) -> Option<CqlType> {
-    let ty = match name {
-        "ascii" => CqlType::Ascii,
-        "bigint" => CqlType::Bigint,
-        "blob" => CqlType::Blob,
-        "boolean" => CqlType::Boolean,
-        "date" => CqlType::Date,
-        "decimal" => CqlType::Decimal,
-        "double" => CqlType::Double,
-        "duration" => CqlType::Duration,
-        "float" => CqlType::Float,
-        "inet" => CqlType::Inet,
-        "int" => CqlType::Int,
-        "smallint" => CqlType::Smallint,
-        "text" | "varchar" => CqlType::Text,
-        "time" => CqlType::Time,
-        "timestamp" => CqlType::Timestamp,
-        "timeuuid" => CqlType::Timeuuid,
-        "tinyint" => CqlType::Tinyint,
-        "uuid" => CqlType::Uuid,
-        "varint" => CqlType::Varint,
-        _ => return None,
-    };
-    Some(ty)
 }
 
 /// Checks `CAST(x AS to)` for an `x` of type `from` (Cassandra's cast table).
@@ -168,20 +139,6 @@ fn is_numeric(ty: &CqlType) -> bool {
     )
 }
 
-fn millis_of(value: &CqlValue) -> Option<i64> {
-    match value {
-        CqlValue::Timestamp(ms) => Some(*ms),
-        CqlValue::Timeuuid(u) => Some(timeuuid_millis(u)),
-        CqlValue::Date(d) => Some((i64::from(*d) - DATE_EPOCH) * MILLIS_PER_DAY),
-        _ => None,
-    }
-}
-
-fn date_of(millis: i64) -> CqlValue {
-    let days = millis.div_euclid(MILLIS_PER_DAY) + DATE_EPOCH;
-    CqlValue::Date(u32::try_from(days).unwrap_or(0))
-}
-
 impl Function {
     /// The function applied to one row's argument values (null in, null out).
     ///
@@ -192,9 +149,9 @@ impl Function {
             return Ok(None);
         };
         let value = match self {
-            Function::ToTimestamp => millis_of(arg).map(CqlValue::Timestamp),
-            Function::ToDate => millis_of(arg).map(date_of),
-            Function::ToUnixTimestamp => millis_of(arg).map(CqlValue::Bigint),
+            Function::ToTimestamp => value_millis(arg).map(CqlValue::Timestamp),
+            Function::ToDate => value_millis(arg).map(|ms| CqlValue::Date(epoch_days(ms))),
+            Function::ToUnixTimestamp => value_millis(arg).map(CqlValue::Bigint),
             Function::AsBlob(ty) => {
                 Some(CqlValue::Blob(encode_to_vec(arg, ty).map_err(|e| {
                     RequestError::invalid(format!("Cannot convert to blob: {e}"))
@@ -232,8 +189,8 @@ fn cast(value: &CqlValue, from: &CqlType, to: &CqlType) -> Result<CqlValue, Requ
     let out = match to {
         CqlType::Text => CqlValue::Text(text()),
         CqlType::Ascii => CqlValue::Ascii(text()),
-        CqlType::Timestamp => CqlValue::Timestamp(millis_of(value).unwrap_or(0)),
-        CqlType::Date => date_of(millis_of(value).unwrap_or(0)),
+        CqlType::Timestamp => CqlValue::Timestamp(value_millis(value).unwrap_or(0)),
+        CqlType::Date => CqlValue::Date(epoch_days(value_millis(value).unwrap_or(0))),
         _ => numeric_cast(value, to)?,
     };
     Ok(out)

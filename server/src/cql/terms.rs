@@ -408,14 +408,9 @@ fn call_function(
                 args.len()
             )));
         };
-        match bind_at(arg, expected, receiver, ctx, depth + 1)?.required(receiver)? {
-            CqlValue::Timestamp(ms) => Ok(ms),
-            CqlValue::Timeuuid(u) => Ok(timeuuid_millis(&u)),
-            CqlValue::Date(d) => Ok((i64::from(d) - (1_i64 << 31)) * 86_400_000),
-            other => Err(RequestError::invalid(format!(
-                "Invalid argument {other} to {lower}"
-            ))),
-        }
+        let value = bind_at(arg, expected, receiver, ctx, depth + 1)?.required(receiver)?;
+        value_millis(&value)
+            .ok_or_else(|| RequestError::invalid(format!("Invalid argument {value} to {lower}")))
     };
     let value = match lower.as_str() {
         "now" | "currenttimeuuid" => no_args(CqlValue::Timeuuid((ctx.timeuuid)(ctx.now_us)))?,
@@ -460,9 +455,25 @@ fn coerce_result(value: CqlValue, ty: &CqlType, name: &str) -> Result<CqlValue, 
     }
 }
 
-fn epoch_days(millis: i64) -> u32 {
-    let days = millis.div_euclid(86_400_000) + (1_i64 << 31);
+/// Milliseconds in a day.
+const MILLIS_PER_DAY: i64 = 86_400_000;
+/// The raw `date` value of 1970-01-01 (dates count days from 2^31).
+const DATE_EPOCH_DAYS: i64 = 1 << 31;
+
+/// The raw `date` value of the day holding `millis` since the Unix epoch.
+pub fn epoch_days(millis: i64) -> u32 {
+    let days = millis.div_euclid(MILLIS_PER_DAY) + DATE_EPOCH_DAYS;
     u32::try_from(days).unwrap_or(0)
+}
+
+/// Unix milliseconds of a timestamp, timeuuid or date (midnight); `None` for other values.
+pub fn value_millis(value: &CqlValue) -> Option<i64> {
+    match value {
+        CqlValue::Timestamp(ms) => Some(*ms),
+        CqlValue::Timeuuid(u) => Some(timeuuid_millis(u)),
+        CqlValue::Date(d) => Some((i64::from(*d) - DATE_EPOCH_DAYS) * MILLIS_PER_DAY),
+        _ => None,
+    }
 }
 
 /// 100-ns intervals between the UUID epoch (1582-10-15) and the Unix epoch.

@@ -125,18 +125,26 @@ fn listed_values<'t>(
     let mut out = Vec::with_capacity(columns.len());
     for (name, term) in columns.iter().zip(values) {
         let meta = column(table, name.as_str())?;
-        if out
-            .iter()
-            .any(|(m, _): &(&ColumnMetadata, Bound)| m.name == meta.name)
-        {
-            return Err(RequestError::invalid(format!(
-                "Multiple definitions found for column {}",
-                meta.name
-            )));
-        }
-        out.push((meta, bind(term, &meta.ty, &meta.name, &ctx.bind)?));
+        let bound = bind(term, &meta.ty, &meta.name, &ctx.bind)?;
+        push_once(&mut out, meta, bound)?;
     }
     Ok(out)
+}
+
+/// Adds `meta`'s value, refusing a column given twice.
+fn push_once<'t>(
+    values: &mut Vec<(&'t ColumnMetadata, Bound)>,
+    meta: &'t ColumnMetadata,
+    bound: Bound,
+) -> Result<(), RequestError> {
+    if values.iter().any(|(m, _)| m.name == meta.name) {
+        return Err(RequestError::invalid(format!(
+            "Multiple definitions found for column {}",
+            meta.name
+        )));
+    }
+    values.push((meta, bound));
+    Ok(())
 }
 
 /// `JSON '{...}' [DEFAULT NULL|UNSET]`: every column from the document's
@@ -179,20 +187,11 @@ fn json_values<'t>(
                 "JSON values map contains unrecognized column: {name}"
             ))
         })?;
-        if given
-            .iter()
-            .any(|(m, _): &(&ColumnMetadata, Bound)| m.name == meta.name)
-        {
-            return Err(RequestError::invalid(format!(
-                "Multiple definitions found for column {}",
-                meta.name
-            )));
-        }
         let bound = match from_json(json, &meta.ty, &meta.name)? {
             Some(v) => Bound::Value(v),
             None => Bound::Null,
         };
-        given.push((meta, bound));
+        push_once(&mut given, meta, bound)?;
     }
     let missing = match default {
         Some(JsonDefault::Unset) => Bound::Unset,
