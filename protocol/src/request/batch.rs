@@ -108,19 +108,13 @@ impl Batch {
         }
         types::put_consistency(buf, self.consistency);
         params::put_flags(buf, version, self.flags())?;
-        if let Some(c) = self.serial_consistency {
-            types::put_consistency(buf, c);
-        }
-        if let Some(ts) = self.default_timestamp {
-            types::put_long(buf, ts);
-        }
-        if let Some(ks) = &self.keyspace {
-            types::put_string(buf, ks, "keyspace")?;
-        }
-        if let Some(now) = self.now_in_seconds {
-            types::put_int(buf, now);
-        }
-        Ok(())
+        params::put_trailing(
+            buf,
+            self.serial_consistency,
+            self.default_timestamp,
+            self.keyspace.as_deref(),
+            self.now_in_seconds,
+        )
     }
 
     /// Reads the body.
@@ -151,28 +145,12 @@ impl Batch {
                 "names for values are not supported in BATCH (CASSANDRA-10246)".into(),
             ));
         }
-        let has = |bit: u32| flags & bit != 0;
-        let serial_consistency = if has(FLAG_SERIAL_CONSISTENCY) {
-            Some(r.read_consistency("serial")?)
-        } else {
-            None
-        };
-        let default_timestamp = if has(FLAG_DEFAULT_TIMESTAMP) {
-            Some(r.read_long("timestamp")?)
-        } else {
-            None
-        };
-        let v5 = version >= ProtocolVersion::V5;
-        let keyspace = if v5 && has(FLAG_KEYSPACE) {
-            Some(r.read_string("keyspace")?.to_owned())
-        } else {
-            None
-        };
-        let now_in_seconds = if v5 && has(FLAG_NOW_IN_SECONDS) {
-            Some(r.read_int("now_in_seconds")?)
-        } else {
-            None
-        };
+        let params::Trailing {
+            serial_consistency,
+            default_timestamp,
+            keyspace,
+            now_in_seconds,
+        } = params::read_trailing(r, version, flags)?;
         Ok(Batch {
             batch_type,
             statements,

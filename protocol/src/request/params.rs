@@ -228,19 +228,13 @@ impl QueryParameters {
         if let Some(state) = &self.paging_state {
             types::put_bytes(buf, Some(state), "paging state")?;
         }
-        if let Some(c) = self.serial_consistency {
-            types::put_consistency(buf, c);
-        }
-        if let Some(ts) = self.default_timestamp {
-            types::put_long(buf, ts);
-        }
-        if let Some(ks) = &self.keyspace {
-            types::put_string(buf, ks, "keyspace")?;
-        }
-        if let Some(now) = self.now_in_seconds {
-            types::put_int(buf, now);
-        }
-        Ok(())
+        put_trailing(
+            buf,
+            self.serial_consistency,
+            self.default_timestamp,
+            self.keyspace.as_deref(),
+            self.now_in_seconds,
+        )
     }
 
     /// Reads the parameters.
@@ -266,27 +260,12 @@ impl QueryParameters {
         } else {
             None
         };
-        let serial_consistency = if has(FLAG_SERIAL_CONSISTENCY) {
-            Some(r.read_consistency("serial consistency")?)
-        } else {
-            None
-        };
-        let default_timestamp = if has(FLAG_DEFAULT_TIMESTAMP) {
-            Some(r.read_long("timestamp")?)
-        } else {
-            None
-        };
-        let v5 = version >= ProtocolVersion::V5;
-        let keyspace = if v5 && has(FLAG_KEYSPACE) {
-            Some(r.read_string("keyspace")?.to_owned())
-        } else {
-            None
-        };
-        let now_in_seconds = if v5 && has(FLAG_NOW_IN_SECONDS) {
-            Some(r.read_int("now_in_seconds")?)
-        } else {
-            None
-        };
+        let Trailing {
+            serial_consistency,
+            default_timestamp,
+            keyspace,
+            now_in_seconds,
+        } = read_trailing(r, version, flags)?;
         Ok(QueryParameters {
             consistency,
             values,
@@ -299,4 +278,67 @@ impl QueryParameters {
             now_in_seconds,
         })
     }
+}
+
+/// The optional fields QUERY/EXECUTE parameters and BATCH both end with, in wire order.
+pub(crate) struct Trailing {
+    pub(crate) serial_consistency: Option<Consistency>,
+    pub(crate) default_timestamp: Option<i64>,
+    pub(crate) keyspace: Option<String>,
+    pub(crate) now_in_seconds: Option<i32>,
+}
+
+/// Writes the trailing fields that are present (their flags are already written).
+pub(crate) fn put_trailing(
+    buf: &mut BytesMut,
+    serial_consistency: Option<Consistency>,
+    default_timestamp: Option<i64>,
+    keyspace: Option<&str>,
+    now_in_seconds: Option<i32>,
+) -> Result<()> {
+    if let Some(c) = serial_consistency {
+        types::put_consistency(buf, c);
+    }
+    if let Some(ts) = default_timestamp {
+        types::put_long(buf, ts);
+    }
+    if let Some(ks) = keyspace {
+        types::put_string(buf, ks, "keyspace")?;
+    }
+    if let Some(now) = now_in_seconds {
+        types::put_int(buf, now);
+    }
+    Ok(())
+}
+
+/// Reads the trailing fields `flags` announce (keyspace and now only from v5).
+pub(crate) fn read_trailing(
+    r: &mut Reader<'_>,
+    version: ProtocolVersion,
+    flags: u32,
+) -> Result<Trailing> {
+    let has = |bit: u32| flags & bit != 0;
+    let v5 = version >= ProtocolVersion::V5;
+    Ok(Trailing {
+        serial_consistency: if has(FLAG_SERIAL_CONSISTENCY) {
+            Some(r.read_consistency("serial consistency")?)
+        } else {
+            None
+        },
+        default_timestamp: if has(FLAG_DEFAULT_TIMESTAMP) {
+            Some(r.read_long("timestamp")?)
+        } else {
+            None
+        },
+        keyspace: if v5 && has(FLAG_KEYSPACE) {
+            Some(r.read_string("keyspace")?.to_owned())
+        } else {
+            None
+        },
+        now_in_seconds: if v5 && has(FLAG_NOW_IN_SECONDS) {
+            Some(r.read_int("now_in_seconds")?)
+        } else {
+            None
+        },
+    })
 }
