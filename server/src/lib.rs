@@ -7,6 +7,7 @@
 //! - [`cql`]: the CQL layer; today the CQL-value <-> storage-bytes mapping.
 //! - [`error`]: the request error taxonomy and its mapping to protocol errors.
 //! - [`gossip`]: membership; today the phi-accrual failure detector.
+//! - [`net`]: internode messaging: verbs, frames, connections, the fault filter.
 //! - [`node`]: wiring of one node and its start-up.
 //! - [`ring`]: the token ring and replica placement per replication strategy.
 //! - [`schema`]: keyspaces, tables, columns and types as immutable snapshots.
@@ -20,6 +21,7 @@ pub mod config;
 pub mod cql;
 pub mod error;
 pub mod gossip;
+pub mod net;
 pub mod node;
 pub mod ring;
 pub mod schema;

@@ -1,0 +1,8 @@
+//! Internode messaging (DESIGN §6): verbs, the framed TCP protocol between
+//! nodes, and the message filter used for fault injection.
+
+pub mod filter;
+pub mod verb;
+
+pub use filter::{Direction, FilterAction, FilterRule, FilterRules, MessageFilter, Verdict};
+pub use verb::Verb;
