@@ -4,7 +4,9 @@
 //! - [`clock`]: the time seam and write timestamp generation.
 //! - [`config`]: the node configuration (TOML keys following `cassandra.yaml`,
 //!   overridden by flags), validated at start-up.
+//! - [`coordinator`]: consistency levels, replica plans, read repair, the replica verbs.
 //! - [`cql`]: the CQL layer; today the CQL-value <-> storage-bytes mapping.
+//! - [`dispatch`]: routes internode messages by verb to their service.
 //! - [`error`]: the request error taxonomy and its mapping to protocol errors.
 //! - [`gossip`]: membership; today the phi-accrual failure detector.
 //! - [`net`]: internode messaging: verbs, frames, connections, the fault filter.
@@ -18,7 +20,9 @@
 
 pub mod clock;
 pub mod config;
+pub mod coordinator;
 pub mod cql;
+pub mod dispatch;
 pub mod error;
 pub mod gossip;
 pub mod net;

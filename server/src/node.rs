@@ -14,8 +14,12 @@ use std::time::Duration;
 
 use crate::clock::{Clock, SystemClock};
 use crate::config::NodeConfig;
+use crate::coordinator::replica::ReplicaService;
+use crate::coordinator::{ClusterView, Coordinator, Topology};
 use crate::cql::processor::{ProcessorContext, QueryProcessor, Thresholds, Timeouts};
 use crate::cql::system_views::LocalNode;
+use crate::dispatch::Dispatcher;
+use crate::net::{MessageFilter, Messaging};
 use crate::ring::random_tokens;
 use crate::schema::store::{SchemaStore, SchemaStoreError};
 use crate::shutdown::ShutdownSignal;
@@ -152,8 +156,9 @@ pub async fn run(config: NodeConfig, shutdown: ShutdownSignal) -> Result<(), Nod
         gossip_generation: i32::try_from(clock.now_seconds()).unwrap_or(i32::MAX),
     };
     let (events, _) = tokio::sync::broadcast::channel(1024);
+    let coordinator = start_cluster(&config, &identity, &store, &schema, &shutdown).await?;
     let processor = Arc::new(QueryProcessor::new(ProcessorContext {
-        schema,
+        schema: Arc::clone(&schema),
         local,
         events: events.clone(),
         clock,
@@ -164,6 +169,7 @@ pub async fn run(config: NodeConfig, shutdown: ShutdownSignal) -> Result<(), Nod
         store: Arc::clone(&store),
         thresholds: thresholds(&config),
         timeouts: timeouts(&config),
+        coordinator,
     }));
     let native = SocketAddr::new(config.listen_address, config.native_transport_port);
     let listener = Listener::bind(
@@ -191,6 +197,48 @@ pub async fn run(config: NodeConfig, shutdown: ShutdownSignal) -> Result<(), Nod
     }
     tracing::info!("sibyld stopped");
     Ok(())
+}
+
+/// Starts internode messaging and the replica service, and builds the
+/// coordinator over them.
+async fn start_cluster(
+    config: &NodeConfig,
+    identity: &Identity,
+    store: &Arc<LocalStore>,
+    schema: &Arc<SchemaStore>,
+    shutdown: &ShutdownSignal,
+) -> Result<Arc<Coordinator>, NodeError> {
+    let storage = SocketAddr::new(config.listen_address, config.storage_port);
+    let filter = Arc::new(MessageFilter::default());
+    let messaging = Messaging::start(
+        config.listen_address,
+        config.storage_port,
+        Arc::clone(&filter),
+        shutdown.clone(),
+    )
+    .await
+    .map_err(|source| NodeError::Bind {
+        what: "the internode port",
+        address: storage,
+        source,
+    })?;
+    let topology = Arc::new(Topology::new(ClusterView::single(
+        identity.host_id,
+        config.listen_address,
+        &config.dc,
+        &config.rack,
+        &identity.tokens,
+    )));
+    let replica = Arc::new(ReplicaService::new(Arc::clone(store)));
+    messaging.set_handler(Arc::new(Dispatcher::new(replica, None)));
+    let coordinator = Arc::new(Coordinator::new(
+        Arc::clone(store),
+        Arc::clone(schema),
+        topology,
+        Some(Arc::clone(&messaging)),
+        None,
+    ));
+    Ok(coordinator)
 }
 
 fn timeouts(config: &NodeConfig) -> Timeouts {

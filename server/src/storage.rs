@@ -120,6 +120,22 @@ impl LocalStore {
             .map_err(|e| engine_error(&e))
     }
 
+    /// The engine table with engine id `id` (a replica serving a peer).
+    ///
+    /// # Errors
+    /// No such table here (the schema change has not arrived yet).
+    pub fn table_by_id(&self, id: TableId) -> Result<Table, RequestError> {
+        self.engine.table(id).map_err(|e| engine_error(&e))
+    }
+
+    /// Removes all data of the table with engine id `id`.
+    ///
+    /// # Errors
+    /// An engine error.
+    pub fn truncate_id(&self, id: TableId) -> Result<(), RequestError> {
+        self.engine.truncate(id).map_err(|e| engine_error(&e))
+    }
+
     /// Removes all data of a table.
     ///
     /// # Errors

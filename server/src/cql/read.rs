@@ -9,17 +9,17 @@
 
 use sibyl_protocol::cql::ast::{Operator, Relation, RelationLhs, Select};
 use sibyl_protocol::value::{CqlType, CqlValue};
+use sibyl_storage::ScanRange;
 use sibyl_storage::model::{Cell, CellKind, Partition, Row as EngineRow, Slices};
 use sibyl_storage::sstable::scanner::{ScanEnd, ScanStart};
-use sibyl_storage::{ReadLimits, ScanRange};
 
 use super::keys::KeyRestrictions;
 use super::select::Row;
 use super::terms::{BindContext, Bound, bind};
 use super::values::{decode_clustering, decode_element_path, decode_partition_key, deserialize};
+use crate::coordinator::{Coordinator, ReadLevel, RequestScope};
 use crate::error::RequestError;
 use crate::schema::{ColumnKind, ColumnMetadata, TableMetadata};
-use crate::storage::{LocalStore, request_error};
 
 /// Largest number of partitions one scan request collects.
 pub const SCAN_PARTITIONS_MAX: usize = 100_000;
@@ -169,7 +169,8 @@ impl Gather<'_> {
 /// # Errors
 /// Restrictions Cassandra rejects, or storage errors.
 pub fn read_rows(
-    store: &LocalStore,
+    coordinator: &Coordinator,
+    scope: RequestScope,
     table: &TableMetadata,
     select: &Select,
     ctx: &BindContext<'_>,
@@ -189,7 +190,11 @@ pub fn read_rows(
     };
     let (tokens, filters): (Vec<Relation>, Vec<Relation>) =
         keys.others.iter().cloned().partition(|r| is_token(r));
-    let engine_table = store.table(table)?;
+    let source = Source {
+        coordinator,
+        scope,
+        table,
+    };
     let mut gather = Gather {
         table,
         now_s,
@@ -205,15 +210,7 @@ pub fn read_rows(
         } else {
             Slices::new(keys.clustering_slices(table)?)
         };
-        read_partitions(
-            &engine_table,
-            table,
-            &keys,
-            slices,
-            now_s,
-            resume,
-            &mut gather,
-        )?;
+        read_partitions(&source, table, &keys, slices, now_s, resume, &mut gather)?;
     } else {
         let restricts_more = keys.partition.iter().any(Option::is_some)
             || !keys.clustering.is_empty()
@@ -232,7 +229,7 @@ pub fn read_rows(
                 inclusive: true,
             };
         }
-        scan(&engine_table, range, now_s, &mut gather)?;
+        scan(&source, range, now_s, &mut gather)?;
     }
     let remaining = select
         .where_clause
@@ -243,8 +240,15 @@ pub fn read_rows(
     Ok(gather.finish(remaining))
 }
 
+/// Where partitions come from: the coordinator, at the request's level.
+struct Source<'a> {
+    coordinator: &'a Coordinator,
+    scope: RequestScope,
+    table: &'a TableMetadata,
+}
+
 fn read_partitions(
-    engine_table: &sibyl_storage::Table,
+    source: &Source<'_>,
     table: &TableMetadata,
     keys: &KeyRestrictions,
     slices: Slices,
@@ -261,10 +265,14 @@ fn read_partitions(
         keys_in_order.drain(..at);
     }
     for key in keys_in_order {
-        let result = engine_table
-            .read_partition(&key, &slices, false, now_s, ReadLimits::default())
-            .map_err(|e| request_error(&e))?;
-        if let Some(partition) = result.partition
+        let result = source.coordinator.read_partition(
+            source.table,
+            &key,
+            &slices,
+            now_s,
+            ReadLevel::Level(source.scope),
+        )?;
+        if let Some(partition) = result
             && gather.push(&partition)?
         {
             break;
@@ -337,16 +345,20 @@ fn token_range(relations: &[Relation], ctx: &BindContext<'_>) -> Result<ScanRang
 }
 
 fn scan(
-    table: &sibyl_storage::Table,
+    source: &Source<'_>,
     mut range: ScanRange,
     now_s: u32,
     gather: &mut Gather<'_>,
 ) -> Result<(), RequestError> {
     let mut partitions_seen = 0_usize;
     loop {
-        let page = table
-            .scan(&range, now_s, SCAN_PAGE_PARTITIONS)
-            .map_err(|e| request_error(&e))?;
+        let page = source.coordinator.scan(
+            source.table,
+            &range,
+            now_s,
+            SCAN_PAGE_PARTITIONS,
+            source.scope,
+        )?;
         for partition in &page.partitions {
             partitions_seen += 1;
             if gather.push(partition)? {

@@ -116,16 +116,41 @@ impl TimeoutClass {
     }
 }
 
-/// The executor's side: announces the statement's class once.
+/// How long the async side waits past a statement's deadline for the
+/// coordinator's own answer (which carries the exact received/block_for).
+pub const COORDINATOR_GRACE: Duration = Duration::from_millis(500);
+
+/// The executor's side: announces the statement's class once, and gives the
+/// coordinator its level and deadline.
 pub struct Announcer {
     sender: RefCell<Option<oneshot::Sender<TimeoutClass>>>,
+    arrived: std::time::Instant,
+    consistency: Consistency,
+    timeouts: Timeouts,
 }
 
 impl Announcer {
-    /// An announcer feeding `sender`.
-    pub fn new(sender: oneshot::Sender<TimeoutClass>) -> Self {
+    /// An announcer feeding `sender`, for a request that arrived at `arrived`
+    /// asking for `consistency`.
+    pub fn new(
+        sender: oneshot::Sender<TimeoutClass>,
+        arrived: std::time::Instant,
+        consistency: Consistency,
+        timeouts: Timeouts,
+    ) -> Self {
         Self {
             sender: RefCell::new(Some(sender)),
+            arrived,
+            consistency,
+            timeouts,
+        }
+    }
+
+    /// The coordinator's scope for a statement of `class`.
+    pub fn scope(&self, class: TimeoutClass) -> crate::coordinator::RequestScope {
+        crate::coordinator::RequestScope {
+            consistency: self.consistency,
+            deadline: self.arrived + class.timeout(&self.timeouts),
         }
     }
 

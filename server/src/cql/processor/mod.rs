@@ -94,6 +94,8 @@ pub struct ProcessorContext {
     pub thresholds: Thresholds,
     /// Coordinator timeouts by statement class.
     pub timeouts: Timeouts,
+    /// Routes reads and writes to replicas.
+    pub coordinator: Arc<crate::coordinator::Coordinator>,
 }
 
 /// Serves statements for the transport.
@@ -283,23 +285,25 @@ impl Executor {
             | Statement::Delete(_)
             | Statement::Batch(_) => {
                 let counters = self.touches_counters(statement, request.keyspace);
-                request.announcer.announce(match statement {
+                let class = match statement {
                     Statement::Batch(batch) => TimeoutClass::of_batch(batch.kind),
                     _ if counters => TimeoutClass::Write(WriteType::Counter),
                     _ => TimeoutClass::Write(WriteType::Simple),
-                });
+                };
+                request.announcer.announce(class);
                 let _counter_guard = counters.then(|| self.counter_lock.lock());
                 let mutations = self.mutations(statement, request)?;
                 if matches!(statement, Statement::Batch(_)) {
                     self.check_batch_size(&mutations, request.warnings)?;
                 }
-                self.apply(mutations)?;
+                self.apply(mutations, request.announcer, class)?;
                 Ok(ResultBody::Void)
             }
             Statement::Truncate(name) => {
                 request.announcer.announce(TimeoutClass::Truncate);
                 let table = self.writable_table(name, request.keyspace)?;
-                self.ctx.store.truncate(&table)?;
+                let scope = request.announcer.scope(TimeoutClass::Truncate);
+                self.ctx.coordinator.truncate(&table, scope.deadline)?;
                 Ok(ResultBody::Void)
             }
             other => self.schema_statement(other, request.keyspace),
@@ -462,14 +466,17 @@ impl RequestHandler for QueryProcessor {
         let timeouts = executor.ctx.timeouts;
         let (announce, announced) = tokio::sync::oneshot::channel();
         let served = tokio::task::spawn_blocking(move || {
-            executor.serve(&session, &request, &Announcer::new(announce))
+            let announcer = Announcer::new(announce, arrived.into_std(), consistency, timeouts);
+            executor.serve(&session, &request, &announcer)
         });
         tokio::pin!(served);
         let class = tokio::select! {
             done = &mut served => return finished(done),
             Ok(class) = announced => class,
         };
-        let deadline = arrived + class.timeout(&timeouts);
+        // The coordinator answers its own timeouts (with exact figures); this
+        // is the backstop for a statement stuck elsewhere.
+        let deadline = arrived + class.timeout(&timeouts) + deadline::COORDINATOR_GRACE;
         match tokio::time::timeout_at(deadline, &mut served).await {
             Ok(done) => finished(done),
             Err(_) => {

@@ -48,7 +48,17 @@ impl Executor {
                 (Some(_), Some(state)) => Some(Resume::decode(state)?),
                 _ => None,
             };
-            let outcome = read_rows(&self.ctx.store, &table, select, &ctx, page, resume.as_ref())?;
+            let outcome = read_rows(
+                &self.ctx.coordinator,
+                request
+                    .announcer
+                    .scope(super::TimeoutClass::of_select(select)),
+                &table,
+                select,
+                &ctx,
+                page,
+                resume.as_ref(),
+            )?;
             next_page = outcome.next.map(|r| r.encode());
             self.check_tombstones(
                 &table,

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use sibyl_protocol::cql::ast::{BatchStatement as CqlBatchStatement, QualifiedName, Statement};
 use sibyl_protocol::request::{Batch, BatchQuery};
-use sibyl_protocol::response::ResultBody;
+use sibyl_protocol::response::{ResultBody, WriteType};
 
 use super::super::modify::{self, WriteContext};
 use super::super::terms::BindContext;
@@ -63,7 +63,11 @@ impl Executor {
         let kind = batch_kind(batch);
         check_counter_mix(kind, &mutations)?;
         self.check_batch_size(&mutations, warnings)?;
-        self.apply(mutations)?;
+        self.apply(
+            mutations,
+            announcer,
+            super::TimeoutClass::of_batch(batch_kind(batch)),
+        )?;
         Ok(ResultBody::Void)
     }
 
@@ -229,19 +233,17 @@ impl Executor {
             }
             None => Slices::all(),
         };
-        let read = self
-            .ctx
-            .store
-            .table(table)?
-            .read_partition(
-                key,
-                &slices,
-                false,
-                now_s,
-                sibyl_storage::ReadLimits::default(),
-            )
-            .map_err(|e| request_error(&e))?;
-        let Some(mut partition) = read.partition else {
+        // The read of a read-before-write (counter shards, list positions)
+        // asks every live replica, so it sees the latest acknowledged write.
+        let deadline = std::time::Instant::now() + self.ctx.timeouts.read;
+        let read = self.ctx.coordinator.read_partition(
+            table,
+            key,
+            &slices,
+            now_s,
+            crate::coordinator::ReadLevel::AllAlive(deadline),
+        )?;
+        let Some(mut partition) = read else {
             return Ok(None);
         };
         Ok(match clustering {
@@ -267,18 +269,20 @@ impl Executor {
         }
     }
 
+    /// Sends `mutations` to their replicas at the request's level.
     pub(super) fn apply(
         &self,
         mutations: Vec<(Arc<TableMetadata>, sibyl_storage::model::PartitionUpdate)>,
+        announcer: &super::Announcer,
+        class: super::TimeoutClass,
     ) -> Result<(), RequestError> {
-        for (table, update) in mutations {
-            self.ctx
-                .store
-                .table(&table)?
-                .apply(&update)
-                .map_err(|e| request_error(&e))?;
-        }
-        Ok(())
+        let write_type = match class {
+            super::TimeoutClass::Write(write_type) => write_type,
+            _ => WriteType::Simple,
+        };
+        self.ctx
+            .coordinator
+            .write(mutations, announcer.scope(class), write_type)
     }
 
     /// Cassandra's batch size thresholds: a warning past `batch_warn_bytes`,

@@ -1,0 +1,126 @@
+//! The coordinator (DESIGN §3, §6): from a statement's reads and writes to
+//! the replicas that own them, waiting as the consistency level says.
+//!
+//! - [`plan`]: consistency maths (block-for, availability, read targets).
+//! - [`messages`]: the replica verbs' bodies.
+//! - [`topology`]: the ring and liveness snapshot the coordinator plans with.
+//! - `write`, `read`, `scan`: the three request shapes.
+//! - [`replica`]: the other side: serving those verbs from the local store.
+//!
+//! The coordinator is synchronous: it runs on the blocking pool with the
+//! statement, sends requests through [`Messaging`] with callbacks that feed a
+//! channel, does this node's own share inline, then waits on the channel
+//! until the level is met or the deadline passes. When this node is the only
+//! replica nothing is sent at all.
+
+pub mod messages;
+pub mod plan;
+pub mod replica;
+pub mod topology;
+
+mod read;
+mod scan;
+mod write;
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use sibyl_protocol::response::{ErrorKind, ErrorResponse, Failures};
+use sibyl_protocol::types::Consistency;
+
+pub use self::plan::Replica;
+pub use self::read::ReadLevel;
+pub use self::topology::{ClusterView, Topology};
+use crate::error::RequestError;
+use crate::net::Messaging;
+use crate::schema::store::SchemaStore;
+use crate::schema::{Replication, TableMetadata};
+use crate::storage::LocalStore;
+
+/// Stores writes for replicas that missed them (hinted handoff).
+pub trait HintSink: Send + Sync {
+    /// Keeps `mutation` (an encoded partition update) for `target`.
+    fn store(&self, target: crate::ring::HostId, mutation: bytes::Bytes);
+}
+
+/// How one request is coordinated.
+#[derive(Clone, Copy, Debug)]
+pub struct RequestScope {
+    /// The level asked for.
+    pub consistency: Consistency,
+    /// When the coordinator gives up (answering a timeout).
+    pub deadline: Instant,
+}
+
+/// Routes reads and writes to replicas.
+pub struct Coordinator {
+    store: Arc<LocalStore>,
+    schema: Arc<SchemaStore>,
+    topology: Arc<Topology>,
+    messaging: Option<Arc<Messaging>>,
+    hints: Option<Arc<dyn HintSink>>,
+}
+
+impl Coordinator {
+    /// A coordinator over the local store and, when clustered, messaging.
+    pub fn new(
+        store: Arc<LocalStore>,
+        schema: Arc<SchemaStore>,
+        topology: Arc<Topology>,
+        messaging: Option<Arc<Messaging>>,
+        hints: Option<Arc<dyn HintSink>>,
+    ) -> Self {
+        Self {
+            store,
+            schema,
+            topology,
+            messaging,
+            hints,
+        }
+    }
+
+    /// The local store.
+    pub fn store(&self) -> &Arc<LocalStore> {
+        &self.store
+    }
+
+    /// The topology the coordinator plans with.
+    pub fn topology(&self) -> &Arc<Topology> {
+        &self.topology
+    }
+
+    fn replication(&self, table: &TableMetadata) -> Replication {
+        self.schema
+            .current()
+            .keyspace(&table.keyspace)
+            .map_or(Replication::Local, |k| k.replication.clone())
+    }
+
+    fn messaging(&self) -> Result<&Arc<Messaging>, RequestError> {
+        self.messaging
+            .as_ref()
+            .ok_or_else(|| RequestError::Server("internode messaging is not running".into()))
+    }
+}
+
+/// The Unavailable error for `consistency`.
+pub(crate) fn unavailable(consistency: Consistency, required: usize, alive: usize) -> RequestError {
+    RequestError::Protocol(ErrorResponse {
+        kind: ErrorKind::Unavailable {
+            consistency,
+            required: count(required),
+            alive: count(alive),
+        },
+        message: format!("Cannot achieve consistency level {}", consistency.name()),
+    })
+}
+
+/// The ReadFailure or WriteFailure figures' failure list.
+pub(crate) fn failures(replicas: &[IpAddr]) -> Failures {
+    Failures::ReasonMap(replicas.iter().map(|a| (*a, 0x0000)).collect())
+}
+
+pub(crate) fn count(n: usize) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}

@@ -1,0 +1,101 @@
+//! The replica side of the coordinator's verbs: apply a mutation, read a
+//! partition, scan a range, truncate a table, all against the local store
+//! on the blocking pool, answering with the response verb or FAILURE_RSP
+//! (a reason in UTF-8) when the request cannot be served (an unknown table:
+//! this node has not seen the schema change yet).
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use sibyl_storage::ReadLimits;
+use sibyl_storage::model::codec::decode_update;
+
+use super::messages::{
+    RangeCommand, ReadCommand, decode_table, encode_range_response, encode_read_response,
+};
+use crate::net::{Messaging, Verb, frame::Frame};
+use crate::storage::LocalStore;
+
+/// Serves replica verbs from the local store.
+pub struct ReplicaService {
+    store: Arc<LocalStore>,
+}
+
+impl ReplicaService {
+    /// A service over `store`.
+    pub fn new(store: Arc<LocalStore>) -> Self {
+        Self { store }
+    }
+
+    /// Serves `frame` from `from` on the blocking pool and answers it.
+    pub fn handle(self: &Arc<Self>, messaging: &Arc<Messaging>, from: IpAddr, frame: Frame) {
+        let this = Arc::clone(self);
+        let messaging = Arc::clone(messaging);
+        tokio::task::spawn_blocking(move || {
+            let id = frame.id;
+            let (verb, body) = match this.serve(frame) {
+                Ok(answer) => answer,
+                Err(reason) => {
+                    tracing::debug!(%from, %reason, "replica request failed");
+                    (Verb::FailureRsp, Bytes::from(reason))
+                }
+            };
+            messaging.respond(from, verb, id, body);
+        });
+    }
+
+    fn serve(&self, frame: Frame) -> Result<(Verb, Bytes), String> {
+        match frame.verb {
+            Verb::MutationReq => {
+                let update = decode_update(&frame.body).map_err(|e| e.to_string())?;
+                let table = self
+                    .store
+                    .table_by_id(update.table)
+                    .map_err(|e| e.to_string())?;
+                table.apply(&update).map_err(|e| e.to_string())?;
+                Ok((Verb::MutationRsp, Bytes::new()))
+            }
+            Verb::ReadReq => {
+                let read = ReadCommand::decode(frame.body).map_err(|e| e.to_string())?;
+                let table = self
+                    .store
+                    .table_by_id(read.table)
+                    .map_err(|e| e.to_string())?;
+                let result = table
+                    .read_partition(
+                        &read.key,
+                        &read.slices,
+                        false,
+                        read.now_s,
+                        ReadLimits::default(),
+                    )
+                    .map_err(|e| e.to_string())?;
+                Ok((
+                    Verb::ReadRsp,
+                    encode_read_response(read.table, result.partition.as_ref()),
+                ))
+            }
+            Verb::RangeReq => {
+                let range = RangeCommand::decode(frame.body).map_err(|e| e.to_string())?;
+                let table = self
+                    .store
+                    .table_by_id(range.table)
+                    .map_err(|e| e.to_string())?;
+                let max = usize::try_from(range.partitions_max)
+                    .unwrap_or(usize::MAX)
+                    .min(super::super::cql::read::SCAN_PARTITIONS_MAX);
+                let page = table
+                    .scan(&range.range, range.now_s, max.max(1))
+                    .map_err(|e| e.to_string())?;
+                Ok((Verb::RangeRsp, encode_range_response(range.table, &page)))
+            }
+            Verb::TruncateReq => {
+                let table = decode_table(frame.body).map_err(|e| e.to_string())?;
+                self.store.truncate_id(table).map_err(|e| e.to_string())?;
+                Ok((Verb::TruncateRsp, Bytes::new()))
+            }
+            other => Err(format!("{other} is not a replica verb")),
+        }
+    }
+}
