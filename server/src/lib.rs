@@ -9,6 +9,7 @@
 //! - [`dispatch`]: routes internode messages by verb to their service.
 //! - [`error`]: the request error taxonomy and its mapping to protocol errors.
 //! - [`gossip`]: membership; today the phi-accrual failure detector.
+//! - [`hints`]: hinted handoff: hints on disk, replayed when the node is back.
 //! - [`net`]: internode messaging: verbs, frames, connections, the fault filter.
 //! - [`node`]: wiring of one node and its start-up.
 //! - [`ring`]: the token ring and replica placement per replication strategy.
@@ -25,6 +26,7 @@ pub mod cql;
 pub mod dispatch;
 pub mod error;
 pub mod gossip;
+pub mod hints;
 pub mod net;
 pub mod node;
 pub mod ring;

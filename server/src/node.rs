@@ -15,7 +15,8 @@ use std::time::Duration;
 use crate::clock::{Clock, SystemClock};
 use crate::config::NodeConfig;
 use crate::coordinator::replica::ReplicaService;
-use crate::coordinator::{ClusterView, Coordinator, Topology};
+use crate::coordinator::{ClusterView, Coordinator, HintSink, Topology};
+use crate::hints::{HintStore, replay_loop};
 use crate::cql::processor::{ProcessorContext, QueryProcessor, Thresholds, Timeouts};
 use crate::cql::system_views::LocalNode;
 use crate::dispatch::Dispatcher;
@@ -156,7 +157,7 @@ pub async fn run(config: NodeConfig, shutdown: ShutdownSignal) -> Result<(), Nod
         gossip_generation: i32::try_from(clock.now_seconds()).unwrap_or(i32::MAX),
     };
     let (events, _) = tokio::sync::broadcast::channel(1024);
-    let coordinator = start_cluster(&config, &identity, &store, &schema, &shutdown).await?;
+    let cluster = start_cluster(&config, &identity, &store, &schema, &shutdown).await?;
     let processor = Arc::new(QueryProcessor::new(ProcessorContext {
         schema: Arc::clone(&schema),
         local,
@@ -169,7 +170,7 @@ pub async fn run(config: NodeConfig, shutdown: ShutdownSignal) -> Result<(), Nod
         store: Arc::clone(&store),
         thresholds: thresholds(&config),
         timeouts: timeouts(&config),
-        coordinator,
+        coordinator: Arc::clone(&cluster.coordinator),
     }));
     let native = SocketAddr::new(config.listen_address, config.native_transport_port);
     let listener = Listener::bind(
@@ -199,15 +200,27 @@ pub async fn run(config: NodeConfig, shutdown: ShutdownSignal) -> Result<(), Nod
     Ok(())
 }
 
-/// Starts internode messaging and the replica service, and builds the
-/// coordinator over them.
+/// The node's cluster services, started before the client port opens.
+pub struct ClusterServices {
+    /// Routes reads and writes to replicas.
+    pub coordinator: Arc<Coordinator>,
+    /// Internode messaging.
+    pub messaging: Arc<Messaging>,
+    /// The fault filter (`/admin/faults`).
+    pub filter: Arc<MessageFilter>,
+    /// Hinted handoff, when enabled.
+    pub hints: Option<Arc<HintStore>>,
+}
+
+/// Starts internode messaging, the replica service and hint replay, and
+/// builds the coordinator over them.
 async fn start_cluster(
     config: &NodeConfig,
     identity: &Identity,
     store: &Arc<LocalStore>,
     schema: &Arc<SchemaStore>,
     shutdown: &ShutdownSignal,
-) -> Result<Arc<Coordinator>, NodeError> {
+) -> Result<ClusterServices, NodeError> {
     let storage = SocketAddr::new(config.listen_address, config.storage_port);
     let filter = Arc::new(MessageFilter::default());
     let messaging = Messaging::start(
@@ -231,14 +244,37 @@ async fn start_cluster(
     )));
     let replica = Arc::new(ReplicaService::new(Arc::clone(store)));
     messaging.set_handler(Arc::new(Dispatcher::new(replica, None)));
+    let hints = if config.hinted_handoff_enabled {
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let hints = HintStore::open(&config.data_dir, clock, config.max_hint_window_ms)
+            .map_err(|source| NodeError::DataDir {
+                path: config.data_dir.join("hints"),
+                source,
+            })?;
+        let hints = Arc::new(hints);
+        tokio::spawn(replay_loop(
+            Arc::clone(&hints),
+            Arc::clone(&topology),
+            Arc::clone(&messaging),
+            shutdown.clone(),
+        ));
+        Some(hints)
+    } else {
+        None
+    };
     let coordinator = Arc::new(Coordinator::new(
         Arc::clone(store),
         Arc::clone(schema),
         topology,
         Some(Arc::clone(&messaging)),
-        None,
+        hints.clone().map(|h| h as Arc<dyn HintSink>),
     ));
-    Ok(coordinator)
+    Ok(ClusterServices {
+        coordinator,
+        messaging,
+        filter,
+        hints,
+    })
 }
 
 fn timeouts(config: &NodeConfig) -> Timeouts {

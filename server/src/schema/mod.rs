@@ -11,6 +11,7 @@ pub mod keyspace;
 pub mod params;
 pub mod replication;
 pub mod store;
+pub mod sync;
 pub mod system_keyspaces;
 pub mod table;
 
@@ -58,6 +59,9 @@ fn already_exists_message(keyspace: &str, table: &str) -> String {
 pub struct Schema {
     /// Keyspaces by name.
     pub keyspaces: BTreeMap<String, Arc<KeyspaceMetadata>>,
+    /// When the last change was made (microseconds since the epoch; strictly
+    /// increasing on one node): between nodes, the newer schema wins.
+    pub modified_us: i64,
 }
 
 impl Schema {

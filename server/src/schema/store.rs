@@ -17,7 +17,9 @@ use std::sync::Arc;
 use parking_lot::{Mutex, RwLock};
 
 use super::system_keyspaces::{bootstrap_schema, is_system_keyspace};
+use super::sync::SchemaSnapshot;
 use super::{KeyspaceMetadata, Schema};
+use crate::clock::{Clock, SystemClock};
 use crate::error::RequestError;
 
 /// Format version of the schema file.
@@ -29,6 +31,8 @@ const SCHEMA_FILE_BYTES_MAX: u64 = 64 * 1024 * 1024;
 struct SchemaFile {
     version: u32,
     keyspaces: BTreeMap<String, Arc<KeyspaceMetadata>>,
+    #[serde(default)]
+    modified_us: i64,
 }
 
 /// Why the schema could not be loaded or saved.
@@ -53,11 +57,15 @@ pub enum SchemaStoreError {
     },
 }
 
+/// A schema adopted from a peer: the one replaced, then the new one.
+pub type Adopted = (Arc<Schema>, Arc<Schema>);
+
 /// The current schema and how it changes.
 pub struct SchemaStore {
     path: PathBuf,
     current: RwLock<Arc<Schema>>,
     writer: Mutex<()>,
+    clock: Arc<dyn Clock>,
 }
 
 impl SchemaStore {
@@ -66,6 +74,17 @@ impl SchemaStore {
     /// # Errors
     /// The directory cannot be created, or the file cannot be read or parsed.
     pub fn open(data_dir: &Path) -> Result<Self, SchemaStoreError> {
+        Self::open_with_clock(data_dir, Arc::new(SystemClock))
+    }
+
+    /// Opens the schema with `clock` stamping changes.
+    ///
+    /// # Errors
+    /// As [`SchemaStore::open`].
+    pub fn open_with_clock(
+        data_dir: &Path,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, SchemaStoreError> {
         let dir = data_dir.join("schema");
         let io = |path: &Path| {
             let path = path.to_owned();
@@ -95,6 +114,7 @@ impl SchemaStore {
                 );
                 return Err(SchemaStoreError::Corrupt { path, reason });
             }
+            schema.modified_us = file.modified_us;
             schema.keyspaces.extend(
                 file.keyspaces
                     .into_iter()
@@ -105,6 +125,7 @@ impl SchemaStore {
             path,
             current: RwLock::new(Arc::new(schema)),
             writer: Mutex::new(()),
+            clock,
         })
     }
 
@@ -126,12 +147,46 @@ impl SchemaStore {
         let _writer = self.writer.lock();
         let current = self.current();
         let (next, outcome) = change(&current)?;
-        if let Some(next) = next {
+        if let Some(mut next) = next {
+            next.modified_us = self
+                .clock
+                .now_micros()
+                .max(current.modified_us.saturating_add(1));
             self.persist(&next)
                 .map_err(|e| RequestError::Server(e.to_string()))?;
             *self.current.write() = Arc::new(next);
         }
         Ok(outcome)
+    }
+
+    /// Adopts a peer's schema when it is newer than ours (later change
+    /// time; equal times: the greater version, so every node picks the same
+    /// one). Returns the schema replaced and the new one when adopted.
+    ///
+    /// # Errors
+    /// Persisting fails.
+    pub fn adopt(
+        &self,
+        snapshot: SchemaSnapshot,
+    ) -> Result<Option<Adopted>, SchemaStoreError> {
+        let _writer = self.writer.lock();
+        let current = self.current();
+        let mut next = bootstrap_schema();
+        next.modified_us = snapshot.modified_us;
+        next.keyspaces.extend(
+            snapshot
+                .keyspaces
+                .into_iter()
+                .filter(|(name, _)| !is_system_keyspace(name)),
+        );
+        let newer = (next.modified_us, next.version()) > (current.modified_us, current.version());
+        if !newer {
+            return Ok(None);
+        }
+        self.persist(&next)?;
+        let next = Arc::new(next);
+        *self.current.write() = Arc::clone(&next);
+        Ok(Some((current, next)))
     }
 
     fn persist(&self, schema: &Schema) -> Result<(), SchemaStoreError> {
@@ -144,6 +199,7 @@ impl SchemaStore {
         let file = SchemaFile {
             version: SCHEMA_FILE_VERSION,
             keyspaces,
+            modified_us: schema.modified_us,
         };
         let text = serde_json::to_vec_pretty(&file).map_err(|e| SchemaStoreError::Corrupt {
             path: self.path.clone(),
