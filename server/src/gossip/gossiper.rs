@@ -169,6 +169,23 @@ impl Gossiper {
             .collect()
     }
 
+    /// Cassandra's shadow round, for start-up: a SYN carrying no endpoint (so peers
+    /// merge nothing of ours) to every seed but this node. Their ACKs, merged with
+    /// [`Gossiper::on_ack`], fill this node's view before it announces itself
+    /// (host ids and tokens already taken, the cluster's schema version).
+    pub fn shadow_syns(&self) -> Vec<(IpAddr, GossipMessage)> {
+        let empty = GossipMessage {
+            from: self.local,
+            cluster_name: self.cluster_name.clone(),
+            endpoints: BTreeMap::new(),
+        };
+        self.seeds
+            .iter()
+            .filter(|s| **s != self.local)
+            .map(|s| (*s, empty.clone()))
+            .collect()
+    }
+
     /// A SYN arrived: merge it and return the ACK to send back (our full state) plus
     /// events. A SYN from another cluster (or one breaking the message limits) is not
     /// merged and gets an empty ACK ([`GossipMessage::is_empty`]), which the caller
@@ -368,13 +385,17 @@ impl Gossiper {
         } else {
             false
         };
-        if !advanced && peer.state == old {
+        // A message from the peer itself proves it is up even when its heartbeat did not
+        // move (an ACK right after a relayed copy); the detector hears of it only then, so
+        // that two messages of one round do not halve the measured rhythm.
+        let revived = direct && !advanced && !peer.alive;
+        if !advanced && !revived && peer.state == old {
             return;
         }
-        if advanced {
+        if advanced || revived {
             self.detector.report(&address, now_ns);
         }
-        self.after_change(address, Some(&old), advanced, events);
+        self.after_change(address, Some(&old), advanced || direct, events);
     }
 
     fn add_peer(
@@ -418,7 +439,7 @@ impl Gossiper {
             return;
         };
         let state = &peer.state;
-        if state.has_left() && !old.is_some_and(EndpointState::has_left) {
+        if state.has_left() && old.is_some_and(|o| !o.has_left()) {
             tracing::info!(%address, "peer left the ring");
             events.push(MembershipEvent::Removed(address));
         }

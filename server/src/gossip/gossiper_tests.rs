@@ -11,14 +11,14 @@ use super::state::{
 };
 use super::view::EndpointView;
 
-const SECOND: u64 = 1_000_000_000;
-const CLUSTER: &str = "Test Cluster";
+pub(super) const SECOND: u64 = 1_000_000_000;
+pub(super) const CLUSTER: &str = "Test Cluster";
 
-fn ip(last: u8) -> IpAddr {
+pub(super) fn ip(last: u8) -> IpAddr {
     IpAddr::from([127, 0, 0, last])
 }
 
-fn xorshift(seed: u64) -> impl FnMut() -> u64 {
+pub(super) fn xorshift(seed: u64) -> impl FnMut() -> u64 {
     let mut x = seed.max(1);
     move || {
         x ^= x << 13;
@@ -28,12 +28,12 @@ fn xorshift(seed: u64) -> impl FnMut() -> u64 {
     }
 }
 
-fn schema_uuid(n: u128) -> uuid::Uuid {
+pub(super) fn schema_uuid(n: u128) -> uuid::Uuid {
     uuid::Uuid::from_u128(0x5c4e_0000 + n)
 }
 
 /// A node at 127.0.0.`n` with host id `n`, tokens `n*100, n*100+1`, dc `dc{n%2}`.
-fn node(n: u8, seeds: &[u8], generation: i32) -> Gossiper {
+pub(super) fn node(n: u8, seeds: &[u8], generation: i32) -> Gossiper {
     let mut g = Gossiper::new(
         ip(n),
         CLUSTER.into(),
@@ -64,26 +64,29 @@ fn node(n: u8, seeds: &[u8], generation: i32) -> Gossiper {
 
 /// An in-memory cluster: every tick's SYNs are delivered at once and their ACKs too,
 /// except between addresses in `down` (messages to or from them are dropped).
-struct Net {
-    nodes: BTreeMap<IpAddr, Gossiper>,
-    events: BTreeMap<IpAddr, Vec<MembershipEvent>>,
-    now_ns: u64,
-    rng: Box<dyn FnMut() -> u64>,
-    down: Vec<IpAddr>,
+pub(super) struct Net {
+    pub(super) nodes: BTreeMap<IpAddr, Gossiper>,
+    pub(super) events: BTreeMap<IpAddr, Vec<MembershipEvent>>,
+    pub(super) now_ns: u64,
+    pub(super) rng: Box<dyn FnMut() -> u64>,
+    pub(super) down: Vec<IpAddr>,
+    /// Chance in percent that any one message (SYN or ACK) is lost.
+    pub(super) drop_percent: u64,
 }
 
 impl Net {
-    fn new(nodes: Vec<Gossiper>, seed: u64) -> Self {
+    pub(super) fn new(nodes: Vec<Gossiper>, seed: u64) -> Self {
         Self {
             nodes: nodes.into_iter().map(|g| (g.local_address(), g)).collect(),
             events: BTreeMap::new(),
             now_ns: 0,
             rng: Box::new(xorshift(seed)),
             down: Vec::new(),
+            drop_percent: 0,
         }
     }
 
-    fn round(&mut self) {
+    pub(super) fn round(&mut self) {
         self.now_ns += SECOND;
         let now = self.now_ns;
         let addresses: Vec<IpAddr> = self.nodes.keys().copied().collect();
@@ -95,36 +98,43 @@ impl Net {
             let (syns, events) = gossiper.tick(now, &mut self.rng);
             self.events.entry(from).or_default().extend(events);
             for (to, syn) in syns {
-                if self.down.contains(&to) || !self.nodes.contains_key(&to) {
+                if self.down.contains(&to) || !self.nodes.contains_key(&to) || self.lost() {
                     continue;
                 }
                 let (ack, events) = self.nodes.get_mut(&to).unwrap().on_syn(syn, now);
                 self.events.entry(to).or_default().extend(events);
+                if self.lost() {
+                    continue;
+                }
                 let events = self.nodes.get_mut(&from).unwrap().on_ack(ack, now);
                 self.events.entry(from).or_default().extend(events);
             }
         }
     }
 
-    fn rounds(&mut self, n: usize) {
+    fn lost(&mut self) -> bool {
+        self.drop_percent > 0 && (self.rng)() % 100 < self.drop_percent
+    }
+
+    pub(super) fn rounds(&mut self, n: usize) {
         for _ in 0..n {
             self.round();
         }
     }
 
-    fn view(&self, at: u8, of: u8) -> Option<EndpointView> {
+    pub(super) fn view(&self, at: u8, of: u8) -> Option<EndpointView> {
         self.nodes[&ip(at)]
             .endpoints(self.now_ns)
             .into_iter()
             .find(|v| v.address == ip(of))
     }
 
-    fn take_events(&mut self, at: u8) -> Vec<MembershipEvent> {
+    pub(super) fn take_events(&mut self, at: u8) -> Vec<MembershipEvent> {
         self.events.remove(&ip(at)).unwrap_or_default()
     }
 }
 
-fn assert_knows(net: &Net, at: u8, of: u8) {
+pub(super) fn assert_knows(net: &Net, at: u8, of: u8) {
     let view = net
         .view(at, of)
         .unwrap_or_else(|| panic!("{at} does not know {of}"));
@@ -496,4 +506,31 @@ fn oversized_values_and_overfull_messages_are_refused() {
     let (ack, events) = g1.on_syn(crowd, SECOND);
     assert!(ack.is_empty() && events.is_empty());
     assert_eq!(g1.endpoints(SECOND).len(), 2);
+}
+
+#[test]
+fn a_shadow_round_learns_the_cluster_without_telling_it_anything() {
+    let mut net = Net::new(vec![node(1, &[1], 100), node(2, &[1], 100)], 31);
+    net.rounds(5);
+    let newcomer = node(3, &[1, 2, 3], 100);
+    let syns = newcomer.shadow_syns();
+    let targets: Vec<IpAddr> = syns.iter().map(|(t, _)| *t).collect();
+    assert_eq!(targets, vec![ip(1), ip(2)], "every seed but itself");
+    let mut newcomer = newcomer;
+    for (to, syn) in syns {
+        assert!(syn.is_empty());
+        let (ack, events) = net.nodes.get_mut(&to).unwrap().on_syn(syn, net.now_ns);
+        assert!(
+            events.is_empty(),
+            "the seed learns nothing from a shadow SYN"
+        );
+        newcomer.on_ack(ack, net.now_ns);
+    }
+    for seed in [1, 2] {
+        assert_eq!(net.nodes[&ip(seed)].endpoints(net.now_ns).len(), 2);
+        let view = newcomer.endpoints(net.now_ns);
+        let seen = view.iter().find(|v| v.address == ip(seed)).unwrap();
+        assert_eq!(seen.host_id, Some(uuid::Uuid::from_u128(u128::from(seed))));
+        assert!(seen.alive, "a seed answered directly");
+    }
 }

@@ -16,6 +16,8 @@ pub mod state;
 pub mod view;
 
 #[cfg(test)]
+mod gossiper_sim_tests;
+#[cfg(test)]
 mod gossiper_tests;
 
 pub use failure_detector::{FailureDetector, PHI_CONVICT_THRESHOLD_DEFAULT};
