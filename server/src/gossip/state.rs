@@ -274,7 +274,9 @@ mod tests {
 
     #[test]
     fn messages_round_trip_as_json() {
-        let original = message(3);
+        let mut original = message(3);
+        let v6: IpAddr = "::1".parse().unwrap();
+        original.endpoints.insert(v6, EndpointState::new(-1));
         let bytes = original.encode();
         assert!(std::str::from_utf8(&bytes).unwrap().contains("\"Tokens\""));
         assert_eq!(GossipMessage::decode(&bytes).unwrap(), original);
@@ -299,6 +301,32 @@ mod tests {
         let mut long_name = message(1);
         long_name.cluster_name = "x".repeat(CLUSTER_NAME_BYTES_MAX + 1);
         assert!(long_name.validate().is_err());
+    }
+
+    #[test]
+    fn corrupted_messages_never_panic() {
+        let bytes = message(4).encode();
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let len = u64::try_from(bytes.len()).unwrap();
+        for _ in 0..2_000 {
+            let mut corrupt = bytes.clone();
+            for _ in 0..=next() % 4 {
+                let at = usize::try_from(next() % len).unwrap();
+                corrupt[at] = corrupt[at].wrapping_add(u8::try_from(next() % 255).unwrap() + 1);
+            }
+            let cut = usize::try_from(next() % (len + 1)).unwrap();
+            for candidate in [&corrupt[..], &corrupt[..cut]] {
+                if let Ok(decoded) = GossipMessage::decode(candidate) {
+                    assert!(decoded.endpoints.len() <= MESSAGE_ENDPOINTS_MAX);
+                }
+            }
+        }
     }
 
     #[test]
