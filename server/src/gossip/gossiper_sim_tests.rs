@@ -99,3 +99,28 @@ fn gossip_converges_after_loss_crashes_and_restarts() {
     let downs: usize = (1..=30).map(simulate).sum();
     assert!(downs > 100, "crashes were detected ({downs} Down events)");
 }
+
+#[test]
+fn a_healthy_twelve_node_cluster_convicts_nobody() {
+    for seed in [5, 6] {
+        let nodes = (1..=12).map(|n| node(n, &[1, 2, 3], 100)).collect();
+        let mut net = Net::new(nodes, seed);
+        net.drop_percent = 5;
+        net.rounds(300);
+        for (observer, events) in &net.events {
+            let downs: Vec<_> = events
+                .iter()
+                .filter(|e| matches!(e, MembershipEvent::Down(_)))
+                .collect();
+            assert!(
+                downs.is_empty(),
+                "seed {seed}: {observer} convicted {downs:?}"
+            );
+        }
+        for at in 1..=12 {
+            for of in 1..=12 {
+                assert_knows(&net, at, of);
+            }
+        }
+    }
+}
