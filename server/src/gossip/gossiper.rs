@@ -29,7 +29,7 @@ use std::net::IpAddr;
 
 use super::failure_detector::FailureDetector;
 use super::state::{
-    AppStateKey, EndpointState, GossipMessage, STATE_VALUE_BYTES_MAX, STATUS_NORMAL,
+    AppStateKey, EndpointState, GossipMessage, STATE_VALUE_BYTES_MAX, STATUS_LEFT, STATUS_NORMAL,
     STATUS_SHUTDOWN, VersionedValue,
 };
 use super::view::EndpointView;
@@ -167,6 +167,35 @@ impl Gossiper {
             .filter(|(_, p)| p.alive)
             .map(|(a, _)| (*a, message.clone()))
             .collect()
+    }
+
+    /// Forcibly removes a peer (Cassandra's `assassinate`, for a node that is gone for
+    /// good): gossips for it a newer generation with STATUS `LEFT`, which every node
+    /// takes over the peer's own state and reads as removed. Returns the Removed (and
+    /// Down) events, nothing for the local node or an unknown address.
+    pub fn assassinate(&mut self, address: IpAddr) -> Vec<MembershipEvent> {
+        let Some(peer) = self.peers.get(&address) else {
+            return Vec::new();
+        };
+        let old = peer.state.clone();
+        let mut state = old.clone();
+        state.generation = old.generation.saturating_add(1);
+        let version = old.max_version() + 1;
+        let host_id = old.get(AppStateKey::HostId).unwrap_or_default();
+        state.states.insert(
+            AppStateKey::Status,
+            VersionedValue {
+                version,
+                value: format!("{STATUS_LEFT},{host_id}"),
+            },
+        );
+        tracing::warn!(%address, "assassinating endpoint");
+        if let Some(peer) = self.peers.get_mut(&address) {
+            peer.state = state;
+        }
+        let mut events = Vec::new();
+        self.after_change(address, Some(&old), false, &mut events);
+        events
     }
 
     /// Cassandra's shadow round, for start-up: a SYN carrying no endpoint (so peers

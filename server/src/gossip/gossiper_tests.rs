@@ -534,3 +534,37 @@ fn a_shadow_round_learns_the_cluster_without_telling_it_anything() {
         assert!(seen.alive, "a seed answered directly");
     }
 }
+
+#[test]
+fn an_assassinated_node_is_removed_everywhere_and_cannot_come_back_as_is() {
+    let nodes = (1..=3).map(|n| node(n, &[1], 100)).collect();
+    let mut net = Net::new(nodes, 41);
+    net.rounds(10);
+    net.events.clear();
+    net.down.push(ip(3));
+    let g1 = net.nodes.get_mut(&ip(1)).unwrap();
+    assert!(g1.assassinate(ip(1)).is_empty(), "not the local node");
+    assert!(g1.assassinate(ip(9)).is_empty(), "not an unknown one");
+    assert_eq!(
+        g1.assassinate(ip(3)),
+        vec![
+            MembershipEvent::Removed(ip(3)),
+            MembershipEvent::Down(ip(3))
+        ]
+    );
+    net.rounds(5);
+    let events = net.take_events(2);
+    assert!(
+        events.contains(&MembershipEvent::Removed(ip(3))),
+        "{events:?}"
+    );
+    // Node 3 was only partitioned: its own (older) generation no longer applies.
+    net.down.clear();
+    net.rounds(10);
+    for at in [1, 2] {
+        let view = net.view(at, 3).unwrap();
+        assert_eq!(view.status.as_deref(), Some("LEFT"));
+        assert!(!view.in_ring() && !view.alive);
+        assert_eq!(view.generation, 101);
+    }
+}
