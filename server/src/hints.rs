@@ -53,7 +53,11 @@ impl HintStore {
     ///
     /// # Errors
     /// The directory cannot be created.
-    pub fn open(data_dir: &Path, clock: Arc<dyn Clock>, max_hint_window_ms: u64) -> std::io::Result<Self> {
+    pub fn open(
+        data_dir: &Path,
+        clock: Arc<dyn Clock>,
+        max_hint_window_ms: u64,
+    ) -> std::io::Result<Self> {
         let dir = data_dir.join("hints");
         fs::create_dir_all(&dir)?;
         Ok(Self {
@@ -174,7 +178,9 @@ fn read_records(path: &Path) -> Vec<(i64, Bytes)> {
         let len = buf.get_u32();
         let crc = buf.get_u32();
         let created = buf.get_i64();
-        let Ok(len_usize) = usize::try_from(len) else { break };
+        let Ok(len_usize) = usize::try_from(len) else {
+            break;
+        };
         if len > HINT_BYTES_MAX || buf.remaining() < len_usize {
             tracing::warn!(file = %path.display(), "hint file ends in a torn record");
             break;
@@ -219,7 +225,9 @@ pub async fn replay_loop(
                 continue;
             };
             if replay(&messaging, address, &records).await {
-                hints.replayed.fetch_add(records.len() as u64, Ordering::Relaxed);
+                hints
+                    .replayed
+                    .fetch_add(records.len() as u64, Ordering::Relaxed);
                 let _ = fs::remove_file(&path);
                 tracing::info!(%host, count = records.len(), "hints replayed");
             }
@@ -228,7 +236,11 @@ pub async fn replay_loop(
 }
 
 /// Sends every record to `address`; true when all were acknowledged.
-async fn replay(messaging: &Messaging, address: std::net::IpAddr, records: &[(i64, Bytes)]) -> bool {
+async fn replay(
+    messaging: &Messaging,
+    address: std::net::IpAddr,
+    records: &[(i64, Bytes)],
+) -> bool {
     const IN_FLIGHT_MAX: usize = 64;
     for chunk in records.chunks(IN_FLIGHT_MAX) {
         let mut waits = Vec::with_capacity(chunk.len());

@@ -8,8 +8,9 @@
 //! - [`cql`]: the CQL layer; today the CQL-value <-> storage-bytes mapping.
 //! - [`dispatch`]: routes internode messages by verb to their service.
 //! - [`error`]: the request error taxonomy and its mapping to protocol errors.
-//! - [`gossip`]: membership; today the phi-accrual failure detector.
+//! - [`gossip`]: the pure gossip state machine and phi-accrual failure detection.
 //! - [`hints`]: hinted handoff: hints on disk, replayed when the node is back.
+//! - [`membership`]: the gossip task: ring, liveness, schema sync, client events.
 //! - [`net`]: internode messaging: verbs, frames, connections, the fault filter.
 //! - [`node`]: wiring of one node and its start-up.
 //! - [`ring`]: the token ring and replica placement per replication strategy.
@@ -27,6 +28,7 @@ pub mod dispatch;
 pub mod error;
 pub mod gossip;
 pub mod hints;
+pub mod membership;
 pub mod net;
 pub mod node;
 pub mod ring;

@@ -23,7 +23,9 @@ use tokio::sync::{Notify, mpsc};
 use tokio::time::Instant;
 
 use crate::coordinator::{ClusterView, Topology};
-use crate::gossip::{AppStateKey, EndpointView, GossipMessage, Gossiper, MembershipEvent};
+use crate::gossip::{
+    AppStateKey, EndpointView, GossipMessage, Gossiper, MembershipEvent, encode_tokens,
+};
 use crate::net::frame::Frame;
 use crate::net::{Messaging, Verb};
 use crate::ring::{NodeInfo, TokenRing};
@@ -39,8 +41,6 @@ pub const GOSSIP_INTERVAL: Duration = Duration::from_secs(1);
 pub const INBOX_MAX: usize = 4096;
 /// Shortest pause between two schema pulls from one peer.
 const SCHEMA_PULL_INTERVAL: Duration = Duration::from_millis(500);
-/// Largest gossip message accepted.
-const GOSSIP_MESSAGE_BYTES_MAX: usize = 4 * 1024 * 1024;
 
 /// Who this node is, for gossip.
 #[derive(Debug, Clone)]
@@ -152,12 +152,7 @@ impl Task {
 
     fn set_local_states(&mut self) {
         let l = self.local.clone();
-        let tokens = l
-            .tokens
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join(",");
+        let tokens = encode_tokens(&l.tokens);
         let version = self.deps.schema.current().version();
         for (key, value) in [
             (AppStateKey::HostId, l.host_id.to_string()),
@@ -177,7 +172,11 @@ impl Task {
         }
     }
 
-    async fn run(mut self, mut inbox: mpsc::Receiver<(IpAddr, Frame)>, mut shutdown: ShutdownSignal) {
+    async fn run(
+        mut self,
+        mut inbox: mpsc::Receiver<(IpAddr, Frame)>,
+        mut shutdown: ShutdownSignal,
+    ) {
         self.set_local_states();
         self.publish(Vec::new());
         let mut ticker = tokio::time::interval(GOSSIP_INTERVAL);
@@ -217,26 +216,27 @@ impl Task {
     }
 
     fn send_gossip(&self, peer: IpAddr, verb: Verb, message: &GossipMessage) {
-        match serde_json::to_vec(message) {
-            Ok(body) => self.deps.messaging.send_one_way(peer, verb, body.into()),
-            Err(e) => tracing::warn!(error = %e, "gossip message not encoded"),
-        }
+        self.deps
+            .messaging
+            .send_one_way(peer, verb, message.encode().into());
     }
 
     fn on_message(&mut self, from: IpAddr, frame: Frame) {
         match frame.verb {
             Verb::GossipSyn | Verb::GossipAck => {
-                if frame.body.len() > GOSSIP_MESSAGE_BYTES_MAX {
-                    return;
-                }
-                let Ok(message) = serde_json::from_slice::<GossipMessage>(&frame.body) else {
-                    tracing::debug!(%from, "malformed gossip message");
-                    return;
+                let message = match GossipMessage::decode(&frame.body) {
+                    Ok(m) => m,
+                    Err(e) => {
+                        tracing::debug!(%from, error = %e, "malformed gossip message");
+                        return;
+                    }
                 };
                 let now = self.now_ns();
                 let events = if frame.verb == Verb::GossipSyn {
                     let (ack, events) = self.gossiper.on_syn(message, now);
-                    self.send_gossip(from, Verb::GossipAck, &ack);
+                    if !ack.is_empty() {
+                        self.send_gossip(from, Verb::GossipAck, &ack);
+                    }
                     events
                 } else {
                     self.gossiper.on_ack(message, now)
@@ -301,11 +301,8 @@ impl Task {
             .set_local(AppStateKey::SchemaVersion, new.version().to_string());
         // Tell the sender at once, so its clients' schema agreement completes
         // without waiting for a gossip round.
-        let now = self.now_ns();
-        let (messages, _) = self.gossiper.tick_to(from, now);
-        for (peer, message) in messages {
-            self.send_gossip(peer, Verb::GossipSyn, &message);
-        }
+        let syn = self.gossiper.syn();
+        self.send_gossip(from, Verb::GossipSyn, &syn);
         tracing::info!(%from, version = %new.version(), "adopted a peer's schema");
     }
 
@@ -317,7 +314,9 @@ impl Task {
             if view.is_local || !view.alive {
                 continue;
             }
-            let Some(theirs) = view.schema_version else { continue };
+            let Some(theirs) = view.schema_version else {
+                continue;
+            };
             if theirs == ours {
                 continue;
             }
@@ -337,21 +336,8 @@ impl Task {
     }
 
     fn announce_shutdown(&mut self) {
-        self.gossiper
-            .set_local(AppStateKey::Status, "shutdown".to_owned());
-        let now = self.now_ns();
-        let peers: Vec<IpAddr> = self
-            .gossiper
-            .endpoints(now)
-            .into_iter()
-            .filter(|v| !v.is_local && v.alive)
-            .map(|v| v.address)
-            .collect();
-        for peer in peers {
-            let (messages, _) = self.gossiper.tick_to(peer, now);
-            for (to, message) in messages {
-                self.send_gossip(to, Verb::GossipSyn, &message);
-            }
+        for (peer, message) in self.gossiper.announce_shutdown() {
+            self.send_gossip(peer, Verb::GossipSyn, &message);
         }
     }
 
@@ -373,7 +359,8 @@ impl Task {
             let view = endpoints.iter().find(|v| v.address == address);
             SocketAddr::new(
                 view.and_then(|v| v.native_address).unwrap_or(address),
-                view.and_then(|v| v.native_port).unwrap_or(self.local.native_port),
+                view.and_then(|v| v.native_port)
+                    .unwrap_or(self.local.native_port),
             )
         };
         let event = match event {
@@ -424,12 +411,13 @@ fn cluster_view(local: &LocalIdentity, endpoints: &[EndpointView]) -> Option<Clu
         } else {
             view.host_id
         };
-        let (Some(host), Some(dc), Some(rack)) = (host, view.dc.clone(), view.rack.clone())
-        else {
+        let (Some(host), Some(dc), Some(rack)) = (host, view.dc.clone(), view.rack.clone()) else {
             continue;
         };
-        let normal = view.is_local || view.status.as_deref() == Some("NORMAL") || view.status.as_deref() == Some("shutdown");
-        if !normal || view.tokens.is_empty() {
+        if !view.is_local && !view.in_ring() {
+            continue;
+        }
+        if view.tokens.is_empty() {
             continue;
         }
         nodes.insert(

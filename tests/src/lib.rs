@@ -4,10 +4,12 @@
 //! processes and drive them with the scylla Rust driver, the Python
 //! `cassandra-driver` and `cqlsh`.
 //!
+//! - [`cluster`]: several nodes joined by gossip, Python scripts run in phases.
 //! - [`node`]: real `sibyld` processes on loopback addresses.
 //! - [`python`]: a virtualenv with the pinned Python driver and cqlsh,
 //!   installed on first use under the target directory.
 #![deny(missing_docs)]
 
+pub mod cluster;
 pub mod node;
 pub mod python;

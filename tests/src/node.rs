@@ -195,6 +195,20 @@ impl Node {
         self.launch()
     }
 
+    /// Freezes the process (SIGSTOP): a paused replica, alive to the OS.
+    pub fn pause(&self) {
+        if let Some(child) = &self.child {
+            signal(child, "-STOP");
+        }
+    }
+
+    /// Thaws a paused process (SIGCONT).
+    pub fn resume(&self) {
+        if let Some(child) = &self.child {
+            signal(child, "-CONT");
+        }
+    }
+
     /// The data directory path.
     pub fn data_path(&self) -> &Path {
         &self.data_dir
@@ -210,6 +224,7 @@ fn signal(child: &Child, which: &str) {
 
 impl Drop for Node {
     fn drop(&mut self) {
+        self.resume();
         let _ = self.stop();
     }
 }

@@ -157,6 +157,12 @@ impl Gossiper {
         (out, events)
     }
 
+    /// A SYN carrying this node's full view, for sending outside a round
+    /// (e.g. to tell a peer at once that our schema version changed).
+    pub fn syn(&self) -> GossipMessage {
+        self.message()
+    }
+
     /// Announces a graceful stop: sets STATUS `shutdown` and returns a SYN for every
     /// live peer, which marks this node down at once (Cassandra's GOSSIP_SHUTDOWN).
     pub fn announce_shutdown(&mut self) -> Vec<(IpAddr, GossipMessage)> {

@@ -16,8 +16,8 @@ use std::sync::Arc;
 
 use parking_lot::{Mutex, RwLock};
 
-use super::system_keyspaces::{bootstrap_schema, is_system_keyspace};
 use super::sync::SchemaSnapshot;
+use super::system_keyspaces::{bootstrap_schema, is_system_keyspace};
 use super::{KeyspaceMetadata, Schema};
 use crate::clock::{Clock, SystemClock};
 use crate::error::RequestError;
@@ -165,10 +165,7 @@ impl SchemaStore {
     ///
     /// # Errors
     /// Persisting fails.
-    pub fn adopt(
-        &self,
-        snapshot: SchemaSnapshot,
-    ) -> Result<Option<Adopted>, SchemaStoreError> {
+    pub fn adopt(&self, snapshot: SchemaSnapshot) -> Result<Option<Adopted>, SchemaStoreError> {
         let _writer = self.writer.lock();
         let current = self.current();
         let mut next = bootstrap_schema();

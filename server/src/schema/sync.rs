@@ -55,7 +55,10 @@ impl SchemaSnapshot {
     /// Oversized or not a snapshot.
     pub fn decode(body: &[u8]) -> Result<Self, String> {
         if body.len() > SCHEMA_SNAPSHOT_BYTES_MAX {
-            return Err(format!("schema snapshot of {} bytes is too large", body.len()));
+            return Err(format!(
+                "schema snapshot of {} bytes is too large",
+                body.len()
+            ));
         }
         serde_json::from_slice(body).map_err(|e| e.to_string())
     }
@@ -68,7 +71,11 @@ fn change(change: SchemaChangeType, target: SchemaChangeTarget) -> SchemaChange 
 /// What changed from `old` to `new`, as clients are told.
 pub fn changes(old: &Schema, new: &Schema) -> Vec<SchemaChange> {
     let mut out = Vec::new();
-    for name in old.keyspaces.keys().filter(|n| !new.keyspaces.contains_key(*n)) {
+    for name in old
+        .keyspaces
+        .keys()
+        .filter(|n| !new.keyspaces.contains_key(*n))
+    {
         out.push(change(
             SchemaChangeType::Dropped,
             SchemaChangeTarget::Keyspace {
@@ -116,10 +123,18 @@ fn keyspace_contents(
         name: name.to_owned(),
     };
     if let Some(before) = before {
-        for name in before.tables.keys().filter(|n| !after.tables.contains_key(*n)) {
+        for name in before
+            .tables
+            .keys()
+            .filter(|n| !after.tables.contains_key(*n))
+        {
             out.push(change(SchemaChangeType::Dropped, table(name)));
         }
-        for name in before.types.keys().filter(|n| !after.types.contains_key(*n)) {
+        for name in before
+            .types
+            .keys()
+            .filter(|n| !after.types.contains_key(*n))
+        {
             out.push(change(SchemaChangeType::Dropped, ty(name)));
         }
     }
@@ -164,7 +179,10 @@ mod tests {
         new.keyspaces.insert("fresh".into(), ks(1));
         new.modified_us = 5;
         let snapshot = SchemaSnapshot::of(&new);
-        assert_eq!(SchemaSnapshot::decode(&snapshot.encode()).unwrap(), snapshot);
+        assert_eq!(
+            SchemaSnapshot::decode(&snapshot.encode()).unwrap(),
+            snapshot
+        );
         assert!(SchemaSnapshot::decode(b"{").is_err());
         let listed = changes(&old, &new);
         let kinds: Vec<(SchemaChangeType, String)> = listed

@@ -96,6 +96,8 @@ pub struct ProcessorContext {
     pub timeouts: Timeouts,
     /// Routes reads and writes to replicas.
     pub coordinator: Arc<crate::coordinator::Coordinator>,
+    /// Peers (for system.peers) and schema change announcements.
+    pub membership: Arc<crate::membership::Membership>,
 }
 
 /// Serves statements for the transport.
@@ -329,6 +331,7 @@ impl Executor {
         };
         let outcome = outcome?;
         if let Some(change) = outcome.change {
+            self.ctx.membership.schema_changed();
             self.prepared.clear();
             let schema = self.ctx.schema.current();
             self.ctx.store.sync_with(&schema)?;

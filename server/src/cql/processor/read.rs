@@ -36,8 +36,15 @@ impl Executor {
         let (rows, filtered) = if system_views::is_generated(ks) {
             let schema = self.ctx.schema.current();
             (
-                system_views::rows(&schema, ks, &table, &self.ctx.local, session.local.ip())
-                    .unwrap_or_default(),
+                system_views::rows_with_peers(
+                    &schema,
+                    ks,
+                    &table,
+                    &self.ctx.local,
+                    session.local.ip(),
+                    &self.ctx.membership.endpoints(),
+                )
+                .unwrap_or_default(),
                 None,
             )
         } else if is_system_keyspace(ks) {
