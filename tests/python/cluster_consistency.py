@@ -13,7 +13,7 @@ import time
 
 from cassandra import ConsistencyLevel, ReadTimeout, Unavailable, WriteTimeout
 from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile
-from cassandra.policies import WhiteListRoundRobinPolicy
+from cassandra.policies import FallthroughRetryPolicy, WhiteListRoundRobinPolicy
 from cassandra.query import SimpleStatement
 
 phase, hosts = sys.argv[1], sys.argv[2:]
@@ -24,6 +24,8 @@ def connect(contact, pinned=None):
     profile = ExecutionProfile(
         load_balancing_policy=WhiteListRoundRobinPolicy([pinned] if pinned else hosts),
         request_timeout=30,
+        # Errors reach the script as the server sent them (no retry on another host).
+        retry_policy=FallthroughRetryPolicy(),
     )
     cluster = Cluster([contact], execution_profiles={EXEC_PROFILE_DEFAULT: profile})
     return cluster, cluster.connect()

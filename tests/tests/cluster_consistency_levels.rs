@@ -11,7 +11,10 @@ use sibyl_tests::cluster::TestCluster;
 
 #[test]
 fn consistency_levels_hints_and_paused_replicas() {
-    let mut cluster = TestCluster::start(3, &[]).expect("the cluster starts");
+    // Short read/write timeouts: the paused phase must finish before the
+    // paused node is convicted.
+    let mut cluster = TestCluster::start(3, &["--set", "read_request_timeout_ms=2000"])
+        .expect("the cluster starts");
     let phase = |cluster: &TestCluster, name: &str| {
         if let Err(report) = cluster.run_phase("cluster_consistency.py", name) {
             panic!("{report}");

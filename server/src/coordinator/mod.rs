@@ -20,6 +20,7 @@ pub mod topology;
 
 mod read;
 mod scan;
+mod speculation;
 mod write;
 
 use std::net::IpAddr;
@@ -60,6 +61,7 @@ pub struct Coordinator {
     topology: Arc<Topology>,
     messaging: Option<Arc<Messaging>>,
     hints: Option<Arc<dyn HintSink>>,
+    latencies: speculation::LatencyTracker,
 }
 
 impl Coordinator {
@@ -77,6 +79,7 @@ impl Coordinator {
             topology,
             messaging,
             hints,
+            latencies: speculation::LatencyTracker::default(),
         }
     }
 

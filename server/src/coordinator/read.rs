@@ -16,7 +16,8 @@ use sibyl_storage::model::reconcile::merge_partitions;
 use sibyl_storage::model::{Partition, PartitionKey, Slices};
 
 use super::messages::{ReadCommand, decode_read_response};
-use super::plan::{Replica, check_alive, read_targets, requirement};
+use super::plan::{AckTracker, Replica, Requirement, check_alive, read_targets, requirement};
+use super::speculation::SpeculativeRetry;
 use super::{Coordinator, RequestScope, count, failures, unavailable};
 use crate::error::RequestError;
 use crate::net::Verb;
@@ -38,6 +39,17 @@ pub enum ReadLevel {
     AllAlive(Instant),
 }
 
+/// A read's plan: the level, deadline, what counts, whom to ask first and
+/// whom to ask when speculating.
+struct ReadPlan {
+    consistency: Consistency,
+    deadline: Instant,
+    requirement: Requirement,
+    targets: Vec<Replica>,
+    spares: Vec<Replica>,
+    local_dc: String,
+}
+
 impl Coordinator {
     /// Reads partition `key` of `table` restricted to `slices`, at `now_s`.
     ///
@@ -51,19 +63,28 @@ impl Coordinator {
         now_s: u32,
         level: ReadLevel,
     ) -> Result<Option<Partition>, RequestError> {
-        let (consistency, deadline, targets) = self.read_plan(table, key, level)?;
-        if let [only] = targets.as_slice()
+        let started = Instant::now();
+        let plan = self.read_plan(table, key, level)?;
+        if let [only] = plan.targets.as_slice()
             && only.is_local
+            && plan.requirement.block_for() <= 1
         {
             let data = self.read_local(table, key, slices, now_s)?;
             // An answer that comes after the deadline is no answer.
-            if Instant::now() > deadline {
-                return Err(read_timeout(consistency, 0, 1));
+            if Instant::now() > plan.deadline {
+                return Err(read_timeout(plan.consistency, 0, 1));
             }
             return Ok(data);
         }
-        let answers = self.gather(table, key, slices, now_s, &targets, deadline)?;
-        self.resolve(table, &targets, &answers, consistency, deadline)
+        let speculate = self
+            .latencies
+            .delay(SpeculativeRetry::parse(&table.params.speculative_retry));
+        let (contacted, answers) = self.gather(table, key, slices, now_s, &plan, speculate)?;
+        let result = self.resolve(table, &plan, &contacted, &answers);
+        if result.is_ok() {
+            self.latencies.record(started.elapsed());
+        }
+        result
     }
 
     /// The level, deadline and replicas of a read.
@@ -72,11 +93,11 @@ impl Coordinator {
         table: &TableMetadata,
         key: &PartitionKey,
         level: ReadLevel,
-    ) -> Result<(Consistency, Instant, Vec<Replica>), RequestError> {
+    ) -> Result<ReadPlan, RequestError> {
         let view = self.topology.current();
         let replication = self.replication(table);
         let replicas = view.replicas(&replication, key.token().0);
-        Ok(match level {
+        let (consistency, deadline, requirement) = match level {
             ReadLevel::Level(scope) => {
                 let req = requirement(
                     scope.consistency,
@@ -88,14 +109,35 @@ impl Coordinator {
                 if let Err(u) = check_alive(&req, &replicas, &view.local_dc) {
                     return Err(unavailable(scope.consistency, u.required, u.alive));
                 }
-                let targets = read_targets(&req, &replicas, &view.local_dc);
-                (scope.consistency, scope.deadline, targets)
+                (scope.consistency, scope.deadline, req)
             }
             ReadLevel::AllAlive(deadline) => (
                 Consistency::All,
                 deadline,
-                replicas.into_iter().filter(|r| r.alive).collect(),
+                Requirement::Total(replicas.iter().filter(|r| r.alive).count()),
             ),
+        };
+        let targets = read_targets(&requirement, &replicas, &view.local_dc);
+        let spares = match requirement {
+            Requirement::Total(_) | Requirement::LocalDc(_) => {
+                let mut all =
+                    read_targets(&Requirement::Total(usize::MAX), &replicas, &view.local_dc);
+                all.retain(|r| {
+                    !targets.iter().any(|t| t.host == r.host)
+                        && (!matches!(requirement, Requirement::LocalDc(_))
+                            || r.dc == view.local_dc)
+                });
+                all
+            }
+            Requirement::EachDc(_) => Vec::new(),
+        };
+        Ok(ReadPlan {
+            consistency,
+            deadline,
+            requirement,
+            targets,
+            spares,
+            local_dc: view.local_dc.clone(),
         })
     }
 
@@ -103,35 +145,37 @@ impl Coordinator {
     fn resolve(
         &self,
         table: &TableMetadata,
-        targets: &[Replica],
+        plan: &ReadPlan,
+        contacted: &[Replica],
         answers: &[Option<Answer>],
-        consistency: Consistency,
-        deadline: Instant,
     ) -> Result<Option<Partition>, RequestError> {
-        let failed: Vec<IpAddr> = targets
-            .iter()
-            .zip(answers)
-            .filter(|(_, a)| matches!(a, Some(Answer::Failed)))
-            .map(|(r, _)| r.address)
-            .collect();
-        let data: Vec<(&Replica, &Option<Partition>)> = targets
-            .iter()
-            .zip(answers)
-            .filter_map(|(r, a)| match a {
-                Some(Answer::Data(d)) => Some((r, &**d)),
-                _ => None,
-            })
-            .collect();
-        if !failed.is_empty() {
-            return Err(read_failure(
-                consistency,
-                data.len(),
-                targets.len(),
-                &failed,
-            ));
+        let mut tracker = AckTracker::new(plan.requirement.clone(), &plan.local_dc);
+        let mut failed: Vec<IpAddr> = Vec::new();
+        let mut data: Vec<(&Replica, &Option<Partition>)> = Vec::new();
+        for (replica, answer) in contacted.iter().zip(answers) {
+            match answer {
+                Some(Answer::Data(d)) => {
+                    tracker.ack(replica);
+                    data.push((replica, &**d));
+                }
+                Some(Answer::Failed) => failed.push(replica.address),
+                None => {}
+            }
         }
-        if data.len() < targets.len() {
-            return Err(read_timeout(consistency, data.len(), targets.len()));
+        if !tracker.satisfied() {
+            if !failed.is_empty() {
+                return Err(read_failure(
+                    plan.consistency,
+                    tracker.received(),
+                    tracker.block_for(),
+                    &failed,
+                ));
+            }
+            return Err(read_timeout(
+                plan.consistency,
+                tracker.received(),
+                tracker.block_for(),
+            ));
         }
         let merged = data
             .iter()
@@ -147,7 +191,7 @@ impl Coordinator {
         if let Some(merged) = &merged
             && !stale.is_empty()
         {
-            self.repair(table, merged, &stale, consistency, deadline)?;
+            self.repair(table, merged, &stale, plan.consistency, plan.deadline)?;
         }
         Ok(merged)
     }
@@ -167,16 +211,47 @@ impl Coordinator {
             .partition)
     }
 
-    /// Every target's answer (`None`: no answer by the deadline).
+    /// Sends the read to `replica` (answer `j` of the channel).
+    fn send_read(
+        &self,
+        replica: &Replica,
+        j: usize,
+        body: Bytes,
+        deadline: Instant,
+        tx: &mpsc::Sender<(usize, Answer)>,
+    ) -> Result<(), RequestError> {
+        let tx = tx.clone();
+        let timeout = deadline.saturating_duration_since(Instant::now());
+        self.messaging()?.request(
+            replica.address,
+            Verb::ReadReq,
+            body,
+            timeout,
+            Box::new(move |result| {
+                let answer = match result {
+                    Ok(frame) if frame.verb == Verb::ReadRsp => decode_read_response(frame.body)
+                        .map_or(Answer::Failed, |d| Answer::Data(Box::new(d))),
+                    Ok(_) => Answer::Failed,
+                    Err(_) => return,
+                };
+                let _ = tx.send((j, answer));
+            }),
+        );
+        Ok(())
+    }
+
+    /// Asks the plan's targets (and a spare when they are slow), waiting
+    /// until the answers meet the level or the deadline passes. Returns who
+    /// was asked and their answers (`None`: no answer in time).
     fn gather(
         &self,
         table: &TableMetadata,
         key: &PartitionKey,
         slices: &Slices,
         now_s: u32,
-        targets: &[Replica],
-        deadline: Instant,
-    ) -> Result<Vec<Option<Answer>>, RequestError> {
+        plan: &ReadPlan,
+        speculate: Option<std::time::Duration>,
+    ) -> Result<(Vec<Replica>, Vec<Option<Answer>>), RequestError> {
         let (tx, rx) = mpsc::channel();
         let body = ReadCommand {
             table: engine_id(table),
@@ -185,49 +260,52 @@ impl Coordinator {
             now_s,
         }
         .encode();
-        let timeout = deadline.saturating_duration_since(Instant::now());
-        let mut answers: Vec<Option<Answer>> = targets.iter().map(|_| None).collect();
-        for (j, replica) in targets.iter().enumerate() {
-            if replica.is_local {
-                continue;
+        let mut contacted = plan.targets.clone();
+        let mut answers: Vec<Option<Answer>> = contacted.iter().map(|_| None).collect();
+        for (j, replica) in contacted.iter().enumerate() {
+            if !replica.is_local {
+                self.send_read(replica, j, body.clone(), plan.deadline, &tx)?;
             }
-            let tx = tx.clone();
-            self.messaging()?.request(
-                replica.address,
-                Verb::ReadReq,
-                body.clone(),
-                timeout,
-                Box::new(move |result| {
-                    let answer = match result {
-                        Ok(frame) if frame.verb == Verb::ReadRsp => {
-                            decode_read_response(frame.body)
-                                .map_or(Answer::Failed, |d| Answer::Data(Box::new(d)))
-                        }
-                        Ok(_) => Answer::Failed,
-                        Err(_) => return,
-                    };
-                    let _ = tx.send((j, answer));
-                }),
-            );
         }
-        drop(tx);
-        if let Some(j) = targets.iter().position(|r| r.is_local) {
+        let mut tracker = AckTracker::new(plan.requirement.clone(), &plan.local_dc);
+        if let Some(j) = contacted.iter().position(|r| r.is_local) {
             answers[j] = Some(Answer::Data(Box::new(
                 self.read_local(table, key, slices, now_s)?,
             )));
+            tracker.ack(&contacted[j]);
         }
-        while answers.iter().any(Option::is_none) {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match rx.recv_timeout(left) {
+        let mut spares = plan.spares.iter();
+        let mut speculate_at = speculate.map(|d| Instant::now() + d);
+        while !tracker.satisfied() {
+            let now = Instant::now();
+            if now >= plan.deadline {
+                break;
+            }
+            let wake = speculate_at.map_or(plan.deadline, |t| t.min(plan.deadline));
+            match rx.recv_timeout(wake.saturating_duration_since(now)) {
                 Ok((j, answer)) => {
+                    if matches!(answer, Answer::Data(_))
+                        && let Some(replica) = contacted.get(j)
+                    {
+                        tracker.ack(replica);
+                    }
                     if let Some(slot) = answers.get_mut(j) {
                         *slot = Some(answer);
+                    }
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) if speculate_at.is_some() => {
+                    speculate_at = None;
+                    if let Some(spare) = spares.next() {
+                        let j = contacted.len();
+                        contacted.push(spare.clone());
+                        answers.push(None);
+                        self.send_read(spare, j, body.clone(), plan.deadline, &tx)?;
                     }
                 }
                 Err(_) => break,
             }
         }
-        Ok(answers)
+        Ok((contacted, answers))
     }
 
     /// Writes `merged` to the `stale` replicas and waits for all of them.

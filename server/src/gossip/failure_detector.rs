@@ -19,8 +19,13 @@ pub const PHI_CONVICT_THRESHOLD_DEFAULT: f64 = 8.0;
 pub const ARRIVAL_SAMPLES_MAX: usize = 1000;
 /// Longest inter-arrival interval recorded (longer ones are clamped).
 pub const ARRIVAL_INTERVAL_NS_MAX: u64 = 2_000_000_000;
-/// Mean assumed before any interval has been seen (two gossip rounds).
+/// Mean assumed before any interval has been seen (two gossip rounds); also
+/// the first sample of every window, as Cassandra's `ArrivalWindow` does, so
+/// a burst of early heartbeats does not make the detector jumpy.
 pub const INITIAL_INTERVAL_NS: u64 = 2_000_000_000;
+/// Floor of the mean interval: heartbeats advance once per gossip round, so
+/// a shorter mean (heartbeats relayed by several peers) is noise.
+pub const MEAN_INTERVAL_NS_MIN: u64 = 1_000_000_000;
 
 const PHI_FACTOR: f64 = 1.0 / std::f64::consts::LN_10;
 
@@ -34,6 +39,10 @@ struct ArrivalWindow {
 
 impl ArrivalWindow {
     fn record(&mut self, now_ns: u64) {
+        if self.last_arrival_ns.is_none() && self.intervals_ns.is_empty() {
+            self.intervals_ns.push_back(INITIAL_INTERVAL_NS);
+            self.sum_ns += INITIAL_INTERVAL_NS;
+        }
         if let Some(last) = self.last_arrival_ns {
             // A clock that goes backwards gives a zero interval, never a negative one.
             let interval = now_ns.saturating_sub(last).min(ARRIVAL_INTERVAL_NS_MAX);
@@ -52,7 +61,7 @@ impl ArrivalWindow {
         if self.intervals_ns.is_empty() || self.sum_ns == 0 {
             return INITIAL_INTERVAL_NS as f64;
         }
-        self.sum_ns as f64 / self.intervals_ns.len() as f64
+        (self.sum_ns as f64 / self.intervals_ns.len() as f64).max(MEAN_INTERVAL_NS_MIN as f64)
     }
 
     fn phi(&self, now_ns: u64) -> f64 {
@@ -126,19 +135,24 @@ mod tests {
         let last = steady(&mut fd, 1, 100, SECOND);
         assert!(fd.is_alive(&1, last + SECOND));
         // phi = t / (mean * ln 10): with a 1 s rhythm, phi 8 is reached after ~18.4 s.
-        let expected = 5.0 / std::f64::consts::LN_10;
+        // The window starts with one 2 s sample, then 99 one-second intervals.
+        let mean_s = (2.0 + 99.0) / 100.0;
+        let expected = 5.0 / (mean_s * std::f64::consts::LN_10);
         assert!((fd.phi(&1, last + 5 * SECOND) - expected).abs() < 1e-9);
         assert!(fd.is_alive(&1, last + 18 * SECOND));
         assert!(!fd.is_alive(&1, last + 19 * SECOND));
     }
 
     #[test]
-    fn a_faster_rhythm_convicts_sooner() {
+    fn a_faster_rhythm_convicts_sooner_down_to_the_gossip_round() {
         let mut fd = FailureDetector::new(PHI_CONVICT_THRESHOLD_DEFAULT);
-        let last_fast = steady(&mut fd, 1, 100, SECOND / 10);
-        assert!(!fd.is_alive(&1, last_fast + 2 * SECOND));
-        let last_slow = steady(&mut fd, 2, 100, SECOND);
-        assert!(fd.is_alive(&2, last_slow + 2 * SECOND));
+        let last_fast = steady(&mut fd, 1, 100, SECOND);
+        assert!(!fd.is_alive(&1, last_fast + 20 * SECOND));
+        let last_slow = steady(&mut fd, 2, 100, 2 * SECOND);
+        assert!(fd.is_alive(&2, last_slow + 20 * SECOND));
+        // Heartbeats relayed in bursts are no faster than one per round.
+        let last_burst = steady(&mut fd, 3, 100, SECOND / 10);
+        assert!(fd.is_alive(&3, last_burst + 10 * SECOND));
     }
 
     #[test]
@@ -152,6 +166,10 @@ mod tests {
         steady(&mut fd, 3, 2 * ARRIVAL_SAMPLES_MAX as u64, SECOND);
         assert_eq!(fd.windows[&3].intervals_ns.len(), ARRIVAL_SAMPLES_MAX);
         assert_eq!(fd.windows[&3].sum_ns, ARRIVAL_SAMPLES_MAX as u64 * SECOND);
+        assert_eq!(
+            fd.windows[&1].intervals_ns.front(),
+            Some(&INITIAL_INTERVAL_NS)
+        );
     }
 
     #[test]
