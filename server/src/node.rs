@@ -4,14 +4,16 @@
 //! Start-up order: data directory, identity (host id and tokens, chosen on
 //! first start and kept), schema, processor, then the client port; the line
 //! `sibyld ready: native=IP:PORT storage=IP:PORT admin=IP:PORT` is logged once
-//! clients are served. Internode messaging and the admin HTTP port are not
-//! served by this build yet (their addresses are reported as configured).
+//! clients are served. The admin HTTP port is bound before the client port;
+//! internode messaging is not served by this build yet (its address is
+//! reported as configured).
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::admin;
 use crate::clock::{Clock, SystemClock};
 use crate::config::NodeConfig;
 use crate::cql::processor::{ProcessorContext, QueryProcessor, Thresholds, Timeouts};
@@ -165,6 +167,7 @@ pub async fn run(config: NodeConfig, shutdown: ShutdownSignal) -> Result<(), Nod
         thresholds: thresholds(&config),
         timeouts: timeouts(&config),
     }));
+    let admin = admin::serve_node(&config, &identity, shutdown.clone()).await?;
     let native = SocketAddr::new(config.listen_address, config.native_transport_port);
     let listener = Listener::bind(
         native,
@@ -183,9 +186,10 @@ pub async fn run(config: NodeConfig, shutdown: ShutdownSignal) -> Result<(), Nod
     tracing::info!(
         "sibyld ready: native={native} storage={} admin={}",
         SocketAddr::new(config.listen_address, config.storage_port),
-        SocketAddr::new(config.listen_address, config.admin_port)
+        admin.local_addr()
     );
     listener.run().await;
+    admin.join().await;
     if let Err(e) = store.close() {
         tracing::error!(error = %e, "flushing the storage engine at shutdown failed");
     }
