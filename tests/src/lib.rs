@@ -4,10 +4,13 @@
 //! processes and drive them with the scylla Rust driver, the Python
 //! `cassandra-driver` and `cqlsh`.
 //!
+//! - [`local_cluster`]: multi-node clusters of real `sibyld` processes through
+//!   the `sibyl-cluster` library.
 //! - [`node`]: real `sibyld` processes on loopback addresses.
 //! - [`python`]: a virtualenv with the pinned Python driver and cqlsh,
 //!   installed on first use under the target directory.
 #![deny(missing_docs)]
 
+pub mod local_cluster;
 pub mod node;
 pub mod python;
