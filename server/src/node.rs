@@ -67,7 +67,7 @@ impl NodeError {
     pub fn hint(&self) -> &'static str {
         match self {
             NodeError::Bind { .. } => {
-                "another process (maybe another node) uses that port; pick another with --native-port or --listen-address"
+                "another process (maybe another node) uses that port; pick another with --native-port, --admin-port or --listen-address"
             }
             NodeError::DataDir { .. } => "check that --data-dir exists and is writable",
             NodeError::Identity { .. } | NodeError::Schema(_) | NodeError::Storage(_) => {
