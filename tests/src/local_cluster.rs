@@ -25,3 +25,23 @@ pub fn start(topology: Topology) -> Result<Cluster> {
     cluster.start_all().context("starting the test cluster")?;
     Ok(cluster)
 }
+
+/// The `sibyl-cluster` binary, built if missing.
+///
+/// # Errors
+/// The build fails.
+pub fn sibyl_cluster_binary() -> Result<std::path::PathBuf> {
+    let binary = crate::python::target_dir()
+        .join("debug")
+        .join("sibyl-cluster");
+    if !binary.exists() {
+        let status =
+            std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+                .args(["build", "-p", "sibyl-tools", "--bin", "sibyl-cluster"])
+                .current_dir(crate::python::workspace_root())
+                .status()
+                .context("running cargo build for sibyl-cluster")?;
+        anyhow::ensure!(status.success(), "building sibyl-cluster failed");
+    }
+    Ok(binary)
+}

@@ -266,6 +266,22 @@ impl Cluster {
         std::fs::read_to_string(self.log_path(name)).unwrap_or_default()
     }
 
+    /// Re-reads the pids of the nodes this value did not start itself from
+    /// the state file (another `sibyl-cluster` run may have started them).
+    pub fn reload_pids(&mut self) {
+        let Ok(on_disk) = ClusterState::load(&self.dir) else {
+            return;
+        };
+        for node in &mut self.state.nodes {
+            if self.children.contains_key(&node.name) {
+                continue;
+            }
+            if let Some(disk) = on_disk.nodes.iter().find(|d| d.name == node.name) {
+                node.pid = disk.pid;
+            }
+        }
+    }
+
     /// Kills every node (SIGKILL) and deletes the cluster's directory.
     ///
     /// # Errors
@@ -285,6 +301,8 @@ impl Cluster {
 impl Drop for Cluster {
     fn drop(&mut self) {
         if self.kill_on_drop {
+            // Another program (the CLI) may have restarted nodes since.
+            self.reload_pids();
             for name in self.node_names() {
                 let _ = self.kill(&name);
             }
