@@ -6,32 +6,16 @@
 //! Method: `Cluster::for_tests` (free 127.0.X block, temp dir), every wait
 //! polled with a deadline.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::json;
 use sibyl_tests::local_cluster::{self, Cluster, NodeStatus, Topology};
-use sibyl_tools::cluster::process;
+use sibyl_tools::cluster::{ClusterError, process};
 
 const WAIT: Duration = Duration::from_secs(20);
 
 fn states(cluster: &Cluster) -> Vec<String> {
     cluster.status().into_iter().map(|s| s.state).collect()
-}
-
-/// Polls the status until `want` holds (bounded).
-fn status_until(cluster: &Cluster, what: &str, want: impl Fn(&[NodeStatus]) -> bool) {
-    let deadline = Instant::now() + WAIT;
-    loop {
-        let status = cluster.status();
-        if want(&status) {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{what}: status stayed {status:?}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 fn peers(rules: &serde_json::Value) -> Vec<String> {
@@ -93,6 +77,11 @@ fn a_three_node_cluster_is_started_faulted_and_stopped() {
     cluster.admin_timeout = Duration::from_millis(500);
     let names = cluster.node_names();
     assert_eq!(names, ["node1", "node2", "node3"]);
+    assert_eq!(cluster.nodes_in_dc("datacenter1"), names);
+    assert_eq!(
+        cluster.native_addresses()[1],
+        cluster.native_address("node2").unwrap()
+    );
     let status = cluster.status();
     assert_eq!(states(&cluster), ["UN", "UN", "UN"], "{status:?}");
     let mut host_ids: Vec<String> = status.iter().map(|s| s.host_id.clone().unwrap()).collect();
@@ -108,9 +97,9 @@ fn a_three_node_cluster_is_started_faulted_and_stopped() {
     cluster.pause("node2").unwrap();
     assert_eq!(states(&cluster), ["UN", "DN", "UN"]);
     cluster.resume("node2").unwrap();
-    status_until(&cluster, "node2 resumed", |s| {
-        s.iter().all(NodeStatus::is_up)
-    });
+    cluster
+        .status_until("node2 resumed", WAIT, |s| s.iter().all(NodeStatus::is_up))
+        .unwrap();
 
     partitions_and_heal_reach_every_node(&mut cluster);
 
@@ -163,4 +152,11 @@ fn stop_all_ends_a_paused_node_too() {
         cluster.pause("node1").is_err(),
         "a stopped node cannot be paused"
     );
+    let never = cluster.status_until("never", Duration::from_millis(100), |_| false);
+    assert!(
+        matches!(never, Err(ClusterError::Timeout { .. })),
+        "{never:?}"
+    );
+    cluster.restart("node1").unwrap();
+    assert!(cluster.is_running("node1").unwrap());
 }

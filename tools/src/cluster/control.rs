@@ -198,6 +198,15 @@ impl Cluster {
         Ok(())
     }
 
+    /// Stops the node gracefully, then starts it again on the same data.
+    ///
+    /// # Errors
+    /// As [`Cluster::stop`] and [`Cluster::start`].
+    pub fn restart(&mut self, name: &str) -> Result<(), ClusterError> {
+        self.stop(name)?;
+        self.start(name)
+    }
+
     /// Kills one node with SIGKILL (no flush, no goodbye) and waits until it
     /// is gone. Nothing if it does not run.
     ///

@@ -89,6 +89,16 @@ pub enum ClusterError {
         /// What went wrong.
         reason: String,
     },
+    /// A condition polled for did not hold in time.
+    #[error("{what}: not within {waited:?}; last seen: {last}")]
+    Timeout {
+        /// What was waited for.
+        what: String,
+        /// How long.
+        waited: Duration,
+        /// The last observation.
+        last: String,
+    },
     /// No block of free loopback addresses was found.
     #[error("no {count} free loopback addresses (ports 9042, 7000, 9180) in 127.0.10-250.x")]
     NoFreeAddresses {

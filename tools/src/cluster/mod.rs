@@ -240,6 +240,25 @@ impl Cluster {
         ))
     }
 
+    /// Every node's native protocol address, in node order (driver contact points).
+    pub fn native_addresses(&self) -> Vec<SocketAddr> {
+        self.state
+            .nodes
+            .iter()
+            .map(|n| SocketAddr::new(n.address, self.state.native_port))
+            .collect()
+    }
+
+    /// The names of the nodes of data center `dc`, in order.
+    pub fn nodes_in_dc(&self, dc: &str) -> Vec<String> {
+        self.state
+            .nodes
+            .iter()
+            .filter(|n| n.dc == dc)
+            .map(|n| n.name.clone())
+            .collect()
+    }
+
     /// The node's admin HTTP address.
     ///
     /// # Errors

@@ -9,6 +9,7 @@
 
 use std::fmt::Write as _;
 use std::net::IpAddr;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
@@ -85,6 +86,40 @@ impl Cluster {
                 })
                 .collect()
         })
+    }
+}
+
+impl Cluster {
+    /// Polls [`Cluster::status`] until `done` holds, at most `timeout`;
+    /// returns the status that satisfied it.
+    ///
+    /// # Errors
+    /// [`ClusterError::Timeout`] with the last status seen.
+    pub fn status_until(
+        &self,
+        what: &str,
+        timeout: Duration,
+        done: impl Fn(&[NodeStatus]) -> bool,
+    ) -> Result<Vec<NodeStatus>, ClusterError> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let status = self.status();
+            if done(&status) {
+                return Ok(status);
+            }
+            if Instant::now() >= deadline {
+                let last: Vec<String> = status
+                    .iter()
+                    .map(|s| format!("{} {}", s.name, s.state))
+                    .collect();
+                return Err(ClusterError::Timeout {
+                    what: what.to_owned(),
+                    waited: timeout,
+                    last: last.join(", "),
+                });
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 }
 
