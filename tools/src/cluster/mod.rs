@@ -20,6 +20,8 @@ pub mod http;
 pub mod process;
 pub mod state;
 mod status;
+#[cfg(test)]
+mod tests;
 pub mod topology;
 
 use std::collections::HashMap;
@@ -102,7 +104,12 @@ impl Cluster {
     /// A bad name or topology, an existing cluster, or file errors.
     pub fn create(options: CreateOptions) -> Result<Self, ClusterError> {
         check_name(&options.name)?;
-        let parent = absolute(&options.parent)?;
+        std::fs::create_dir_all(&options.parent).map_err(|source| ClusterError::Io {
+            what: "creating",
+            path: options.parent.clone(),
+            source,
+        })?;
+        let parent = canonical(&options.parent)?;
         let dir = parent.join(&options.name);
         if dir.join(state::STATE_FILE).exists() {
             return Err(ClusterError::Exists(dir));
@@ -148,7 +155,10 @@ impl Cluster {
     /// # Errors
     /// No cluster there, or a damaged state file.
     pub fn open(dir: &Path) -> Result<Self, ClusterError> {
-        let dir = absolute(dir)?;
+        if !dir.join(state::STATE_FILE).exists() {
+            return Err(ClusterError::NotFound(dir.to_path_buf()));
+        }
+        let dir = canonical(dir)?;
         let state = ClusterState::load(&dir)?;
         Ok(Self::with_state(dir, state))
     }
@@ -343,6 +353,16 @@ fn check_name(name: &str) -> Result<(), ClusterError> {
             "cluster name {name:?}: use 1 to 64 letters, digits, - and _"
         )))
     }
+}
+
+/// The one spelling of a directory (symlinks resolved), so the data
+/// directory on a node's command line matches however the cluster is named.
+fn canonical(path: &Path) -> Result<PathBuf, ClusterError> {
+    std::fs::canonicalize(path).map_err(|source| ClusterError::Io {
+        what: "resolving",
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 fn absolute(path: &Path) -> Result<PathBuf, ClusterError> {
