@@ -1,6 +1,7 @@
 //! `sibyl-server`: the `sibyld` node.
 //!
 //! The crate follows the data path of DESIGN §3; today it holds:
+//! - [`admin`]: the admin HTTP port (fault rules, status, Prometheus metrics).
 //! - [`clock`]: the time seam and write timestamp generation.
 //! - [`config`]: the node configuration (TOML keys following `cassandra.yaml`,
 //!   overridden by flags), validated at start-up.
@@ -11,6 +12,7 @@
 //! - [`gossip`]: the pure gossip state machine and phi-accrual failure detection.
 //! - [`hints`]: hinted handoff: hints on disk, replayed when the node is back.
 //! - [`membership`]: the gossip task: ring, liveness, schema sync, client events.
+//! - [`metrics`]: named atomic counters rendered for Prometheus.
 //! - [`net`]: internode messaging: verbs, frames, connections, the fault filter.
 //! - [`node`]: wiring of one node and its start-up.
 //! - [`ring`]: the token ring and replica placement per replication strategy.
@@ -20,6 +22,7 @@
 //! - [`transport`]: the native protocol server (connections, handshake, limits).
 #![deny(missing_docs)]
 
+pub mod admin;
 pub mod clock;
 pub mod config;
 pub mod coordinator;
@@ -29,6 +32,7 @@ pub mod error;
 pub mod gossip;
 pub mod hints;
 pub mod membership;
+pub mod metrics;
 pub mod net;
 pub mod node;
 pub mod ring;

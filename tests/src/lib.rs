@@ -5,11 +5,14 @@
 //! `cassandra-driver` and `cqlsh`.
 //!
 //! - [`cluster`]: several nodes joined by gossip, Python scripts run in phases.
+//! - [`local_cluster`]: multi-node clusters of real `sibyld` processes through
+//!   the `sibyl-cluster` library.
 //! - [`node`]: real `sibyld` processes on loopback addresses.
 //! - [`python`]: a virtualenv with the pinned Python driver and cqlsh,
 //!   installed on first use under the target directory.
 #![deny(missing_docs)]
 
 pub mod cluster;
+pub mod local_cluster;
 pub mod node;
 pub mod python;

@@ -27,7 +27,7 @@ const ADDRESS_FIRST: u32 = 10;
 const ADDRESS_COUNT: u32 = 240;
 
 /// A fresh loopback address for a node of this test process: one nobody
-/// listens on at the native port.
+/// listens on at the native, internode or admin port.
 ///
 /// # Errors
 /// No free address among the 240 tried.
@@ -40,7 +40,10 @@ pub fn next_address() -> Result<IpAddr> {
         let last = u8::try_from(ADDRESS_FIRST + *offset % ADDRESS_COUNT).unwrap_or(10);
         *offset += 1;
         let address = IpAddr::V4(Ipv4Addr::new(127, 0, 0, last));
-        if std::net::TcpListener::bind(SocketAddr::new(address, 9042)).is_ok() {
+        let free = [9042, 7000, 9180]
+            .into_iter()
+            .all(|port| std::net::TcpListener::bind(SocketAddr::new(address, port)).is_ok());
+        if free {
             return Ok(address);
         }
     }

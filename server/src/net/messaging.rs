@@ -26,6 +26,7 @@ use tokio::time::Instant;
 use super::filter::{Direction, MessageFilter, Verdict};
 use super::frame::{self, Frame};
 use super::verb::Verb;
+use crate::metrics::Metrics;
 use crate::shutdown::ShutdownSignal;
 
 /// Messages queued per peer before new ones are dropped (callers time out).
@@ -62,41 +63,6 @@ struct Pending {
     callback: ResponseCallback,
 }
 
-/// Counts of messages by verb and direction (read by the metrics endpoint).
-#[derive(Debug, Default)]
-pub struct MessageCounters {
-    sent: [AtomicU64; 32],
-    received: [AtomicU64; 32],
-    dropped: AtomicU64,
-}
-
-impl MessageCounters {
-    /// Messages of `verb` handed to a connection.
-    pub fn sent(&self, verb: Verb) -> u64 {
-        self.sent
-            .get(usize::from(verb.code()))
-            .map_or(0, |c| c.load(Ordering::Relaxed))
-    }
-
-    /// Messages of `verb` received and dispatched.
-    pub fn received(&self, verb: Verb) -> u64 {
-        self.received
-            .get(usize::from(verb.code()))
-            .map_or(0, |c| c.load(Ordering::Relaxed))
-    }
-
-    /// Messages dropped because a peer's queue was full.
-    pub fn dropped(&self) -> u64 {
-        self.dropped.load(Ordering::Relaxed)
-    }
-
-    fn count(counters: &[AtomicU64; 32], verb: Verb) {
-        if let Some(c) = counters.get(usize::from(verb.code())) {
-            c.fetch_add(1, Ordering::Relaxed);
-        }
-    }
-}
-
 /// A node's messaging service.
 pub struct Messaging {
     local: IpAddr,
@@ -106,7 +72,8 @@ pub struct Messaging {
     pending: Mutex<HashMap<u64, Pending>>,
     next_id: AtomicU64,
     handler: OnceLock<Arc<dyn MessageHandler>>,
-    counters: MessageCounters,
+    metrics: Arc<Metrics>,
+    dropped: Arc<crate::metrics::Counter>,
     shutdown: ShutdownSignal,
 }
 
@@ -120,6 +87,7 @@ impl Messaging {
         local: IpAddr,
         port: u16,
         filter: Arc<MessageFilter>,
+        metrics: Arc<Metrics>,
         shutdown: ShutdownSignal,
     ) -> std::io::Result<Arc<Self>> {
         let listener = TcpListener::bind(SocketAddr::new(local, port)).await?;
@@ -132,7 +100,12 @@ impl Messaging {
             pending: Mutex::new(HashMap::new()),
             next_id: AtomicU64::new(1),
             handler: OnceLock::new(),
-            counters: MessageCounters::default(),
+            dropped: metrics.counter(
+                "sibyl_messages_dropped_total",
+                "Internode messages dropped because a peer's queue was full.",
+                &[],
+            ),
+            metrics,
             shutdown,
         });
         tokio::spawn(Arc::clone(&messaging).accept_loop(listener));
@@ -155,9 +128,9 @@ impl Messaging {
         &self.filter
     }
 
-    /// Message counts by verb.
-    pub fn counters(&self) -> &MessageCounters {
-        &self.counters
+    /// The metrics messages are counted in.
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
     }
 
     /// Sets who handles incoming requests (once).
@@ -230,16 +203,16 @@ impl Messaging {
     fn enqueue(&self, peer: IpAddr, frame: Frame) {
         let verb = frame.verb;
         match self.queue(peer).try_send(frame) {
-            Ok(()) => MessageCounters::count(&self.counters.sent, verb),
+            Ok(()) => self.metrics.message_sent(verb),
             Err(_) => {
-                self.counters.dropped.fetch_add(1, Ordering::Relaxed);
+                self.dropped.inc();
                 tracing::debug!(%peer, %verb, "internode queue full; message dropped");
             }
         }
     }
 
     fn dispatch(self: &Arc<Self>, from: IpAddr, frame: Frame) {
-        MessageCounters::count(&self.counters.received, frame.verb);
+        self.metrics.message_received(frame.verb);
         if frame.verb.is_response() && frame.id != 0 {
             let pending = self.pending.lock().remove(&frame.id);
             if let Some(pending) = pending {

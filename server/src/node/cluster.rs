@@ -12,6 +12,7 @@ use crate::coordinator::{ClusterView, Coordinator, HintSink, Topology};
 use crate::dispatch::Dispatcher;
 use crate::hints::{HintStore, replay_loop};
 use crate::membership::{self, LocalIdentity, Membership, MembershipDeps};
+use crate::metrics::Metrics;
 use crate::net::{MessageFilter, Messaging};
 use crate::schema::store::SchemaStore;
 use crate::shutdown::ShutdownSignal;
@@ -26,6 +27,8 @@ pub struct ClusterServices {
     pub messaging: Arc<Messaging>,
     /// The fault filter (`/admin/faults`).
     pub filter: Arc<MessageFilter>,
+    /// The node's metrics (`/metrics`).
+    pub metrics: Arc<Metrics>,
     /// Hinted handoff, when enabled.
     pub hints: Option<Arc<HintStore>>,
     /// Gossip: peers, liveness, schema agreement.
@@ -45,10 +48,12 @@ pub(super) async fn start_cluster(
 ) -> Result<ClusterServices, NodeError> {
     let storage = SocketAddr::new(config.listen_address, config.storage_port);
     let filter = Arc::new(MessageFilter::default());
+    let metrics = Arc::new(Metrics::new());
     let messaging = Messaging::start(
         config.listen_address,
         config.storage_port,
         Arc::clone(&filter),
+        Arc::clone(&metrics),
         shutdown.clone(),
     )
     .await
@@ -89,6 +94,7 @@ pub(super) async fn start_cluster(
         coordinator,
         messaging,
         filter,
+        metrics,
         hints,
         membership,
     })

@@ -6,7 +6,7 @@
 //! first start and kept), schema, storage, cluster services, processor, then
 //! the client port; the line
 //! `sibyld ready: native=IP:PORT storage=IP:PORT admin=IP:PORT` is logged once
-//! clients are served.
+//! clients are served. The admin HTTP port is bound before the client port.
 
 mod cluster;
 mod identity;
@@ -21,6 +21,7 @@ pub use self::cluster::ClusterServices;
 use self::cluster::start_cluster;
 pub use self::identity::Identity;
 use self::settings::{thresholds, timeouts, transport_config};
+use crate::admin;
 use crate::clock::{Clock, SystemClock};
 use crate::config::NodeConfig;
 use crate::cql::processor::{ProcessorContext, QueryProcessor};
@@ -73,7 +74,7 @@ impl NodeError {
     pub fn hint(&self) -> &'static str {
         match self {
             NodeError::Bind { .. } => {
-                "another process (maybe another node) uses that port; pick another with --native-port or --listen-address"
+                "another process (maybe another node) uses that port; pick another with --native-port, --admin-port or --listen-address"
             }
             NodeError::DataDir { .. } => "check that --data-dir exists and is writable",
             NodeError::Identity { .. } | NodeError::Schema(_) | NodeError::Storage(_) => {
@@ -146,7 +147,9 @@ pub async fn run(config: NodeConfig, shutdown: ShutdownSignal) -> Result<(), Nod
         timeouts: timeouts(&config),
         coordinator: Arc::clone(&cluster.coordinator),
         membership: Arc::clone(&cluster.membership),
+        metrics: Arc::clone(&cluster.metrics),
     }));
+    let admin = admin::serve_node(&config, &cluster, shutdown.clone()).await?;
     let native = SocketAddr::new(config.listen_address, config.native_transport_port);
     let listener = Listener::bind(
         native,
@@ -165,9 +168,10 @@ pub async fn run(config: NodeConfig, shutdown: ShutdownSignal) -> Result<(), Nod
     tracing::info!(
         "sibyld ready: native={native} storage={} admin={}",
         SocketAddr::new(config.listen_address, config.storage_port),
-        SocketAddr::new(config.listen_address, config.admin_port)
+        admin.local_addr()
     );
     listener.run().await;
+    admin.join().await;
     if let Err(e) = store.close() {
         tracing::error!(error = %e, "flushing the storage engine at shutdown failed");
     }

@@ -98,6 +98,8 @@ pub struct ProcessorContext {
     pub coordinator: Arc<crate::coordinator::Coordinator>,
     /// Peers (for system.peers) and schema change announcements.
     pub membership: Arc<crate::membership::Membership>,
+    /// Request counters.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 /// Serves statements for the transport.
@@ -464,6 +466,7 @@ impl Executor {
 impl RequestHandler for QueryProcessor {
     async fn handle(&self, session: Arc<ClientSession>, request: RequestFrame) -> HandlerResponse {
         let arrived = tokio::time::Instant::now();
+        self.executor.ctx.metrics.native_request();
         let consistency = consistency_of(&request.request);
         let executor = Arc::clone(&self.executor);
         let timeouts = executor.ctx.timeouts;
