@@ -56,6 +56,7 @@ fn the_cli_controls_detached_nodes_across_runs() {
         ],
     );
     assert!(created.starts_with("created cli in "), "{created}");
+    assert!(created.contains("\nnode2 ready: native="), "{created}");
     let mut guard = Cluster::open(&dir.path().join("cli")).unwrap();
     guard.set_kill_on_drop(true);
     assert_eq!(run(dir.path(), &["list"]), "* cli\n");
@@ -82,7 +83,8 @@ fn the_cli_controls_detached_nodes_across_runs() {
     run(dir.path(), &["-c", "cli", "kill", "node2"]);
     assert!(!process::alive(pid));
     assert_eq!(count(&run(dir.path(), &["status"]), "DN "), 1);
-    run(dir.path(), &["start", "node2"]);
+    let started = run(dir.path(), &["start", "node2"]);
+    assert!(started.starts_with("node2 ready: native="), "{started}");
     run(dir.path(), &["stop"]);
     assert_eq!(count(&run(dir.path(), &["status"]), "DN "), 2);
     run(dir.path(), &["remove"]);

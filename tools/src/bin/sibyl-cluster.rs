@@ -174,8 +174,18 @@ fn run(cli: Cli) -> Result<()> {
 
 fn act(mut cluster: Cluster, command: Command) -> Result<()> {
     match command {
-        Command::Start { node: None } => cluster.start_all()?,
-        Command::Start { node: Some(node) } => cluster.start(&node)?,
+        Command::Start { node } => {
+            let names = match node {
+                Some(node) => vec![node],
+                None => cluster.node_names(),
+            };
+            if let [one] = names.as_slice() {
+                cluster.start(one)?;
+            } else {
+                cluster.start_all()?;
+            }
+            out(&ready_lines(&cluster, &names)?)?;
+        }
         Command::Stop { node: None } => cluster.stop_all()?,
         Command::Stop { node: Some(node) } => cluster.stop(&node)?,
         Command::Kill { node } => cluster.kill(&node)?,
@@ -230,8 +240,22 @@ fn create(dir: &Path, args: CreateArgs) -> Result<()> {
     ))?;
     if args.start {
         cluster.start_all()?;
+        out(&ready_lines(&cluster, &cluster.node_names())?)?;
     }
     Ok(())
+}
+
+/// `node1 ready: native=127.0.0.1:9042 admin=127.0.0.1:9180`, one per node.
+fn ready_lines(cluster: &Cluster, names: &[String]) -> Result<String> {
+    let mut text = String::new();
+    for name in names {
+        text.push_str(&format!(
+            "{name} ready: native={} admin={}\n",
+            cluster.native_address(name)?,
+            cluster.admin_address(name)?
+        ));
+    }
+    Ok(text)
 }
 
 fn default_sibyld() -> Result<PathBuf> {
