@@ -71,7 +71,26 @@ fn the_cli_controls_detached_nodes_across_runs() {
     run(dir.path(), &["partition", "node1", "--from", "node2"]);
     let faults = guard.faults("node2").unwrap();
     assert_eq!(faults["rules"][0]["peer"], base.as_str());
+    let shown = run(dir.path(), &["faults", "node1"]);
+    assert!(
+        shown.contains(&format!(
+            "\"peer\":\"{}\"",
+            guard.node("node2").unwrap().address
+        )),
+        "{shown}"
+    );
     run(dir.path(), &["heal"]);
+    let delay =
+        r#"{"rules":[{"direction":"outbound","verb":"MUTATION_REQ","action":{"delay_ms":300}}]}"#;
+    let shown = run(dir.path(), &["faults", "node2", "--set", delay]);
+    assert!(shown.contains("\"delay_ms\":300"), "{shown}");
+    run(dir.path(), &["heal"]);
+    let json = run(dir.path(), &["status", "--json"]);
+    let first: serde_json::Value = serde_json::from_str(json.lines().next().unwrap()).unwrap();
+    assert_eq!(
+        (first["name"].as_str(), first["state"].as_str()),
+        (Some("node1"), Some("UN"))
+    );
     assert_eq!(
         guard.faults("node1").unwrap()["rules"],
         serde_json::json!([])
