@@ -56,6 +56,7 @@ fn the_cli_controls_detached_nodes_across_runs() {
         ],
     );
     assert!(created.starts_with("created cli in "), "{created}");
+    assert!(created.contains("\nnode2 ready: native="), "{created}");
     let mut guard = Cluster::open(&dir.path().join("cli")).unwrap();
     guard.set_kill_on_drop(true);
     assert_eq!(run(dir.path(), &["list"]), "* cli\n");
@@ -70,7 +71,26 @@ fn the_cli_controls_detached_nodes_across_runs() {
     run(dir.path(), &["partition", "node1", "--from", "node2"]);
     let faults = guard.faults("node2").unwrap();
     assert_eq!(faults["rules"][0]["peer"], base.as_str());
+    let shown = run(dir.path(), &["faults", "node1"]);
+    assert!(
+        shown.contains(&format!(
+            "\"peer\":\"{}\"",
+            guard.node("node2").unwrap().address
+        )),
+        "{shown}"
+    );
     run(dir.path(), &["heal"]);
+    let delay =
+        r#"{"rules":[{"direction":"outbound","verb":"MUTATION_REQ","action":{"delay_ms":300}}]}"#;
+    let shown = run(dir.path(), &["faults", "node2", "--set", delay]);
+    assert!(shown.contains("\"delay_ms\":300"), "{shown}");
+    run(dir.path(), &["heal"]);
+    let json = run(dir.path(), &["status", "--json"]);
+    let first: serde_json::Value = serde_json::from_str(json.lines().next().unwrap()).unwrap();
+    assert_eq!(
+        (first["name"].as_str(), first["state"].as_str()),
+        (Some("node1"), Some("UN"))
+    );
     assert_eq!(
         guard.faults("node1").unwrap()["rules"],
         serde_json::json!([])
@@ -82,7 +102,8 @@ fn the_cli_controls_detached_nodes_across_runs() {
     run(dir.path(), &["-c", "cli", "kill", "node2"]);
     assert!(!process::alive(pid));
     assert_eq!(count(&run(dir.path(), &["status"]), "DN "), 1);
-    run(dir.path(), &["start", "node2"]);
+    let started = run(dir.path(), &["start", "node2"]);
+    assert!(started.starts_with("node2 ready: native="), "{started}");
     run(dir.path(), &["stop"]);
     assert_eq!(count(&run(dir.path(), &["status"]), "DN "), 2);
     run(dir.path(), &["remove"]);

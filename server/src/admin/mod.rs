@@ -29,6 +29,9 @@ use crate::shutdown::ShutdownSignal;
 
 pub use routes::router;
 
+/// Longest wait for open admin connections once shutdown has fired.
+pub const JOIN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// Produces the `/admin/status` JSON (called on a blocking thread per request).
 pub type StatusProvider = Arc<dyn Fn() -> serde_json::Value + Send + Sync>;
 
@@ -72,10 +75,17 @@ impl AdminServer {
         self.local_addr
     }
 
-    /// Waits until the server has stopped (after the shutdown signal fired).
-    pub async fn join(self) {
-        if let Err(e) = self.task.await {
-            tracing::error!(error = %e, "the admin HTTP task failed");
+    /// Waits until the server has stopped (after the shutdown signal fired):
+    /// in-flight requests get [`JOIN_TIMEOUT`] to finish, then the server
+    /// task is aborted (a stalled client never holds a node's shutdown).
+    pub async fn join(mut self) {
+        match tokio::time::timeout(JOIN_TIMEOUT, &mut self.task).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::error!(error = %e, "the admin HTTP task failed"),
+            Err(_) => {
+                tracing::warn!("admin HTTP connections still open at shutdown; closing them");
+                self.task.abort();
+            }
         }
     }
 }

@@ -121,6 +121,24 @@ async fn status_and_metrics_answer() {
     server.join().await;
 }
 
+#[tokio::test]
+async fn a_stalled_client_does_not_hold_shutdown() {
+    let dir = tempfile::tempdir().unwrap();
+    let (shutdown, server, _) = start(dir.path()).await;
+    let mut stalled = tokio::net::TcpStream::connect(server.local_addr())
+        .await
+        .unwrap();
+    stalled
+        .write_all(b"GET /admin/status HTTP/1.1\r\n")
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    shutdown.fire();
+    tokio::time::timeout(JOIN_TIMEOUT * 2, server.join())
+        .await
+        .unwrap();
+}
+
 #[test]
 fn directory_bytes_sums_nested_files() {
     let dir = tempfile::tempdir().unwrap();

@@ -13,7 +13,9 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
-use sibyl_tools::cluster::{Cluster, ClusterError, CreateOptions, Topology, format_status};
+use sibyl_tools::cluster::{
+    Cluster, ClusterError, CreateOptions, NodeStatus, Topology, format_status,
+};
 
 #[derive(Parser)]
 #[command(
@@ -73,7 +75,19 @@ enum Command {
     /// Remove every fault rule on every running node.
     Heal,
     /// Each node's state, load, tokens, host id and rack, like nodetool status.
-    Status,
+    Status {
+        /// One JSON object per node instead of the table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show a node's fault rules, or replace them with --set '{"rules": [...]}'.
+    Faults {
+        /// The node.
+        node: String,
+        /// The new rules (the admin API's JSON).
+        #[arg(long, value_name = "JSON")]
+        set: Option<String>,
+    },
     /// Print a node's log.
     Logs {
         /// The node.
@@ -174,8 +188,18 @@ fn run(cli: Cli) -> Result<()> {
 
 fn act(mut cluster: Cluster, command: Command) -> Result<()> {
     match command {
-        Command::Start { node: None } => cluster.start_all()?,
-        Command::Start { node: Some(node) } => cluster.start(&node)?,
+        Command::Start { node } => {
+            let names = match node {
+                Some(node) => vec![node],
+                None => cluster.node_names(),
+            };
+            if let [one] = names.as_slice() {
+                cluster.start(one)?;
+            } else {
+                cluster.start_all()?;
+            }
+            out(&ready_lines(&cluster, &names)?)?;
+        }
         Command::Stop { node: None } => cluster.stop_all()?,
         Command::Stop { node: Some(node) } => cluster.stop(&node)?,
         Command::Kill { node } => cluster.kill(&node)?,
@@ -187,7 +211,23 @@ fn act(mut cluster: Cluster, command: Command) -> Result<()> {
             cluster.partition(&side, &other)?;
         }
         Command::Heal => cluster.heal()?,
-        Command::Status => out(&format_status(&cluster.status()))?,
+        Command::Status { json: false } => out(&format_status(&cluster.status()))?,
+        Command::Status { json: true } => {
+            let lines: String = cluster
+                .status()
+                .iter()
+                .map(|s| format!("{}\n", status_json(s)))
+                .collect();
+            out(&lines)?;
+        }
+        Command::Faults { node, set } => {
+            if let Some(rules) = set {
+                let rules: serde_json::Value =
+                    serde_json::from_str(&rules).context("--set takes JSON")?;
+                cluster.set_faults(&node, &rules)?;
+            }
+            out(&format!("{}\n", cluster.faults(&node)?))?;
+        }
         Command::Logs { node, tail } => {
             cluster.node(&node)?;
             let text = cluster.log_text(&node);
@@ -230,8 +270,35 @@ fn create(dir: &Path, args: CreateArgs) -> Result<()> {
     ))?;
     if args.start {
         cluster.start_all()?;
+        out(&ready_lines(&cluster, &cluster.node_names())?)?;
     }
     Ok(())
+}
+
+/// `node1 ready: native=127.0.0.1:9042 admin=127.0.0.1:9180`, one per node.
+fn ready_lines(cluster: &Cluster, names: &[String]) -> Result<String> {
+    let mut text = String::new();
+    for name in names {
+        text.push_str(&format!(
+            "{name} ready: native={} admin={}\n",
+            cluster.native_address(name)?,
+            cluster.admin_address(name)?
+        ));
+    }
+    Ok(text)
+}
+
+fn status_json(status: &NodeStatus) -> serde_json::Value {
+    serde_json::json!({
+        "name": status.name,
+        "address": status.address.to_string(),
+        "dc": status.dc,
+        "rack": status.rack,
+        "state": status.state,
+        "load_bytes": status.load_bytes,
+        "tokens": status.tokens,
+        "host_id": status.host_id,
+    })
 }
 
 fn default_sibyld() -> Result<PathBuf> {
