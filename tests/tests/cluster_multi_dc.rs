@@ -17,9 +17,10 @@ fn data_centers_cut_apart_and_healed() {
     c.phase(SCRIPT, "setup");
     let dc1 = c.cluster.nodes_in_dc("dc1");
     let dc2 = c.cluster.nodes_in_dc("dc2");
-    let names = |v: &[String]| v.iter().map(String::as_str).collect::<Vec<_>>();
+    let dc1: Vec<&str> = dc1.iter().map(String::as_str).collect();
+    let dc2: Vec<&str> = dc2.iter().map(String::as_str).collect();
     c.cluster
-        .partition(&names(&dc1), &names(&dc2))
+        .partition(&dc1, &dc2)
         .expect("the data centers are cut apart");
     c.phase(SCRIPT, "partitioned");
     c.cluster.heal().expect("the partition heals");

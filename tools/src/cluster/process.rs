@@ -113,6 +113,12 @@ mod tests {
         let mut child = spawn(Path::new("sh"), &args, &log).unwrap();
         let pid = child.id();
         assert!(alive(pid));
+        // Right after the fork /proc shows the parent's command line until
+        // the exec completes: poll, bounded.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while !is_node(pid, &marker) && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
         assert!(is_node(pid, &marker));
         assert!(!is_node(pid, &dir.path().join("other")));
         signal(pid, "STOP").unwrap();
