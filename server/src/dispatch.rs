@@ -33,7 +33,13 @@ impl Dispatcher {
 impl MessageHandler for Dispatcher {
     fn on_message(&self, messaging: &Arc<Messaging>, from: IpAddr, frame: Frame) {
         match frame.verb {
-            Verb::MutationReq | Verb::ReadReq | Verb::RangeReq | Verb::TruncateReq => {
+            Verb::MutationReq
+            | Verb::ReadReq
+            | Verb::RangeReq
+            | Verb::TruncateReq
+            | Verb::PaxosPrepareReq
+            | Verb::PaxosProposeReq
+            | Verb::PaxosCommitReq => {
                 self.replica.handle(messaging, from, frame);
             }
             Verb::GossipSyn

@@ -15,6 +15,7 @@
 //! - [`metrics`]: named atomic counters rendered for Prometheus.
 //! - [`net`]: internode messaging: verbs, frames, connections, the fault filter.
 //! - [`node`]: wiring of one node and its start-up.
+//! - [`paxos`]: lightweight transactions: ballots, replica state, the proposer.
 //! - [`ring`]: the token ring and replica placement per replication strategy.
 //! - [`schema`]: keyspaces, tables, columns and types as immutable snapshots.
 //! - [`shutdown`]: the signal long-running tasks watch.
@@ -35,6 +36,7 @@ pub mod membership;
 pub mod metrics;
 pub mod net;
 pub mod node;
+pub mod paxos;
 pub mod ring;
 pub mod schema;
 pub mod shutdown;

@@ -19,6 +19,9 @@ use crate::error::RequestError;
 use crate::schema::system_keyspaces::is_system_keyspace;
 use crate::schema::{Schema, TableMetadata};
 
+/// The engine table holding replicas' Paxos state (never a CQL table).
+pub const PAXOS_TABLE: TableId = TableId(0x5349_4259_4c00_5041_584f_5300_0000_0001);
+
 /// The engine id of a CQL table.
 pub fn engine_id(table: &TableMetadata) -> TableId {
     TableId(table.id.as_u128())
@@ -54,9 +57,11 @@ impl LocalStore {
         options.memtable_budget_bytes = u64::from(config.memtable_space_mb) * 1024 * 1024;
         options.compaction_throughput_mb_per_sec =
             u64::from(config.compaction_throughput_mb_per_sec);
-        Ok(Self {
-            engine: Engine::open(options)?,
-        })
+        let engine = Engine::open(options)?;
+        if !engine.table_ids().contains(&PAXOS_TABLE) {
+            engine.create_table(PAXOS_TABLE, TableOptions::default())?;
+        }
+        Ok(Self { engine })
     }
 
     fn options(table: &TableMetadata) -> TableOptions {
@@ -103,7 +108,7 @@ impl LocalStore {
             .flat_map(|k| k.tables.values().map(|t| engine_id(t)))
             .collect();
         for id in self.engine.table_ids() {
-            if !wanted.contains(&id) {
+            if id != PAXOS_TABLE && !wanted.contains(&id) {
                 self.engine.drop_table(id).map_err(|e| engine_error(&e))?;
             }
         }

@@ -45,6 +45,22 @@ pub trait HintSink: Send + Sync {
     fn store(&self, target: crate::ring::HostId, mutation: bytes::Bytes);
 }
 
+/// Reads at SERIAL / LOCAL_SERIAL (served by the Paxos proposer).
+pub trait SerialReads: Send + Sync {
+    /// The partition as of the last chosen Paxos value.
+    ///
+    /// # Errors
+    /// Unavailable, ReadTimeout, storage errors.
+    fn serial_read(
+        &self,
+        table: &TableMetadata,
+        key: &sibyl_storage::model::PartitionKey,
+        slices: &sibyl_storage::model::Slices,
+        now_s: u32,
+        scope: RequestScope,
+    ) -> Result<Option<sibyl_storage::model::Partition>, RequestError>;
+}
+
 /// How one request is coordinated.
 #[derive(Clone, Copy, Debug)]
 pub struct RequestScope {
@@ -62,6 +78,7 @@ pub struct Coordinator {
     messaging: Option<Arc<Messaging>>,
     hints: Option<Arc<dyn HintSink>>,
     latencies: speculation::LatencyTracker,
+    serial: std::sync::OnceLock<std::sync::Weak<dyn SerialReads>>,
 }
 
 impl Coordinator {
@@ -80,7 +97,20 @@ impl Coordinator {
             messaging,
             hints,
             latencies: speculation::LatencyTracker::default(),
+            serial: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Sets who serves SERIAL reads (once; held weakly: it holds us).
+    pub fn set_serial_reads(&self, reads: std::sync::Weak<dyn SerialReads>) {
+        let _ = self.serial.set(reads);
+    }
+
+    fn serial_reads(&self) -> Result<Arc<dyn SerialReads>, RequestError> {
+        self.serial
+            .get()
+            .and_then(std::sync::Weak::upgrade)
+            .ok_or_else(|| RequestError::Server("serial reads are not available".into()))
     }
 
     /// The local store.
@@ -91,6 +121,16 @@ impl Coordinator {
     /// The topology the coordinator plans with.
     pub fn topology(&self) -> &Arc<Topology> {
         &self.topology
+    }
+
+    /// The replication of `table`'s keyspace.
+    pub(crate) fn replication_of(&self, table: &TableMetadata) -> Replication {
+        self.replication(table)
+    }
+
+    /// Internode messaging (an error when it is not running).
+    pub(crate) fn messaging_service(&self) -> Result<&Arc<Messaging>, RequestError> {
+        self.messaging()
     }
 
     fn replication(&self, table: &TableMetadata) -> Replication {
@@ -117,6 +157,15 @@ pub(crate) fn unavailable(consistency: Consistency, required: usize, alive: usiz
         },
         message: format!("Cannot achieve consistency level {}", consistency.name()),
     })
+}
+
+/// The ReadTimeout error for `consistency`.
+pub(crate) fn read_timeout_error(
+    consistency: Consistency,
+    received: usize,
+    block_for: usize,
+) -> RequestError {
+    read::read_timeout(consistency, received, block_for)
 }
 
 /// The ReadFailure or WriteFailure figures' failure list.

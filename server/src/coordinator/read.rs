@@ -63,6 +63,16 @@ impl Coordinator {
         now_s: u32,
         level: ReadLevel,
     ) -> Result<Option<Partition>, RequestError> {
+        if let ReadLevel::Level(scope) = level
+            && matches!(
+                scope.consistency,
+                Consistency::Serial | Consistency::LocalSerial
+            )
+        {
+            return self
+                .serial_reads()?
+                .serial_read(table, key, slices, now_s, scope);
+        }
         let started = Instant::now();
         let plan = self.read_plan(table, key, level)?;
         if let [only] = plan.targets.as_slice()

@@ -1,6 +1,7 @@
 //! The replica side of the coordinator's verbs: apply a mutation, read a
-//! partition, scan a range, truncate a table, all against the local store
-//! on the blocking pool, answering with the response verb or FAILURE_RSP
+//! partition, scan a range, truncate a table, and the Paxos phases (prepare
+//! with its read, propose, commit), all against the local store on the
+//! blocking pool, answering with the response verb or FAILURE_RSP
 //! (a reason in UTF-8) when the request cannot be served (an unknown table:
 //! this node has not seen the schema change yet).
 
@@ -15,17 +16,23 @@ use super::messages::{
     RangeCommand, ReadCommand, decode_table, encode_range_response, encode_read_response,
 };
 use crate::net::{Messaging, Verb, frame::Frame};
+use crate::paxos::PaxosStore;
+use crate::paxos::messages::{
+    PrepareRequest, PrepareResponse, decode_proposal, encode_propose_response,
+};
+use crate::paxos::store::PrepareOutcome;
 use crate::storage::LocalStore;
 
 /// Serves replica verbs from the local store.
 pub struct ReplicaService {
     store: Arc<LocalStore>,
+    paxos: Arc<PaxosStore>,
 }
 
 impl ReplicaService {
-    /// A service over `store`.
-    pub fn new(store: Arc<LocalStore>) -> Self {
-        Self { store }
+    /// A service over `store` and this node's Paxos state.
+    pub fn new(store: Arc<LocalStore>, paxos: Arc<PaxosStore>) -> Self {
+        Self { store, paxos }
     }
 
     /// Serves `frame` from `from` on the blocking pool and answers it.
@@ -95,7 +102,64 @@ impl ReplicaService {
                 self.store.truncate_id(table).map_err(|e| e.to_string())?;
                 Ok((Verb::TruncateRsp, Bytes::new()))
             }
+            Verb::PaxosPrepareReq | Verb::PaxosProposeReq | Verb::PaxosCommitReq => {
+                self.serve_paxos(frame)
+            }
             other => Err(format!("{other} is not a replica verb")),
+        }
+    }
+
+    fn serve_paxos(&self, frame: Frame) -> Result<(Verb, Bytes), String> {
+        match frame.verb {
+            Verb::PaxosPrepareReq => {
+                let prepare = PrepareRequest::decode(frame.body).map_err(|e| e.to_string())?;
+                let read = prepare.read;
+                let outcome = self
+                    .paxos
+                    .prepare(read.table, &read.key, prepare.ballot)
+                    .map_err(|e| e.to_string())?;
+                let data = match outcome {
+                    PrepareOutcome::Reject { .. } => None,
+                    PrepareOutcome::Promise { .. } => {
+                        let table = self
+                            .store
+                            .table_by_id(read.table)
+                            .map_err(|e| e.to_string())?;
+                        table
+                            .read_partition(
+                                &read.key,
+                                &read.slices,
+                                false,
+                                read.now_s,
+                                ReadLimits::default(),
+                            )
+                            .map_err(|e| e.to_string())?
+                            .partition
+                    }
+                };
+                let response = PrepareResponse { outcome, data };
+                Ok((Verb::PaxosPrepareRsp, response.encode(read.table)))
+            }
+            Verb::PaxosProposeReq => {
+                let (ballot, update) = decode_proposal(frame.body).map_err(|e| e.to_string())?;
+                let decoded = decode_update(&update).map_err(|e| e.to_string())?;
+                let (accepted, promised) = self
+                    .paxos
+                    .propose(decoded.table, &decoded.key, ballot, update)
+                    .map_err(|e| e.to_string())?;
+                Ok((
+                    Verb::PaxosProposeRsp,
+                    encode_propose_response(accepted, promised),
+                ))
+            }
+            Verb::PaxosCommitReq => {
+                let (ballot, update) = decode_proposal(frame.body).map_err(|e| e.to_string())?;
+                self.paxos
+                    .commit(ballot, &update)
+                    .map_err(|e| e.to_string())?;
+                Ok((Verb::PaxosCommitRsp, Bytes::new()))
+            }
+            other => Err(format!("{other} is not a paxos verb")),
         }
     }
 }

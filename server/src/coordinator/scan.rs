@@ -71,6 +71,15 @@ impl Coordinator {
         partitions_max: usize,
         scope: RequestScope,
     ) -> Result<ScanPage, RequestError> {
+        if matches!(
+            scope.consistency,
+            sibyl_protocol::types::Consistency::Serial
+                | sibyl_protocol::types::Consistency::LocalSerial
+        ) {
+            return Err(RequestError::invalid(
+                "SERIAL/LOCAL_SERIAL consistency may only be requested for one partition at a time",
+            ));
+        }
         let pieces = self.pieces(table, range, scope)?;
         let mut out: Vec<Partition> = Vec::new();
         for piece in pieces {

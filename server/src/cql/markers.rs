@@ -4,8 +4,8 @@
 //! what drivers route by).
 
 use sibyl_protocol::cql::ast::{
-    Assignment, ColumnRef, Delete, InValues, Insert, InsertValues, Operator, Relation, RelationLhs,
-    Select, Term, Update, UsingAttr,
+    Assignment, ColumnRef, Condition, Conditions, Delete, InValues, Insert, InsertValues, Operator,
+    Relation, RelationLhs, Select, Term, Update, UsingAttr,
 };
 use sibyl_protocol::response::ColumnSpec;
 use sibyl_protocol::value::CqlType;
@@ -196,6 +196,78 @@ fn partition_key_markers(table: &TableMetadata, relations: &[Relation]) -> Vec<u
     indexes
 }
 
+/// Markers in an `IF` clause: typed by the column, element or field they compare with.
+fn condition_markers(
+    collector: &mut Collector<'_>,
+    conditions: Option<&Conditions>,
+) -> Result<(), RequestError> {
+    let Some(Conditions::List(list)) = conditions else {
+        return Ok(());
+    };
+    for condition in list {
+        let (lhs, terms): (&ColumnRef, Vec<(&Term, bool)>) = match condition {
+            Condition::Compare { lhs, rhs, .. } => (lhs, vec![(rhs, false)]),
+            Condition::In { lhs, values } => match values {
+                InValues::List(terms) => (lhs, terms.iter().map(|t| (t, false)).collect()),
+                InValues::Marker(m) => {
+                    // `IN ?`: a list of the compared type.
+                    let marker = Term::Bind(m.clone());
+                    let (name, ty) = condition_target(collector, lhs)?;
+                    collector.term(
+                        &marker,
+                        &format!("in({name})"),
+                        &CqlType::List(Box::new(ty)),
+                    )?;
+                    continue;
+                }
+            },
+        };
+        let (name, ty) = condition_target(collector, lhs)?;
+        if let ColumnRef::Element(c, key) = lhs {
+            match collector.column_type(c.as_str())?.unfrozen() {
+                CqlType::Map(k, _) => collector.term(key, &format!("key({})", c.as_str()), k)?,
+                CqlType::List(_) => {
+                    collector.term(key, &format!("idx({})", c.as_str()), &CqlType::Int)?;
+                }
+                _ => {}
+            }
+        }
+        for (term, _) in terms {
+            collector.term(term, &name, &ty)?;
+        }
+    }
+    Ok(())
+}
+
+/// The name and type a condition's left side compares with.
+fn condition_target(
+    collector: &Collector<'_>,
+    lhs: &ColumnRef,
+) -> Result<(String, CqlType), RequestError> {
+    Ok(match lhs {
+        ColumnRef::Column(c) => (c.as_str().to_owned(), collector.column_type(c.as_str())?),
+        ColumnRef::Element(c, _) => {
+            let ty = match collector.column_type(c.as_str())?.unfrozen() {
+                CqlType::Map(_, v) | CqlType::List(v) => (**v).clone(),
+                other => other.clone(),
+            };
+            (format!("value({})", c.as_str()), ty)
+        }
+        ColumnRef::Field(c, field) => {
+            let ty = match collector.column_type(c.as_str())?.unfrozen() {
+                CqlType::Udt(def) => def
+                    .fields
+                    .iter()
+                    .find(|(n, _)| n == field.as_str())
+                    .map(|(_, t)| t.clone())
+                    .unwrap_or(CqlType::Blob),
+                other => other.clone(),
+            };
+            (field.as_str().to_owned(), ty)
+        }
+    })
+}
+
 fn using_markers(collector: &mut Collector<'_>, using: &[UsingAttr]) -> Result<(), RequestError> {
     for attr in using {
         match attr {
@@ -308,6 +380,7 @@ pub fn update_markers(
     for relation in &update.where_clause {
         collector.relation(relation)?;
     }
+    condition_markers(&mut collector, update.conditions.as_ref())?;
     let pk_indexes = partition_key_markers(table, &update.where_clause);
     Ok(MarkerSpecs {
         specs: collector.finish()?,
@@ -345,6 +418,7 @@ pub fn delete_markers(
     for relation in &delete.where_clause {
         collector.relation(relation)?;
     }
+    condition_markers(&mut collector, delete.conditions.as_ref())?;
     let pk_indexes = partition_key_markers(table, &delete.where_clause);
     Ok(MarkerSpecs {
         specs: collector.finish()?,

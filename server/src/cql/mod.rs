@@ -24,6 +24,7 @@ pub mod ddl;
 pub mod describe;
 pub mod json;
 pub mod keys;
+pub mod lwt;
 pub mod markers;
 pub mod modify;
 pub mod prepared_cache;

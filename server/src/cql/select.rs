@@ -321,7 +321,7 @@ fn satisfies(ordering: CmpOrdering, op: Operator) -> bool {
     }
 }
 
-fn bind_in_values(
+pub(super) fn bind_in_values(
     values: &InValues,
     ty: &CqlType,
     column: &str,

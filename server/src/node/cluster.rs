@@ -14,6 +14,7 @@ use crate::hints::{HintStore, replay_loop};
 use crate::membership::{self, LocalIdentity, Membership, MembershipDeps};
 use crate::metrics::Metrics;
 use crate::net::{MessageFilter, Messaging};
+use crate::paxos::{BallotClock, Paxos, PaxosStore};
 use crate::schema::store::SchemaStore;
 use crate::shutdown::ShutdownSignal;
 use crate::storage::LocalStore;
@@ -23,6 +24,8 @@ use crate::transport::EventSender;
 pub struct ClusterServices {
     /// Routes reads and writes to replicas.
     pub coordinator: Arc<Coordinator>,
+    /// Lightweight transactions.
+    pub paxos: Arc<Paxos>,
     /// Internode messaging.
     pub messaging: Arc<Messaging>,
     /// The fault filter (`/admin/faults`).
@@ -80,7 +83,12 @@ pub(super) async fn start_cluster(
         },
         shutdown.clone(),
     );
-    let replica = Arc::new(ReplicaService::new(Arc::clone(store)));
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let paxos_store = Arc::new(PaxosStore::new(Arc::clone(store), Arc::clone(&clock)));
+    let replica = Arc::new(ReplicaService::new(
+        Arc::clone(store),
+        Arc::clone(&paxos_store),
+    ));
     messaging.set_handler(Arc::new(Dispatcher::new(replica, Some(inbox))));
     let hints = start_hints(config, &topology, &messaging, shutdown)?;
     let coordinator = Arc::new(Coordinator::new(
@@ -90,7 +98,15 @@ pub(super) async fn start_cluster(
         Some(Arc::clone(&messaging)),
         hints.clone().map(|h| h as Arc<dyn HintSink>),
     ));
+    let paxos = Arc::new(Paxos::new(
+        Arc::clone(&coordinator),
+        paxos_store,
+        BallotClock::new(clock, identity.host_id.as_u64_pair().1),
+    ));
+    let serial: Arc<dyn crate::coordinator::SerialReads> = paxos.clone();
+    coordinator.set_serial_reads(Arc::downgrade(&serial));
     Ok(ClusterServices {
+        paxos,
         coordinator,
         messaging,
         filter,

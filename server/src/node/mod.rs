@@ -104,14 +104,9 @@ fn open_data(
     Ok((identity, schema, store))
 }
 
-/// Runs a node until `shutdown` fires.
-///
-/// # Errors
-/// Start-up failures ([`NodeError`]); once serving, the node stops only on shutdown.
-pub async fn run(config: NodeConfig, shutdown: ShutdownSignal) -> Result<(), NodeError> {
-    let (identity, schema, store) = open_data(&config)?;
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let local = LocalNode {
+/// What system.local says about this node.
+fn local_node(config: &NodeConfig, identity: &Identity, clock: &dyn Clock) -> LocalNode {
+    LocalNode {
         cluster_name: config.cluster_name.clone(),
         dc: config.dc.clone(),
         rack: config.rack.clone(),
@@ -121,7 +116,17 @@ pub async fn run(config: NodeConfig, shutdown: ShutdownSignal) -> Result<(), Nod
         storage_port: config.storage_port,
         tokens: identity.tokens.clone(),
         gossip_generation: i32::try_from(clock.now_seconds()).unwrap_or(i32::MAX),
-    };
+    }
+}
+
+/// Runs a node until `shutdown` fires.
+///
+/// # Errors
+/// Start-up failures ([`NodeError`]); once serving, the node stops only on shutdown.
+pub async fn run(config: NodeConfig, shutdown: ShutdownSignal) -> Result<(), NodeError> {
+    let (identity, schema, store) = open_data(&config)?;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let local = local_node(&config, &identity, clock.as_ref());
     let (events, _) = tokio::sync::broadcast::channel(1024);
     let cluster = start_cluster(
         &config,
@@ -148,6 +153,7 @@ pub async fn run(config: NodeConfig, shutdown: ShutdownSignal) -> Result<(), Nod
         coordinator: Arc::clone(&cluster.coordinator),
         membership: Arc::clone(&cluster.membership),
         metrics: Arc::clone(&cluster.metrics),
+        paxos: Arc::clone(&cluster.paxos),
     }));
     let admin = admin::serve_node(&config, &cluster, shutdown.clone()).await?;
     let native = SocketAddr::new(config.listen_address, config.native_transport_port);

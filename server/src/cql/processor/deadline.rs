@@ -126,6 +126,7 @@ pub struct Announcer {
     sender: RefCell<Option<oneshot::Sender<TimeoutClass>>>,
     arrived: std::time::Instant,
     consistency: Consistency,
+    serial: Consistency,
     timeouts: Timeouts,
 }
 
@@ -135,15 +136,26 @@ impl Announcer {
     pub fn new(
         sender: oneshot::Sender<TimeoutClass>,
         arrived: std::time::Instant,
-        consistency: Consistency,
+        (consistency, serial): (Consistency, Consistency),
         timeouts: Timeouts,
     ) -> Self {
         Self {
             sender: RefCell::new(Some(sender)),
             arrived,
             consistency,
+            serial,
             timeouts,
         }
+    }
+
+    /// The request's consistency level.
+    pub fn consistency(&self) -> Consistency {
+        self.consistency
+    }
+
+    /// The request's serial consistency (SERIAL unless it asked for LOCAL_SERIAL).
+    pub fn serial(&self) -> Consistency {
+        self.serial
     }
 
     /// The coordinator's scope for a statement of `class`.

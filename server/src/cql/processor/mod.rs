@@ -36,6 +36,7 @@ use crate::schema::system_keyspaces::is_system_keyspace;
 use crate::storage::LocalStore;
 use crate::transport::{ClientSession, EventSender, HandlerResponse, RequestHandler};
 
+mod cas;
 mod deadline;
 mod read;
 mod write;
@@ -100,6 +101,8 @@ pub struct ProcessorContext {
     pub membership: Arc<crate::membership::Membership>,
     /// Request counters.
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// Lightweight transactions.
+    pub paxos: Arc<crate::paxos::Paxos>,
 }
 
 /// Serves statements for the transport.
@@ -283,6 +286,17 @@ impl Executor {
                 let schema = self.ctx.schema.current();
                 describe::execute(d, &schema, request.keyspace, &self.ctx.local.cluster_name)?
                     .into_result(None)
+            }
+            Statement::Insert(_)
+            | Statement::Update(_)
+            | Statement::Delete(_)
+            | Statement::Batch(_)
+                if super::lwt::is_conditional(statement) =>
+            {
+                request
+                    .announcer
+                    .announce(TimeoutClass::Write(WriteType::Cas));
+                self.conditional(statement, request)
             }
             Statement::Insert(_)
             | Statement::Update(_)
@@ -472,7 +486,12 @@ impl RequestHandler for QueryProcessor {
         let timeouts = executor.ctx.timeouts;
         let (announce, announced) = tokio::sync::oneshot::channel();
         let served = tokio::task::spawn_blocking(move || {
-            let announcer = Announcer::new(announce, arrived.into_std(), consistency, timeouts);
+            let announcer = Announcer::new(
+                announce,
+                arrived.into_std(),
+                (consistency, serial_of(&request.request)),
+                timeouts,
+            );
             executor.serve(&session, &request, &announcer)
         });
         tokio::pin!(served);
@@ -507,6 +526,17 @@ fn consistency_of(request: &Request) -> sibyl_protocol::types::Consistency {
         Request::Batch(b) => b.consistency,
         _ => sibyl_protocol::types::Consistency::One,
     }
+}
+
+/// The serial consistency a request asked for (SERIAL when it did not say).
+fn serial_of(request: &Request) -> sibyl_protocol::types::Consistency {
+    let asked = match request {
+        Request::Query(q) => q.params.serial_consistency,
+        Request::Execute(e) => e.params.serial_consistency,
+        Request::Batch(b) => b.serial_consistency,
+        _ => None,
+    };
+    asked.unwrap_or(sibyl_protocol::types::Consistency::Serial)
 }
 
 /// The response of a finished blocking task (an internal error if it panicked).

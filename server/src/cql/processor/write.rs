@@ -24,8 +24,12 @@ impl Executor {
         warnings: &RefCell<Vec<String>>,
         announcer: &super::Announcer,
     ) -> Result<ResultBody, RequestError> {
-        announcer.announce(super::TimeoutClass::of_batch(batch_kind(batch)));
         let default_keyspace = batch.keyspace.clone().or_else(|| session.keyspace());
+        if self.batch_is_conditional(batch, default_keyspace.as_deref()) {
+            announcer.announce(super::TimeoutClass::Write(WriteType::Cas));
+            return self.conditional_batch(batch, default_keyspace.as_deref(), warnings, announcer);
+        }
+        announcer.announce(super::TimeoutClass::of_batch(batch_kind(batch)));
         let timestamp = batch
             .default_timestamp
             .unwrap_or_else(|| self.timestamps.next());
@@ -69,6 +73,19 @@ impl Executor {
             super::TimeoutClass::of_batch(batch_kind(batch)),
         )?;
         Ok(ResultBody::Void)
+    }
+
+    /// True when a statement of the protocol batch has an `IF` clause.
+    fn batch_is_conditional(&self, batch: &Batch, _keyspace: Option<&str>) -> bool {
+        batch.statements.iter().any(|item| match &item.query {
+            BatchQuery::Text(text) => {
+                Self::parse(text).is_ok_and(|s| super::super::lwt::is_conditional(&s))
+            }
+            BatchQuery::Prepared(id) => self
+                .prepared
+                .get(id)
+                .is_some_and(|p| super::super::lwt::is_conditional(&p.statement)),
+        })
     }
 
     /// The mutations an INSERT, UPDATE, DELETE or BATCH statement makes.

@@ -1,0 +1,18 @@
+//! Lightweight transactions: Paxos per partition (DESIGN §6; the protocol
+//! and its safety argument are in `docs/paxos.md`).
+//!
+//! - [`ballot`]: ballots from a hybrid clock that never goes backwards.
+//! - [`state`]: a replica's promise/accept/commit state and its bytes.
+//! - [`store`]: the replica side, durable in an internal engine table.
+//! - [`messages`]: the Paxos verbs' bodies.
+//! - [`coordinator`]: the proposer: compare-and-set and SERIAL reads.
+
+pub mod ballot;
+pub mod coordinator;
+pub mod messages;
+pub mod state;
+pub mod store;
+
+pub use ballot::{Ballot, BallotClock};
+pub use coordinator::{CasOutcome, Paxos};
+pub use store::PaxosStore;

@@ -1,0 +1,208 @@
+//! Replica-side Paxos: promise, accept and commit for one partition, with
+//! the state kept durably in an internal engine table (so it goes through
+//! the commitlog like any write and survives restarts).
+//!
+//! Every operation on one partition runs under one of [`LOCK_STRIPES`]
+//! locks (read state, decide, write state), so concurrent rounds on a
+//! partition are serialised on each replica. State rows expire after
+//! [`STATE_TTL_S`] of inactivity: finished rounds leave nothing behind for
+//! ever, and no round lives that long.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use bytes::{BufMut, Bytes, BytesMut};
+use parking_lot::Mutex;
+use sibyl_storage::ReadLimits;
+use sibyl_storage::model::codec::decode_update;
+use sibyl_storage::model::{
+    Cell, ClusteringKey, PartitionKey, PartitionUpdate, Row, Slices, TableId,
+};
+
+use super::ballot::Ballot;
+use super::state::PaxosState;
+use crate::clock::Clock;
+use crate::error::RequestError;
+use crate::storage::{LocalStore, PAXOS_TABLE};
+
+/// Locks partitions are spread over.
+pub const LOCK_STRIPES: usize = 256;
+/// How long an idle partition's Paxos state is kept (3 hours).
+pub const STATE_TTL_S: u32 = 3 * 3600;
+
+/// A replica's answer to a prepare.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PrepareOutcome {
+    /// Promised: what was accepted and committed before.
+    Promise {
+        /// An accepted proposal not known committed.
+        accepted: Option<(Ballot, Bytes)>,
+        /// The most recent commit here.
+        committed: Ballot,
+    },
+    /// Refused: a higher ballot was promised.
+    Reject {
+        /// That ballot.
+        promised: Ballot,
+    },
+}
+
+/// The node's Paxos replica state.
+pub struct PaxosStore {
+    store: Arc<LocalStore>,
+    clock: Arc<dyn Clock>,
+    locks: Vec<Mutex<()>>,
+    last_write_us: AtomicI64,
+}
+
+impl PaxosStore {
+    /// The state kept in `store`'s internal Paxos table.
+    pub fn new(store: Arc<LocalStore>, clock: Arc<dyn Clock>) -> Self {
+        Self {
+            store,
+            clock,
+            locks: (0..LOCK_STRIPES).map(|_| Mutex::new(())).collect(),
+            last_write_us: AtomicI64::new(0),
+        }
+    }
+
+    fn state_key(table: TableId, key: &PartitionKey) -> PartitionKey {
+        let mut bytes = BytesMut::with_capacity(16 + key.key().len());
+        bytes.put_u128(table.0);
+        bytes.put_slice(key.key());
+        PartitionKey::new(bytes.freeze())
+    }
+
+    fn lock(&self, state_key: &PartitionKey) -> parking_lot::MutexGuard<'_, ()> {
+        let stripe =
+            usize::try_from(state_key.token().0.unsigned_abs() % LOCK_STRIPES as u64).unwrap_or(0);
+        self.locks[stripe].lock()
+    }
+
+    fn now_s(&self) -> u32 {
+        u32::try_from(self.clock.now_seconds()).unwrap_or(u32::MAX)
+    }
+
+    fn load(&self, state_key: &PartitionKey) -> Result<PaxosState, RequestError> {
+        let table = self.store.table_by_id(PAXOS_TABLE)?;
+        let read = table
+            .read_partition(
+                state_key,
+                &Slices::all(),
+                false,
+                self.now_s(),
+                ReadLimits::default(),
+            )
+            .map_err(|e| crate::storage::request_error(&e))?;
+        let now_s = self.now_s();
+        let cell = read
+            .partition
+            .and_then(|p| p.rows.into_iter().next())
+            .and_then(|r| {
+                r.cells
+                    .into_iter()
+                    .find(|c| c.column == 0 && c.is_live(now_s))
+            });
+        match cell {
+            None => Ok(PaxosState::default()),
+            Some(cell) => PaxosState::decode(Bytes::copy_from_slice(cell.value()))
+                .map_err(|e| RequestError::Server(format!("paxos state: {e}"))),
+        }
+    }
+
+    fn save(&self, state_key: &PartitionKey, state: &PaxosState) -> Result<(), RequestError> {
+        let now_us = self.clock.now_micros();
+        let timestamp = self
+            .last_write_us
+            .fetch_max(now_us, Ordering::SeqCst)
+            .max(now_us)
+            .saturating_add(1);
+        self.last_write_us.fetch_max(timestamp, Ordering::SeqCst);
+        let mut row = Row::new(ClusteringKey::new(Bytes::new()));
+        row.add_cell(Cell::expiring(
+            0,
+            timestamp,
+            state.encode(),
+            STATE_TTL_S,
+            self.now_s(),
+        ));
+        let update = PartitionUpdate::new(PAXOS_TABLE, state_key.clone()).with_row(row);
+        self.store
+            .table_by_id(PAXOS_TABLE)?
+            .apply(&update)
+            .map_err(|e| crate::storage::request_error(&e))
+    }
+
+    /// Phase 1: promise `ballot` unless a higher one was promised.
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub fn prepare(
+        &self,
+        table: TableId,
+        key: &PartitionKey,
+        ballot: Ballot,
+    ) -> Result<PrepareOutcome, RequestError> {
+        let state_key = Self::state_key(table, key);
+        let _guard = self.lock(&state_key);
+        let mut state = self.load(&state_key)?;
+        if ballot <= state.promised {
+            return Ok(PrepareOutcome::Reject {
+                promised: state.promised,
+            });
+        }
+        state.promised = ballot;
+        self.save(&state_key, &state)?;
+        Ok(PrepareOutcome::Promise {
+            accepted: state.accepted,
+            committed: state.committed,
+        })
+    }
+
+    /// Phase 2: accept `update` at `ballot` unless a higher ballot was
+    /// promised; returns whether accepted and the promised ballot.
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub fn propose(
+        &self,
+        table: TableId,
+        key: &PartitionKey,
+        ballot: Ballot,
+        update: Bytes,
+    ) -> Result<(bool, Ballot), RequestError> {
+        let state_key = Self::state_key(table, key);
+        let _guard = self.lock(&state_key);
+        let mut state = self.load(&state_key)?;
+        if ballot < state.promised {
+            return Ok((false, state.promised));
+        }
+        state.promised = ballot;
+        state.accepted = Some((ballot, update));
+        self.save(&state_key, &state)?;
+        Ok((true, ballot))
+    }
+
+    /// Commit: applies `update` to its table and records the commit.
+    ///
+    /// # Errors
+    /// A malformed update, an unknown table, storage errors.
+    pub fn commit(&self, ballot: Ballot, update: &Bytes) -> Result<(), RequestError> {
+        let decoded = decode_update(update)
+            .map_err(|e| RequestError::Server(format!("paxos commit: {e}")))?;
+        self.store
+            .table_by_id(decoded.table)?
+            .apply(&decoded)
+            .map_err(|e| crate::storage::request_error(&e))?;
+        let state_key = Self::state_key(decoded.table, &decoded.key);
+        let _guard = self.lock(&state_key);
+        let mut state = self.load(&state_key)?;
+        if ballot > state.committed {
+            state.committed = ballot;
+        }
+        if state.accepted.as_ref().is_some_and(|(b, _)| *b <= ballot) {
+            state.accepted = None;
+        }
+        self.save(&state_key, &state)
+    }
+}
