@@ -24,18 +24,7 @@ fn forwarded_mutations(c: &TestCluster) -> u64 {
         .sum()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn scylla_driver_sees_the_cluster_and_routes_to_replicas() {
-    let c = tokio::task::spawn_blocking(|| TestCluster::start(Topology::multi_dc(2, 2, 2), &[]))
-        .await
-        .unwrap()
-        .expect("the cluster starts");
-    let first = c.cluster.native_addresses()[0];
-    let session = SessionBuilder::new()
-        .known_node(first.to_string())
-        .build()
-        .await
-        .expect("the scylla driver connects");
+fn assert_topology(session: &scylla::client::session::Session, c: &TestCluster) {
     let state = session.get_cluster_state();
     let mut seen: Vec<(String, String, String)> = state
         .get_nodes_info()
@@ -57,6 +46,21 @@ async fn scylla_driver_sees_the_cluster_and_routes_to_replicas() {
         .collect();
     want.sort();
     assert_eq!(seen, want, "every node with its data center and rack");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scylla_driver_sees_the_cluster_and_routes_to_replicas() {
+    let c = tokio::task::spawn_blocking(|| TestCluster::start(Topology::multi_dc(2, 2, 2), &[]))
+        .await
+        .unwrap()
+        .expect("the cluster starts");
+    let first = c.cluster.native_addresses()[0];
+    let session = SessionBuilder::new()
+        .known_node(first.to_string())
+        .build()
+        .await
+        .expect("the scylla driver connects");
+    assert_topology(&session, &c);
 
     session
         .query_unpaged(
