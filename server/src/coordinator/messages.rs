@@ -4,8 +4,9 @@
 //!
 //! ```text
 //! READ_REQ    u128 table | bytes key | u32 now_s | u32 n | n x (bound start, bound end)
+//!             | u8 digest only (optional, 0 when absent)
 //!             bound = u8 kind | bytes prefix
-//! READ_RSP    u8 0 (no data) | u8 1, update
+//! READ_RSP    u8 0 (no data) | u8 1, update | u8 2, 16-byte digest
 //! RANGE_REQ   u128 table | start | end | u32 now_s | u32 partitions max
 //!             start = u8 0 | u8 1, i64 token, u8 inclusive | u8 2, bytes key
 //!             end   = u8 0 | u8 1, i64 token, u8 inclusive
@@ -39,6 +40,40 @@ pub struct ReadCommand {
     pub slices: Slices,
     /// The reader's `now` (seconds) for TTLs.
     pub now_s: u32,
+    /// Answer with a digest of the data instead of the data.
+    pub digest: bool,
+}
+
+/// A replica's answer to a read.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ReadReply {
+    /// The partition's rows (`None`: no data).
+    Data(Box<Option<Partition>>),
+    /// The digest of the rows ([`digest`]).
+    Digest([u8; 16]),
+}
+
+/// The digest of a read's answer: MD5 of the rows' canonical encoding
+/// (equal data, equal digest; no data has its own digest).
+pub fn digest(table: TableId, partition: Option<&Partition>) -> [u8; 16] {
+    use md5::Digest as _;
+    let mut hasher = md5::Md5::new();
+    if let Some(p) = partition {
+        let mut encoded = BytesMut::new();
+        encode_update(&p.to_update(table), &mut encoded);
+        hasher.update(&encoded);
+    } else {
+        hasher.update(b"no data");
+    }
+    hasher.finalize().into()
+}
+
+/// The READ_RSP body of a digest answer.
+pub fn encode_digest_response(digest: [u8; 16]) -> Bytes {
+    let mut out = BytesMut::with_capacity(17);
+    out.put_u8(2);
+    out.put_slice(&digest);
+    out.freeze()
 }
 
 /// A token-range scan on a replica.
@@ -145,6 +180,7 @@ impl ReadCommand {
             put_bound(&mut out, &s.start);
             put_bound(&mut out, &s.end);
         }
+        out.put_u8(u8::from(self.digest));
         out.freeze()
     }
 
@@ -167,11 +203,16 @@ impl ReadCommand {
             let end = r.bound()?;
             slices.push(Slice::new(start, end).map_err(|_| r.err())?);
         }
+        let digest = match r.buf.remaining() {
+            0 => false,
+            _ => r.u8()? != 0,
+        };
         Ok(Self {
             table,
             key,
             slices: Slices::new(slices),
             now_s,
+            digest,
         })
     }
 }
@@ -194,13 +235,32 @@ pub fn encode_read_response(table: TableId, partition: Option<&Partition>) -> By
 /// # Errors
 /// Truncated or invalid bytes.
 pub fn decode_read_response(body: Bytes) -> Result<Option<Partition>, MalformedMessage> {
+    match decode_read_reply(body)? {
+        ReadReply::Data(d) => Ok(*d),
+        ReadReply::Digest(_) => Err(MalformedMessage("READ_RSP")),
+    }
+}
+
+/// Decodes a READ_RSP body that may be a digest.
+///
+/// # Errors
+/// Truncated or invalid bytes.
+pub fn decode_read_reply(body: Bytes) -> Result<ReadReply, MalformedMessage> {
     let mut r = Reader {
         buf: body,
         what: "READ_RSP",
     };
     match r.u8()? {
-        0 => Ok(None),
-        1 => r.update().map(Some),
+        0 => Ok(ReadReply::Data(Box::new(None))),
+        1 => r.update().map(|p| ReadReply::Data(Box::new(Some(p)))),
+        2 => {
+            if r.buf.remaining() != 16 {
+                return Err(r.err());
+            }
+            let mut digest = [0_u8; 16];
+            r.buf.copy_to_slice(&mut digest);
+            Ok(ReadReply::Digest(digest))
+        }
         _ => Err(r.err()),
     }
 }
@@ -348,12 +408,21 @@ mod tests {
                 .unwrap(),
             ]),
             now_s: 99,
+            digest: true,
         };
         let body = read.encode();
         assert_eq!(ReadCommand::decode(body.clone()).unwrap(), read);
-        for cut in 0..body.len() {
+        // Every cut fails but the one dropping only the optional digest flag.
+        for cut in 0..body.len() - 1 {
             assert!(ReadCommand::decode(body.slice(..cut)).is_err());
         }
+        let d = digest(TableId(7), None);
+        assert_eq!(
+            decode_read_reply(encode_digest_response(d)).unwrap(),
+            ReadReply::Digest(d)
+        );
+        let p = Partition::new(PartitionKey::new(Bytes::from_static(b"p")));
+        assert_ne!(digest(TableId(7), Some(&p)), d);
         let range = RangeCommand {
             table: TableId(7),
             range: ScanRange {

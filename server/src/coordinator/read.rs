@@ -15,7 +15,7 @@ use sibyl_storage::model::codec::encode_update_to_bytes;
 use sibyl_storage::model::reconcile::merge_partitions;
 use sibyl_storage::model::{Partition, PartitionKey, Slices};
 
-use super::messages::{ReadCommand, decode_read_response};
+use super::messages::{ReadCommand, ReadReply, decode_read_reply, digest};
 use super::plan::{AckTracker, Replica, Requirement, check_alive, read_targets, requirement};
 use super::speculation::SpeculativeRetry;
 use super::{Coordinator, RequestScope, count, failures, unavailable};
@@ -27,7 +27,16 @@ use crate::storage::{engine_id, request_error};
 /// One replica's answer.
 enum Answer {
     Data(Box<Option<Partition>>),
+    Digest([u8; 16]),
     Failed,
+}
+
+/// How the answers of a read resolve.
+enum Resolved {
+    /// The merged rows (stale replicas repaired).
+    Rows(Option<Partition>),
+    /// A digest disagreed with the data (or no data came): read data from these.
+    Mismatch(Vec<Replica>),
 }
 
 /// Which replicas a read consults.
@@ -89,12 +98,33 @@ impl Coordinator {
         let speculate = self
             .latencies
             .delay(SpeculativeRetry::parse(&table.params.speculative_retry));
-        let (contacted, answers) = self.gather(table, key, slices, now_s, &plan, speculate)?;
-        let result = self.resolve(table, &plan, &contacted, &answers);
-        if result.is_ok() {
-            self.latencies.record(started.elapsed());
-        }
-        result
+        let (contacted, answers) =
+            self.gather(table, key, slices, now_s, &plan, speculate, true)?;
+        let result = match self.resolve(table, &plan, &contacted, &answers)? {
+            Resolved::Rows(rows) => rows,
+            Resolved::Mismatch(answered) => {
+                // Full data from everyone who answered, then merge and repair.
+                let full = ReadPlan {
+                    targets: answered,
+                    spares: Vec::new(),
+                    ..plan
+                };
+                let (contacted, answers) =
+                    self.gather(table, key, slices, now_s, &full, None, false)?;
+                match self.resolve(table, &full, &contacted, &answers)? {
+                    Resolved::Rows(rows) => rows,
+                    Resolved::Mismatch(_) => {
+                        return Err(read_timeout(
+                            full.consistency,
+                            0,
+                            full.requirement.block_for(),
+                        ));
+                    }
+                }
+            }
+        };
+        self.latencies.record(started.elapsed());
+        Ok(result)
     }
 
     /// The level, deadline and replicas of a read.
@@ -158,15 +188,23 @@ impl Coordinator {
         plan: &ReadPlan,
         contacted: &[Replica],
         answers: &[Option<Answer>],
-    ) -> Result<Option<Partition>, RequestError> {
+    ) -> Result<Resolved, RequestError> {
         let mut tracker = AckTracker::new(plan.requirement.clone(), &plan.local_dc);
         let mut failed: Vec<IpAddr> = Vec::new();
         let mut data: Vec<(&Replica, &Option<Partition>)> = Vec::new();
+        let mut digests: Vec<[u8; 16]> = Vec::new();
+        let mut answered: Vec<Replica> = Vec::new();
         for (replica, answer) in contacted.iter().zip(answers) {
             match answer {
                 Some(Answer::Data(d)) => {
                     tracker.ack(replica);
                     data.push((replica, &**d));
+                    answered.push(replica.clone());
+                }
+                Some(Answer::Digest(d)) => {
+                    tracker.ack(replica);
+                    digests.push(*d);
+                    answered.push(replica.clone());
                 }
                 Some(Answer::Failed) => failed.push(replica.address),
                 None => {}
@@ -193,6 +231,14 @@ impl Coordinator {
             .fold(None::<Partition>, |acc, p| {
                 Some(acc.map_or_else(|| p.clone(), |a| merge_partitions(&a, p)))
             });
+        if data.is_empty()
+            || (!digests.is_empty() && {
+                let expected = digest(engine_id(table), merged.as_ref());
+                digests.iter().any(|d| *d != expected)
+            })
+        {
+            return Ok(Resolved::Mismatch(answered));
+        }
         let stale: Vec<&Replica> = data
             .iter()
             .filter(|(_, d)| !same_data(d.as_ref(), merged.as_ref()))
@@ -203,7 +249,7 @@ impl Coordinator {
         {
             self.repair(table, merged, &stale, plan.consistency, plan.deadline)?;
         }
-        Ok(merged)
+        Ok(Resolved::Rows(merged))
     }
 
     fn read_local(
@@ -239,8 +285,13 @@ impl Coordinator {
             timeout,
             Box::new(move |result| {
                 let answer = match result {
-                    Ok(frame) if frame.verb == Verb::ReadRsp => decode_read_response(frame.body)
-                        .map_or(Answer::Failed, |d| Answer::Data(Box::new(d))),
+                    Ok(frame) if frame.verb == Verb::ReadRsp => {
+                        match decode_read_reply(frame.body) {
+                            Ok(ReadReply::Data(d)) => Answer::Data(d),
+                            Ok(ReadReply::Digest(d)) => Answer::Digest(d),
+                            Err(_) => Answer::Failed,
+                        }
+                    }
                     Ok(_) => Answer::Failed,
                     Err(_) => return,
                 };
@@ -250,9 +301,14 @@ impl Coordinator {
         Ok(())
     }
 
-    /// Asks the plan's targets (and a spare when they are slow), waiting
-    /// until the answers meet the level or the deadline passes. Returns who
-    /// was asked and their answers (`None`: no answer in time).
+    /// Asks the plan's targets (data from the closest, digests from the
+    /// others when `digests`; a spare when they are slow), waiting until
+    /// the answers meet the level or the deadline passes. Returns who was
+    /// asked and their answers (`None`: no answer in time).
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one read's inputs, each distinct"
+    )]
     fn gather(
         &self,
         table: &TableMetadata,
@@ -261,20 +317,31 @@ impl Coordinator {
         now_s: u32,
         plan: &ReadPlan,
         speculate: Option<std::time::Duration>,
+        digests: bool,
     ) -> Result<(Vec<Replica>, Vec<Option<Answer>>), RequestError> {
         let (tx, rx) = mpsc::channel();
-        let body = ReadCommand {
-            table: engine_id(table),
-            key: key.clone(),
-            slices: slices.clone(),
-            now_s,
-        }
-        .encode();
+        let command = |digest| {
+            ReadCommand {
+                table: engine_id(table),
+                key: key.clone(),
+                slices: slices.clone(),
+                now_s,
+                digest,
+            }
+            .encode()
+        };
+        let (body, digest_body) = (command(false), command(true));
         let mut contacted = plan.targets.clone();
         let mut answers: Vec<Option<Answer>> = contacted.iter().map(|_| None).collect();
+        let data_from = contacted.iter().position(|r| r.is_local).unwrap_or(0);
         for (j, replica) in contacted.iter().enumerate() {
             if !replica.is_local {
-                self.send_read(replica, j, body.clone(), plan.deadline, &tx)?;
+                let body = if digests && j != data_from {
+                    digest_body.clone()
+                } else {
+                    body.clone()
+                };
+                self.send_read(replica, j, body, plan.deadline, &tx)?;
             }
         }
         let mut tracker = AckTracker::new(plan.requirement.clone(), &plan.local_dc);
@@ -294,7 +361,7 @@ impl Coordinator {
             let wake = speculate_at.map_or(plan.deadline, |t| t.min(plan.deadline));
             match rx.recv_timeout(wake.saturating_duration_since(now)) {
                 Ok((j, answer)) => {
-                    if matches!(answer, Answer::Data(_))
+                    if matches!(answer, Answer::Data(_) | Answer::Digest(_))
                         && let Some(replica) = contacted.get(j)
                     {
                         tracker.ack(replica);

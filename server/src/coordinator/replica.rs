@@ -13,7 +13,8 @@ use sibyl_storage::ReadLimits;
 use sibyl_storage::model::codec::decode_update;
 
 use super::messages::{
-    RangeCommand, ReadCommand, decode_table, encode_range_response, encode_read_response,
+    RangeCommand, ReadCommand, decode_table, digest, encode_digest_response, encode_range_response,
+    encode_read_response,
 };
 use crate::net::{Messaging, Verb, frame::Frame};
 use crate::paxos::PaxosStore;
@@ -78,10 +79,12 @@ impl ReplicaService {
                         ReadLimits::default(),
                     )
                     .map_err(|e| e.to_string())?;
-                Ok((
-                    Verb::ReadRsp,
-                    encode_read_response(read.table, result.partition.as_ref()),
-                ))
+                let body = if read.digest {
+                    encode_digest_response(digest(read.table, result.partition.as_ref()))
+                } else {
+                    encode_read_response(read.table, result.partition.as_ref())
+                };
+                Ok((Verb::ReadRsp, body))
             }
             Verb::RangeReq => {
                 let range = RangeCommand::decode(frame.body).map_err(|e| e.to_string())?;

@@ -277,6 +277,7 @@ impl Paxos {
             key: round.key.clone(),
             slices: round.slices.clone(),
             now_s: round.now_s,
+            digest: false,
         };
         let body = PrepareRequest { ballot, read }.encode();
         let replies = self.exchange(

@@ -197,6 +197,7 @@ mod tests {
             key: PartitionKey::new(Bytes::from_static(b"k")),
             slices: Slices::all(),
             now_s: 1,
+            digest: false,
         };
         let prepare = PrepareRequest {
             ballot: Ballot(5 << 64),
