@@ -36,6 +36,7 @@ use crate::schema::system_keyspaces::is_system_keyspace;
 use crate::storage::LocalStore;
 use crate::transport::{ClientSession, EventSender, HandlerResponse, RequestHandler};
 
+mod auth;
 mod deadline;
 mod read;
 mod write;
@@ -100,6 +101,8 @@ pub struct ProcessorContext {
     pub membership: Arc<crate::membership::Membership>,
     /// Request counters.
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// Roles and logins.
+    pub auth: Arc<crate::auth::Auth>,
 }
 
 /// Serves statements for the transport.
@@ -310,6 +313,7 @@ impl Executor {
                 self.ctx.coordinator.truncate(&table, scope.deadline)?;
                 Ok(ResultBody::Void)
             }
+            other if crate::auth::is_auth_statement(other) => self.auth_statement(session, other),
             other => self.schema_statement(other, request.keyspace),
         }
     }
@@ -492,10 +496,8 @@ impl RequestHandler for QueryProcessor {
         }
     }
 
-    async fn authenticate(&self, user: &str, _password: &str) -> Result<(), String> {
-        Err(format!(
-            "Provided username {user} and/or password are incorrect"
-        ))
+    async fn authenticate(&self, user: &str, password: &str) -> Result<(), String> {
+        auth::authenticate(Arc::clone(&self.executor.ctx.auth), user, password).await
     }
 }
 
