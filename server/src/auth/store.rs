@@ -147,6 +147,14 @@ pub enum RoleStoreError {
         /// The OS error.
         source: std::io::Error,
     },
+    /// The roles would not fit the file size read back at start-up.
+    #[error("roles file {} would be {bytes} bytes, over the {ROLES_FILE_BYTES_MAX}-byte limit", path.display())]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// Its size with the change.
+        bytes: usize,
+    },
     /// The roles file is not one this version can read.
     #[error("roles file {} is unreadable: {reason}", path.display())]
     Corrupt {
@@ -207,8 +215,10 @@ impl RoleStore {
         let current = self.current();
         let (next, outcome) = change(&current)?;
         if let Some(next) = next {
-            self.persist(&next)
-                .map_err(|e| RequestError::Server(e.to_string()))?;
+            self.persist(&next).map_err(|e| match e {
+                RoleStoreError::TooLarge { .. } => RequestError::invalid(e.to_string()),
+                e => RequestError::Server(e.to_string()),
+            })?;
             *self.current.write() = Arc::new(next);
         }
         Ok(outcome)
@@ -223,6 +233,13 @@ impl RoleStore {
             path: self.path.clone(),
             reason: e.to_string(),
         })?;
+        // A file start-up refuses would lock every client out: refuse the change instead.
+        if u64::try_from(text.len()).unwrap_or(u64::MAX) > ROLES_FILE_BYTES_MAX {
+            return Err(RoleStoreError::TooLarge {
+                path: self.path.clone(),
+                bytes: text.len(),
+            });
+        }
         let tmp = self.path.with_extension("json.tmp");
         let io = |source| RoleStoreError::Io {
             path: tmp.clone(),
@@ -305,6 +322,25 @@ mod tests {
             Some(&role(true, false, &["admin"]))
         );
         assert!(!dir.path().join("auth/roles.json.tmp").exists());
+    }
+
+    #[test]
+    fn a_change_that_would_overflow_the_file_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = RoleStore::open(dir.path()).unwrap();
+        let huge = "r".repeat(usize::try_from(ROLES_FILE_BYTES_MAX).unwrap() + 1);
+        let result = store.update(|roles| {
+            let mut next = roles.clone();
+            next.insert(&huge, Role::default());
+            Ok((Some(next), ()))
+        });
+        let message = result.unwrap_err().to_string();
+        assert!(
+            message.contains("over the 16777216-byte limit"),
+            "{message}"
+        );
+        assert!(store.current().is_empty());
+        assert!(RoleStore::open(dir.path()).is_ok());
     }
 
     #[test]
