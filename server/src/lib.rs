@@ -2,6 +2,7 @@
 //!
 //! The crate follows the data path of DESIGN §3; today it holds:
 //! - [`admin`]: the admin HTTP port (fault rules, status, Prometheus metrics).
+//! - [`auth`]: roles, password logins and role statements (PasswordAuthenticator).
 //! - [`clock`]: the time seam and write timestamp generation.
 //! - [`config`]: the node configuration (TOML keys following `cassandra.yaml`,
 //!   overridden by flags), validated at start-up.
@@ -24,6 +25,7 @@
 #![deny(missing_docs)]
 
 pub mod admin;
+pub mod auth;
 pub mod clock;
 pub mod config;
 pub mod coordinator;

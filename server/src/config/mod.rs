@@ -72,6 +72,9 @@ pub struct NodeConfig {
     pub commitlog_segment_size_mb: u32,
     /// Client authentication.
     pub authenticator: Authenticator,
+    /// bcrypt work factor of new password hashes (`2^N` rounds; Cassandra's
+    /// `-Dcassandra.auth_bcrypt_gensalt_log2_rounds`).
+    pub auth_bcrypt_gensalt_log2_rounds: u32,
     /// Largest accepted native protocol frame body.
     pub native_transport_max_frame_size_mb: u32,
     /// Client connections accepted at once; more are refused.
@@ -132,6 +135,7 @@ impl Default for NodeConfig {
             commitlog_sync_group_window_ms: 15,
             commitlog_segment_size_mb: 32,
             authenticator: Authenticator::AllowAllAuthenticator,
+            auth_bcrypt_gensalt_log2_rounds: 10,
             native_transport_max_frame_size_mb: 16,
             native_transport_max_concurrent_connections: 1024,
             native_transport_max_requests_per_connection: 1024,
@@ -218,6 +222,11 @@ impl NodeConfig {
             (1..=FRAME_SIZE_MB_MAX).contains(&self.native_transport_max_frame_size_mb),
             "native_transport_max_frame_size_mb",
             format!("must be between 1 and {FRAME_SIZE_MB_MAX}"),
+        )?;
+        check(
+            (4..=31).contains(&self.auth_bcrypt_gensalt_log2_rounds),
+            "auth_bcrypt_gensalt_log2_rounds",
+            "must be between 4 and 31",
         )?;
         self.validate_limits()
     }

@@ -20,7 +20,7 @@ use std::sync::Arc;
 pub use self::cluster::ClusterServices;
 use self::cluster::start_cluster;
 pub use self::identity::Identity;
-use self::settings::{thresholds, timeouts, transport_config};
+use self::settings::{open_auth, prepared_cache_bytes, thresholds, timeouts, transport_config};
 use crate::admin;
 use crate::clock::{Clock, SystemClock};
 use crate::config::NodeConfig;
@@ -57,6 +57,9 @@ pub enum NodeError {
     /// The storage engine could not open.
     #[error("storage engine: {0}")]
     Storage(String),
+    /// The roles could not be loaded or the default role created.
+    #[error(transparent)]
+    Auth(#[from] crate::auth::AuthError),
     /// A port could not be bound.
     #[error("cannot bind {what} to {address}: {source}")]
     Bind {
@@ -77,7 +80,10 @@ impl NodeError {
                 "another process (maybe another node) uses that port; pick another with --native-port, --admin-port or --listen-address"
             }
             NodeError::DataDir { .. } => "check that --data-dir exists and is writable",
-            NodeError::Identity { .. } | NodeError::Schema(_) | NodeError::Storage(_) => {
+            NodeError::Identity { .. }
+            | NodeError::Schema(_)
+            | NodeError::Storage(_)
+            | NodeError::Auth(_) => {
                 "the data directory is damaged; restore it from a backup or start with an empty one"
             }
         }
@@ -127,6 +133,7 @@ pub async fn run(config: NodeConfig, shutdown: ShutdownSignal) -> Result<(), Nod
     let (identity, schema, store) = open_data(&config)?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let local = local_node(&config, &identity, clock.as_ref());
+    let auth = open_auth(&config)?;
     let (events, _) = tokio::sync::broadcast::channel(1024);
     let cluster = start_cluster(
         &config,
@@ -143,10 +150,7 @@ pub async fn run(config: NodeConfig, shutdown: ShutdownSignal) -> Result<(), Nod
         local,
         events: events.clone(),
         clock,
-        prepared_cache_bytes: usize::try_from(config.prepared_statements_cache_size_mb)
-            .unwrap_or(10)
-            * 1024
-            * 1024,
+        prepared_cache_bytes: prepared_cache_bytes(&config),
         store: Arc::clone(&store),
         thresholds: thresholds(&config),
         timeouts: timeouts(&config),
@@ -154,6 +158,7 @@ pub async fn run(config: NodeConfig, shutdown: ShutdownSignal) -> Result<(), Nod
         membership: Arc::clone(&cluster.membership),
         metrics: Arc::clone(&cluster.metrics),
         paxos: Arc::clone(&cluster.paxos),
+        auth,
     }));
     let admin = admin::serve_node(&config, &cluster, shutdown.clone()).await?;
     let native = SocketAddr::new(config.listen_address, config.native_transport_port);

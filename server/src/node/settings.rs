@@ -41,3 +41,21 @@ pub(super) fn transport_config(config: &NodeConfig) -> TransportConfig {
     }
     transport
 }
+
+/// Opens the node's roles (creating the default superuser on first start).
+pub(super) fn open_auth(
+    config: &NodeConfig,
+) -> Result<std::sync::Arc<crate::auth::Auth>, crate::auth::AuthError> {
+    crate::auth::Auth::open(
+        &config.data_dir,
+        crate::auth::AuthSettings {
+            password_required: config.authenticator
+                == crate::config::Authenticator::PasswordAuthenticator,
+            bcrypt_cost: config.auth_bcrypt_gensalt_log2_rounds,
+        },
+    )
+}
+
+pub(super) fn prepared_cache_bytes(config: &NodeConfig) -> usize {
+    usize::try_from(config.prepared_statements_cache_size_mb).unwrap_or(10) * 1024 * 1024
+}

@@ -36,6 +36,7 @@ use crate::schema::system_keyspaces::is_system_keyspace;
 use crate::storage::LocalStore;
 use crate::transport::{ClientSession, EventSender, HandlerResponse, RequestHandler};
 
+mod auth;
 mod cas;
 mod deadline;
 mod read;
@@ -103,6 +104,8 @@ pub struct ProcessorContext {
     pub metrics: Arc<crate::metrics::Metrics>,
     /// Lightweight transactions.
     pub paxos: Arc<crate::paxos::Paxos>,
+    /// Roles and logins.
+    pub auth: Arc<crate::auth::Auth>,
 }
 
 /// Serves statements for the transport.
@@ -324,6 +327,7 @@ impl Executor {
                 self.ctx.coordinator.truncate(&table, scope.deadline)?;
                 Ok(ResultBody::Void)
             }
+            other if crate::auth::is_auth_statement(other) => self.auth_statement(session, other),
             other => self.schema_statement(other, request.keyspace),
         }
     }
@@ -511,10 +515,8 @@ impl RequestHandler for QueryProcessor {
         }
     }
 
-    async fn authenticate(&self, user: &str, _password: &str) -> Result<(), String> {
-        Err(format!(
-            "Provided username {user} and/or password are incorrect"
-        ))
+    async fn authenticate(&self, user: &str, password: &str) -> Result<(), String> {
+        auth::authenticate(Arc::clone(&self.executor.ctx.auth), user, password).await
     }
 }
 

@@ -13,7 +13,7 @@ use super::super::terms::BindContext;
 use super::{Executor, RunRequest, make_timeuuid};
 use crate::error::RequestError;
 use crate::schema::TableMetadata;
-use crate::schema::system_keyspaces::is_system_keyspace;
+use crate::schema::system_keyspaces::{SYSTEM_AUTH, is_system_keyspace};
 use crate::transport::ClientSession;
 
 impl Executor {
@@ -47,6 +47,8 @@ impl Executor {
                 .unwrap_or_default(),
                 None,
             )
+        } else if ks == SYSTEM_AUTH {
+            (self.auth_rows(&table), None)
         } else if is_system_keyspace(ks) {
             (Vec::new(), None)
         } else {
