@@ -73,6 +73,19 @@ impl Coordinator {
                 failed: Vec::new(),
             });
         }
+        if planned
+            .iter()
+            .all(|p| p.replicas.iter().all(|r| r.is_local))
+        {
+            // This node is the only replica: no messages, no waiting.
+            for p in &planned {
+                self.store
+                    .table(&p.table)?
+                    .apply(&p.update)
+                    .map_err(|e| request_error(&e))?;
+            }
+            return Ok(());
+        }
         let (tx, rx) = mpsc::channel();
         self.send_mutations(&mut planned, scope, &tx)?;
         drop(tx);
