@@ -4,13 +4,15 @@
 //! A model is a pure function from (state, operation with its result) to the
 //! next state, or `None` when the result is impossible in that state. An
 //! unknown result ([`Output::Unknown`]) is whatever the operation would have
-//! returned, so the step is determined by the state alone.
+//! returned, so the step is determined by the state alone, and a model must
+//! accept every unknown outcome in every state (the search relies on it to
+//! place unknown operations after everything else).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::fmt::Debug;
 use std::hash::Hash;
 
-use super::history::{Input, Output};
+use super::history::{Input, Operation, Output};
 
 /// A sequential specification.
 pub trait Model {
@@ -23,6 +25,14 @@ pub trait Model {
     /// The state after `input` returned `output` in `state`, or `None` when
     /// that result is impossible there.
     fn step(&self, state: &Self::State, input: &Input, output: &Output) -> Option<Self::State>;
+
+    /// Which unknown-outcome operations of one object no other operation can
+    /// observe: the search may take them as never having happened (an
+    /// allowed outcome), which keeps timeouts from multiplying its work.
+    /// Only operations whose every effect is invisible may be marked.
+    fn unobservable(&self, ops: &[Operation]) -> Vec<bool> {
+        vec![false; ops.len()]
+    }
 }
 
 /// A register of `Option<i64>` (nil until written): reads, writes (plain or
@@ -123,5 +133,27 @@ impl Model for UniqueSet {
             }
             _ => None,
         }
+    }
+
+    /// An unknown `add x` where no other operation adds `x` and no read
+    /// contains it: whether it happened changes no other result.
+    fn unobservable(&self, ops: &[Operation]) -> Vec<bool> {
+        let mut mentions: HashMap<i64, usize> = HashMap::new();
+        for op in ops {
+            if let Input::Add(x) = op.input {
+                *mentions.entry(x).or_default() += 1;
+            }
+            if let Output::ReadSet(members) = &op.output {
+                for x in members {
+                    *mentions.entry(*x).or_default() += 1;
+                }
+            }
+        }
+        ops.iter()
+            .map(|op| match op.input {
+                Input::Add(x) => op.output == Output::Unknown && mentions.get(&x) == Some(&1),
+                _ => false,
+            })
+            .collect()
     }
 }

@@ -12,9 +12,9 @@
 //! The search is bounded by a step budget and answers [`Search::Unknown`]
 //! rather than run on.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
-use super::history::{Operation, Output};
+use super::history::{Input, Operation, Output};
 use super::model::Model;
 
 /// The outcome of one search.
@@ -115,19 +115,46 @@ impl Bits {
         Self(words)
     }
 
+    fn has(&self, i: usize) -> bool {
+        self.0[i / 64] & (1 << (i % 64)) != 0
+    }
+
     fn clear(&mut self, i: usize) {
         self.0[i / 64] &= !(1 << (i % 64));
     }
 }
 
+/// For each unknown-outcome operation, the latest earlier-invoked one with
+/// the same request, if any. Such twins are interchangeable (both may act
+/// anywhere after the later invoke, and neither has a result to match), so
+/// the search linearizes them in invoke order only: a symmetry cut that keeps
+/// timeouts from multiplying the configurations.
+fn twins(ops: &[&Operation]) -> Vec<Option<usize>> {
+    let mut last: HashMap<&Input, usize> = HashMap::new();
+    let mut order: Vec<usize> = (0..ops.len()).collect();
+    order.sort_by_key(|&i| ops[i].invoke);
+    let mut twins = vec![None; ops.len()];
+    for i in order {
+        if ops[i].output == Output::Unknown {
+            twins[i] = last.insert(&ops[i].input, i);
+        }
+    }
+    twins
+}
+
 /// Searches for a linearization of `ops` (one object's operations) under
 /// `model`, taking at most `steps_max` steps.
 pub fn search<M: Model>(model: &M, ops: &[Operation], steps_max: u64) -> Search {
-    // Reads with an unknown result have no effect and constrain nothing.
+    // Reads with an unknown result have no effect and constrain nothing;
+    // unobservable unknown operations are taken as never having happened.
+    let unobservable = model.unobservable(ops);
     let kept: Vec<usize> = (0..ops.len())
         .filter(|&i| ops[i].input.has_effects() || ops[i].output != Output::Unknown)
+        .filter(|&i| !unobservable[i])
         .collect();
     let live: Vec<&Operation> = kept.iter().map(|&i| &ops[i]).collect();
+    let twins = twins(&live);
+    let mut unknown_left = live.iter().filter(|o| o.output == Output::Unknown).count();
     let mut list = Entries::new(&live);
     let mut linearized = Bits(vec![0; live.len().div_ceil(64)]);
     let mut seen: HashSet<(Bits, M::State)> = HashSet::new();
@@ -136,17 +163,23 @@ pub fn search<M: Model>(model: &M, ops: &[Operation], steps_max: u64) -> Search 
     let mut state = model.init();
     let mut node = list.next[HEAD];
     let mut steps = 0_u64;
-    while list.next[HEAD] != NIL {
+    // Once only unknown outcomes remain they can all follow, each step
+    // accepted (an unknown result is whatever the model returns).
+    while calls.len() + unknown_left < live.len() {
         steps += 1;
         if steps > steps_max {
             return Search::Unknown { steps: steps_max };
         }
         let op = (node - 1) / 2;
-        if node % 2 == 1 {
+        let twin_open = twins[op].is_some_and(|t| !linearized.has(t));
+        if node % 2 == 1 && twin_open {
+            node = list.next[node];
+        } else if node % 2 == 1 {
             let next = model.step(&state, &live[op].input, &live[op].output);
             if let Some(next) = next {
                 let with = linearized.with(op);
                 if seen.insert((with.clone(), next.clone())) {
+                    unknown_left -= usize::from(live[op].output == Output::Unknown);
                     calls.push((op, std::mem::replace(&mut state, next)));
                     linearized = with;
                     list.lift(op);
@@ -167,6 +200,7 @@ pub fn search<M: Model>(model: &M, ops: &[Operation], steps_max: u64) -> Search 
                 };
             };
             state = before;
+            unknown_left += usize::from(live[op].output == Output::Unknown);
             linearized.clear(op);
             list.unlift(op);
             node = list.next[1 + 2 * op];
