@@ -337,8 +337,36 @@ fn the_report_cuts_the_history_at_the_first_violation() {
         unreachable!()
     };
     assert_eq!(v.cut, 5, "{v}");
-    assert_eq!(v.ops.len(), 3, "{v}");
-    assert_eq!(v.linearized, vec![0, 1], "{v}");
+    // The first read changed nothing and is not needed to show the violation.
+    assert_eq!(v.ops.len(), 2, "{v}");
+    assert_eq!(v.dropped, 1, "{v}");
+    assert_eq!(v.ops[1].output, read(Some(4)), "{v}");
+    assert_eq!(v.linearized, vec![0], "{v}");
+}
+
+#[test]
+fn the_report_keeps_the_reads_that_prove_the_violation() {
+    // Two reads that each alone are fine; together (the later one older) not.
+    let mut h = History::new();
+    done(&mut h, 0, write(0), applied(true));
+    h.invoke(1, K, write(1));
+    done(&mut h, 2, Input::Read, read(Some(0)));
+    done(&mut h, 2, Input::Read, read(Some(1)));
+    done(&mut h, 3, Input::Read, read(Some(1)));
+    done(&mut h, 3, Input::Read, read(Some(0)));
+    h.ok(1, applied(true));
+    let report = assert_violation(&h);
+    let Verdict::Violation(v) = &report.keys[0].verdict else {
+        unreachable!()
+    };
+    let reads: Vec<&Output> = v
+        .ops
+        .iter()
+        .map(|o| &o.output)
+        .filter(|o| matches!(o, Output::Read(_)))
+        .collect();
+    assert_eq!(reads, vec![&read(Some(1)), &read(Some(0))], "{v}");
+    assert_eq!(v.dropped, 2, "{v}");
 }
 
 #[test]

@@ -38,6 +38,9 @@ pub struct Violation {
     pub linearized: Vec<usize>,
     /// The model state after it.
     pub state: String,
+    /// Operations of the prefix left out because they changed nothing and
+    /// the rest is still not linearizable without them.
+    pub dropped: usize,
 }
 
 /// The verdict on one key.
@@ -103,6 +106,7 @@ pub fn check_key<M: Model>(
             Verdict::Violation(shortest_prefix(model, ops, steps_max).unwrap_or(Violation {
                 ops: ops.to_vec(),
                 cut: ops.iter().filter_map(|o| o.complete).max().unwrap_or(0),
+                dropped: 0,
                 linearized,
                 state,
             }))
@@ -149,16 +153,59 @@ fn shortest_prefix<M: Model>(model: &M, ops: &[Operation], steps_max: u64) -> Op
             low = mid + 1;
         }
     }
-    let ops = prefix(ops, cuts[high]);
+    let cut = cuts[high];
+    let full = prefix(ops, cut);
+    let ops = drop_effect_free(model, full.clone(), cut, steps_max);
     match search(model, &ops, steps_max) {
         Search::NotLinearizable { linearized, state } => Some(Violation {
+            dropped: full.len() - ops.len(),
             ops,
-            cut: cuts[high],
+            cut,
             linearized,
             state,
         }),
         Search::Linearizable | Search::Unknown { .. } => None,
     }
+}
+
+/// Most effect-free operations a report tries to leave out (each try is a search).
+const DROP_TRIES_MAX: usize = 256;
+
+/// Leaves out, one at a time from the latest, operations that changed no
+/// state (reads, conditional writes not applied) while the rest stays
+/// not linearizable. Sound: any linearization of the whole would, with them
+/// deleted, linearize the rest, so the smaller history still proves the
+/// violation. The operation completing at `cut` is kept.
+fn drop_effect_free<M: Model>(
+    model: &M,
+    mut ops: Vec<Operation>,
+    cut: usize,
+    steps_max: u64,
+) -> Vec<Operation> {
+    let effect_free = |o: &Operation| {
+        let unknown_read = !o.input.has_effects() && o.output == Output::Unknown;
+        let definite = o.complete.is_some_and(|c| c != cut)
+            && matches!(
+                o.output,
+                Output::Read(_) | Output::ReadSet(_) | Output::Applied { applied: false, .. }
+            );
+        unknown_read || definite
+    };
+    let candidates: Vec<usize> = (0..ops.len())
+        .rev()
+        .filter(|&i| effect_free(&ops[i]))
+        .collect();
+    for i in candidates.into_iter().take(DROP_TRIES_MAX) {
+        let mut without = ops.clone();
+        without.remove(i);
+        if matches!(
+            search(model, &without, steps_max),
+            Search::NotLinearizable { .. }
+        ) {
+            ops = without;
+        }
+    }
+    ops
 }
 
 fn show_opt(value: Option<i64>) -> String {
@@ -203,9 +250,11 @@ impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "shortest non-linearizable prefix: {} operations, cut at event {}",
+            "shortest non-linearizable prefix, cut at event {}: {} operations \
+             ({} more that changed nothing left out)",
+            self.cut,
             self.ops.len(),
-            self.cut
+            self.dropped
         )?;
         writeln!(
             f,
