@@ -177,6 +177,14 @@ fn set_lost_insert_and_phantom_member_are_rejected() {
     done(&mut h, 1, Input::Add(5), applied(true));
     done(&mut h, 2, Input::ReadSet, Output::ReadSet(vec![5, 6]));
     assert_violation(&h);
+    let mut h = History::new();
+    done(&mut h, 1, Input::Add(5), applied(true));
+    done(&mut h, 2, Input::ReadSet, Output::ReadSet(vec![5, 5]));
+    let report = assert_violation(&h);
+    assert!(
+        report.to_string().contains("reaching state [5]"),
+        "{report}"
+    );
 }
 
 #[test]

@@ -42,7 +42,7 @@ pub fn check_history(history: &History, steps_max: u64) -> Result<Report, String
         let key_report = if sets == 0 {
             report::check_key(&Register, "register", key, &ops, steps_max)
         } else if sets == ops.len() {
-            report::check_key(&UniqueSet, "set", key, &ops, steps_max)
+            report::check_key(&UniqueSet::for_ops(&ops), "set", key, &ops, steps_max)
         } else {
             return Err(format!("key {key} mixes register and set operations"));
         };

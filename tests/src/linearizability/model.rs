@@ -8,7 +8,7 @@
 //! accept every unknown outcome in every state (the search relies on it to
 //! place unknown operations after everything else).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::fmt::Debug;
 use std::hash::Hash;
 
@@ -32,6 +32,11 @@ pub trait Model {
     /// Only operations whose every effect is invisible may be marked.
     fn unobservable(&self, ops: &[Operation]) -> Vec<bool> {
         vec![false; ops.len()]
+    }
+
+    /// A state for reports.
+    fn describe(&self, state: &Self::State) -> String {
+        format!("{state:?}")
     }
 }
 
@@ -103,36 +108,98 @@ impl Model for Register {
 
 /// A set of `i64` per key (rows of one partition): insert-if-absent, applied
 /// iff the element was absent, and whole-set reads.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct UniqueSet;
+///
+/// The state is a bitset over the elements the key's operations add (built
+/// by [`UniqueSet::for_ops`]), so the search's memo holds a few words per
+/// configuration rather than a whole set.
+#[derive(Debug, Clone, Default)]
+pub struct UniqueSet {
+    /// Element -> bit.
+    index: HashMap<i64, usize>,
+    /// Bit -> element.
+    elements: Vec<i64>,
+}
+
+impl UniqueSet {
+    /// The model for one key's operations: every element they add gets a bit.
+    pub fn for_ops(ops: &[Operation]) -> Self {
+        let mut set = Self::default();
+        for op in ops {
+            if let Input::Add(x) = op.input {
+                let next = set.elements.len();
+                if *set.index.entry(x).or_insert(next) == next {
+                    set.elements.push(x);
+                }
+            }
+        }
+        set
+    }
+
+    /// The bit of `x`, `None` when no operation adds it.
+    fn bit(&self, x: i64) -> Option<(usize, u64)> {
+        self.index.get(&x).map(|&i| (i / 64, 1 << (i % 64)))
+    }
+
+    /// The members of a state, sorted.
+    pub fn members(&self, state: &[u64]) -> Vec<i64> {
+        let mut members: Vec<i64> = (0..self.elements.len())
+            .filter(|i| state.get(i / 64).is_some_and(|w| w & (1 << (i % 64)) != 0))
+            .map(|i| self.elements[i])
+            .collect();
+        members.sort_unstable();
+        members
+    }
+
+    /// A read's members as a state; `None` if it holds an element no
+    /// operation adds or holds one twice (impossible results).
+    fn read_state(&self, members: &[i64]) -> Option<Vec<u64>> {
+        let mut state = self.init();
+        for &x in members {
+            let (word, mask) = self.bit(x)?;
+            let slot = state.get_mut(word)?;
+            if *slot & mask != 0 {
+                return None;
+            }
+            *slot |= mask;
+        }
+        Some(state)
+    }
+}
 
 impl Model for UniqueSet {
-    type State = BTreeSet<i64>;
+    type State = Vec<u64>;
 
     fn init(&self) -> Self::State {
-        BTreeSet::new()
+        vec![0; self.elements.len().div_ceil(64)]
     }
 
     fn step(&self, state: &Self::State, input: &Input, output: &Output) -> Option<Self::State> {
         match (input, output) {
-            (Input::Add(x), Output::Applied { applied: true, .. } | Output::Unknown)
-                if !state.contains(x) =>
-            {
+            (Input::Add(x), Output::Applied { applied, .. }) => {
+                let (word, mask) = self.bit(*x)?;
+                let present = state.get(word)? & mask != 0;
+                if *applied == present {
+                    return None;
+                }
                 let mut next = state.clone();
-                next.insert(*x);
+                next[word] |= mask;
                 Some(next)
             }
-            (Input::Add(x), Output::Applied { applied: false, .. } | Output::Unknown)
-                if state.contains(x) =>
-            {
-                Some(state.clone())
+            (Input::Add(x), Output::Unknown) => {
+                let (word, mask) = self.bit(*x)?;
+                let mut next = state.clone();
+                *next.get_mut(word)? |= mask;
+                Some(next)
             }
             (Input::ReadSet, Output::ReadSet(members)) => {
-                let read: BTreeSet<i64> = members.iter().copied().collect();
-                (read.len() == members.len() && &read == state).then(|| state.clone())
+                (self.read_state(members)? == *state).then(|| state.clone())
             }
             _ => None,
         }
+    }
+
+    fn describe(&self, state: &Self::State) -> String {
+        format!("{:?}", self.members(state))
     }
 
     /// An unknown `add x` where no other operation adds `x` and no read

@@ -196,7 +196,7 @@ pub fn search<M: Model>(model: &M, ops: &[Operation], steps_max: u64) -> Search 
             let Some((op, before)) = calls.pop() else {
                 return Search::NotLinearizable {
                     linearized: deepest.0,
-                    state: format!("{:?}", deepest.1),
+                    state: model.describe(&deepest.1),
                 };
             };
             state = before;
