@@ -2,7 +2,7 @@
 linearizability checker (tests/src/linearizability, docs/linearizability.md).
 
 Usage:
-  python lwt_workload.py setup HOST...                      keyspace lwt (RF 3), tables reg and set
+  python lwt_workload.py setup HOST...                      keyspace lwt (RF 3), tables reg and uniq
   python lwt_workload.py WORKLOAD OUT.json HOST... [--local-serial]
 
 WORKLOAD is `register` or `set`. HOST `fake` (or `fake-stale`) runs against an
@@ -16,9 +16,9 @@ register  keys KEY_BASE..KEY_BASE+K. Each key is seeded first with
             write  UPDATE lwt.reg SET v = ? WHERE k = ? IF EXISTS   (v random 0..4)
             cas    UPDATE lwt.reg SET v = ? WHERE k = ? IF v = ?    (old, new random 0..4)
 set       keys KEY_BASE..KEY_BASE+K, C clients each loop on a random key and:
-            add       INSERT INTO lwt.set (k, x) VALUES (?, ?) IF NOT EXISTS  (2 in 3; x random
+            add       INSERT INTO lwt.uniq (k, x) VALUES (?, ?) IF NOT EXISTS  (2 in 3; x random
                       below ADD_RANGE, so the same element is attempted several times)
-            read-set  SELECT x FROM lwt.set WHERE k = ?   at SERIAL  (1 in 3)
+            read-set  SELECT x FROM lwt.uniq WHERE k = ?   at SERIAL  (1 in 3)
 
 Conditional writes run at QUORUM (LOCAL_QUORUM with --local-serial) for the commit and SERIAL
 (LOCAL_SERIAL) for the Paxos round. The driver never retries (FallthroughRetryPolicy): a retried
@@ -46,7 +46,7 @@ import time
 
 SERIAL_READ = {
     "register": "SELECT v FROM lwt.reg WHERE k = ?",
-    "set": "SELECT x FROM lwt.set WHERE k = ?",
+    "set": "SELECT x FROM lwt.uniq WHERE k = ?",
 }
 
 
@@ -102,7 +102,7 @@ class CassandraBackend:
             "seed": prepare("INSERT INTO lwt.reg (k, v) VALUES (?, ?) IF NOT EXISTS"),
             "write": prepare("UPDATE lwt.reg SET v = ? WHERE k = ? IF EXISTS"),
             "cas": prepare("UPDATE lwt.reg SET v = ? WHERE k = ? IF v = ?"),
-            "add": prepare("INSERT INTO lwt.set (k, x) VALUES (?, ?) IF NOT EXISTS"),
+            "add": prepare("INSERT INTO lwt.uniq (k, x) VALUES (?, ?) IF NOT EXISTS"),
             "read": prepare(SERIAL_READ["register"]),
             "read-set": prepare(SERIAL_READ["set"]),
         }
@@ -281,12 +281,20 @@ def run_workload(workload, backend, settings):
     counter_lock = threading.Lock()
     counts = {"ok": 0, "info": 0, "fail": 0}
 
+    errors = []
+
     def client(index):
+        try:
+            client_loop(index)
+        except Exception as error:  # noqa: BLE001 - re-raised by the main thread
+            errors.append(error)
+
+    def client_loop(index):
         rng = random.Random(seed * 1_000 + index)
         process = index
         while True:
             with counter_lock:
-                if remaining[0] <= 0 and time.time() >= deadline:
+                if errors or (remaining[0] <= 0 and time.time() >= deadline):
                     return
                 remaining[0] -= 1
             k, f, value = next_op(workload, rng, keys, add_range)
@@ -302,6 +310,8 @@ def run_workload(workload, backend, settings):
         thread.start()
     for thread in threads:
         thread.join()
+    if errors:
+        raise RuntimeError(f"a client failed: {errors[0]!r}") from errors[0]
     return recorder, counts
 
 
@@ -315,7 +325,7 @@ def setup(hosts):
         "{'class': 'SimpleStrategy', 'replication_factor': 3}"
     )
     session.execute("CREATE TABLE IF NOT EXISTS lwt.reg (k int PRIMARY KEY, v int)")
-    session.execute("CREATE TABLE IF NOT EXISTS lwt.set (k int, x int, PRIMARY KEY (k, x))")
+    session.execute("CREATE TABLE IF NOT EXISTS lwt.uniq (k int, x int, PRIMARY KEY (k, x))")
     assert cluster.control_connection.wait_for_schema_agreement(wait_time=20), "schema agreement"
     cluster.shutdown()
 
