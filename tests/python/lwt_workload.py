@@ -25,12 +25,14 @@ Conditional writes run at QUORUM (LOCAL_QUORUM with --local-serial) for the comm
 CAS would be two operations recorded as one.
 
 Outcomes: a result is `ok` with [applied] and, when a cas is not applied, the current value the
-server returned. Any timeout, connection loss or NoHostAvailable is `info` for writes (the write may
-have happened, or happen later: a Paxos proposal accepted by one replica can be completed by a later
-round) and `fail` for reads (a read has no effect of its own). Unavailable is `fail` for reads and
-`info` for writes: Cassandra checks live replicas again before the commit, after a quorum may
-already have accepted the proposal, so an Unavailable there does not prove the write absent.
-Any other error (invalid request, server error) aborts the run.
+server returned. Any timeout (ReadTimeout, WriteTimeout of any write type, the driver's
+OperationTimedOut), replica failure (ReadFailure, WriteFailure), connection loss, NoHostAvailable or
+Overloaded is `info` for writes (the write may have happened, or happen later: a Paxos proposal
+accepted by one replica can be completed by a later round) and `fail` for reads (a read has no
+effect of its own). Unavailable is `fail` for reads and `info` for writes: Cassandra checks live
+replicas again before the commit, after a quorum may already have accepted the proposal, so an
+Unavailable there does not prove the write absent. Any other error (invalid request, server error)
+aborts the run.
 After an `info` the client continues as a new process (id + C): a process has one open operation.
 
 Environment: LWT_OPS (2000), LWT_CLIENTS (8), LWT_KEYS (register 5, set 4), LWT_KEY_BASE (0),
@@ -114,15 +116,21 @@ class CassandraBackend:
                 statement.serial_consistency_level = self.serial
 
     def run(self, name, values, is_read):
-        from cassandra import OperationTimedOut, ReadTimeout, Unavailable, WriteTimeout
+        from cassandra import CoordinationFailure, OperationTimedOut, Timeout, Unavailable
         from cassandra.cluster import NoHostAvailable
         from cassandra.connection import ConnectionException
+        from cassandra.protocol import IsBootstrappingErrorMessage, OverloadedErrorMessage
 
+        # Timeouts (ReadTimeout, WriteTimeout of any write type), replica failures
+        # (ReadFailure, WriteFailure), the driver's own timeout, lost connections,
+        # no host, overload and Unavailable: unknown for a write, no effect for a read.
+        unsure = (
+            Timeout, CoordinationFailure, OperationTimedOut, NoHostAvailable, ConnectionException,
+            Unavailable, OverloadedErrorMessage, IsBootstrappingErrorMessage,
+        )
         try:
             return list(self.session.execute(self.statements[name], values))
-        except Unavailable as error:
-            raise (Fail if is_read else Info)(repr(error)) from error
-        except (WriteTimeout, ReadTimeout, OperationTimedOut, NoHostAvailable, ConnectionException) as error:
+        except unsure as error:
             raise (Fail if is_read else Info)(repr(error)) from error
 
     def conditional(self, name, values, column):
