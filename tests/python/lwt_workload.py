@@ -35,6 +35,10 @@ Unavailable there does not prove the write absent. Any other error (invalid requ
 aborts the run.
 After an `info` the client continues as a new process (id + C): a process has one open operation.
 
+Only the given HOSTs coordinate requests (WhiteListRoundRobinPolicy): a LOCAL_SERIAL run names one
+DC's nodes. `setup` takes the keyspace's replication from LWT_REPLICATION (default SimpleStrategy
+RF 3).
+
 Environment: LWT_OPS (2000), LWT_CLIENTS (8), LWT_KEYS (register 5, set 4), LWT_KEY_BASE (0),
 LWT_MIN_SECONDS (0: keep going at least that long, for fault runs), LWT_ADD_RANGE (300), LWT_SEED.
 Prints a summary and `OK` last.
@@ -86,13 +90,14 @@ class CassandraBackend:
     def __init__(self, hosts, local_serial):
         from cassandra import ConsistencyLevel as CL
         from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile
-        from cassandra.policies import FallthroughRetryPolicy, RoundRobinPolicy
+        from cassandra.policies import FallthroughRetryPolicy, WhiteListRoundRobinPolicy
         from cassandra.query import dict_factory
 
         self.commit = CL.LOCAL_QUORUM if local_serial else CL.QUORUM
         self.serial = CL.LOCAL_SERIAL if local_serial else CL.SERIAL
         profile = ExecutionProfile(
-            load_balancing_policy=RoundRobinPolicy(),
+            # Only the given hosts coordinate (one DC's, for LOCAL_SERIAL runs).
+            load_balancing_policy=WhiteListRoundRobinPolicy(hosts),
             retry_policy=FallthroughRetryPolicy(),
             request_timeout=20,
             row_factory=dict_factory,
@@ -328,10 +333,10 @@ def setup(hosts):
 
     cluster = Cluster(hosts)
     session = cluster.connect()
-    session.execute(
-        "CREATE KEYSPACE IF NOT EXISTS lwt WITH replication = "
-        "{'class': 'SimpleStrategy', 'replication_factor': 3}"
+    replication = os.environ.get(
+        "LWT_REPLICATION", "{'class': 'SimpleStrategy', 'replication_factor': 3}"
     )
+    session.execute(f"CREATE KEYSPACE IF NOT EXISTS lwt WITH replication = {replication}")
     session.execute("CREATE TABLE IF NOT EXISTS lwt.reg (k int PRIMARY KEY, v int)")
     session.execute("CREATE TABLE IF NOT EXISTS lwt.uniq (k int, x int, PRIMARY KEY (k, x))")
     assert cluster.control_connection.wait_for_schema_agreement(wait_time=20), "schema agreement"
