@@ -5,6 +5,8 @@
 //! `cassandra-driver` and `cqlsh`.
 //!
 //! - [`cluster`]: several nodes joined by gossip, Python scripts run in phases.
+//! - [`linearizability`]: a Wing–Gong–Lowe linearizability checker for
+//!   recorded LWT histories (register and unique-insert set).
 //! - [`local_cluster`]: multi-node clusters of real `sibyld` processes through
 //!   the `sibyl-cluster` library.
 //! - [`node`]: real `sibyld` processes on loopback addresses.
@@ -13,6 +15,7 @@
 #![deny(missing_docs)]
 
 pub mod cluster;
+pub mod linearizability;
 pub mod local_cluster;
 pub mod node;
 pub mod python;
