@@ -1,6 +1,8 @@
 //! Membership wiring (DESIGN §6): the async shell around the pure
 //! [`Gossiper`]. One task owns it and does, in turn:
 //!
+//! - at start, a shadow round (empty SYNs to the seeds, bounded wait for an
+//!   ACK) so the node knows the cluster before its first round;
 //! - a gossip round every second (SYNs out, convictions in);
 //! - gossip and schema messages from peers (GOSSIP_SYN/ACK, SCHEMA_PUSH,
 //!   SCHEMA_PULL_REQ/RSP), answered one-way;
@@ -39,6 +41,8 @@ use crate::transport::EventSender;
 pub const GOSSIP_INTERVAL: Duration = Duration::from_secs(1);
 /// Membership messages queued before new ones are dropped.
 pub const INBOX_MAX: usize = 4096;
+/// Longest wait for a seed's answer to the start-up shadow round.
+const SHADOW_ROUND_MAX: Duration = Duration::from_secs(2);
 /// Shortest pause between two schema pulls from one peer.
 const SCHEMA_PULL_INTERVAL: Duration = Duration::from_millis(500);
 
@@ -178,6 +182,7 @@ impl Task {
         mut shutdown: ShutdownSignal,
     ) {
         self.set_local_states();
+        self.shadow_round(&mut inbox).await;
         self.publish(Vec::new());
         let mut ticker = tokio::time::interval(GOSSIP_INTERVAL);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -194,6 +199,29 @@ impl Task {
                     None => return,
                 },
                 () = membership.schema_changed.notified() => self.on_local_schema_change(),
+            }
+        }
+    }
+
+    /// Cassandra's shadow round: empty SYNs to the seeds, then up to
+    /// [`SHADOW_ROUND_MAX`] for an ACK, so the node knows the cluster (ring,
+    /// schema version) before its first round. Alone (no other seed
+    /// answers) it goes on at once after the wait.
+    async fn shadow_round(&mut self, inbox: &mut mpsc::Receiver<(IpAddr, Frame)>) {
+        let syns = self.gossiper.shadow_syns();
+        if syns.is_empty() {
+            return;
+        }
+        for (seed, message) in &syns {
+            self.send_gossip(*seed, Verb::GossipSyn, message);
+        }
+        let deadline = Instant::now() + SHADOW_ROUND_MAX;
+        while let Ok(Some((from, frame))) = tokio::time::timeout_at(deadline, inbox.recv()).await {
+            let is_ack = frame.verb == Verb::GossipAck;
+            self.on_message(from, frame);
+            if is_ack {
+                tracing::info!(%from, "shadow round answered");
+                return;
             }
         }
     }
