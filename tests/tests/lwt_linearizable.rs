@@ -123,13 +123,11 @@ fn single_dc_under(fault: Option<&Fault>) {
 }
 
 #[test]
-#[ignore = "needs the lead's Paxos LWTs"]
 fn register_and_set_are_linearizable_on_three_nodes() {
     single_dc_under(None);
 }
 
 #[test]
-#[ignore = "needs the lead's Paxos LWTs"]
 fn register_and_set_stay_linearizable_while_a_node_is_killed_and_restarted() {
     single_dc_under(Some(&Fault {
         inject: |c| c.cluster.kill("node2").expect("node2 is killed"),
@@ -138,7 +136,6 @@ fn register_and_set_stay_linearizable_while_a_node_is_killed_and_restarted() {
 }
 
 #[test]
-#[ignore = "needs the lead's Paxos LWTs"]
 fn register_and_set_stay_linearizable_while_a_replica_is_paused() {
     single_dc_under(Some(&Fault {
         inject: |c| c.cluster.pause("node3").expect("node3 pauses"),
@@ -147,7 +144,6 @@ fn register_and_set_stay_linearizable_while_a_replica_is_paused() {
 }
 
 #[test]
-#[ignore = "needs the lead's Paxos LWTs"]
 fn register_and_set_stay_linearizable_while_a_coordinator_is_cut_off_from_the_others() {
     // node3 still takes client requests but reaches no replica but itself: a
     // minority partition, and a coordinator cut off from a quorum.
@@ -162,7 +158,6 @@ fn register_and_set_stay_linearizable_while_a_coordinator_is_cut_off_from_the_ot
 }
 
 #[test]
-#[ignore = "needs the lead's Paxos LWTs"]
 fn local_serial_stays_linearizable_in_one_dc_while_the_dcs_are_cut_apart() {
     let mut c = TestCluster::start(Topology::multi_dc(2, 3, 3), &[]).expect("the cluster starts");
     let replication = "{'class': 'NetworkTopologyStrategy', 'dc1': 3, 'dc2': 3}";
