@@ -1,7 +1,7 @@
-//! The messaging service: one outbound TCP connection per peer (dialled from
-//! this node's listen address, reconnected with back-off, fed by a bounded
-//! queue), an inbound listener, request ids with response callbacks, and the
-//! message filter applied on both sides.
+//! The messaging service: request ids with response callbacks, one-way
+//! messages, dispatch to the node's handler, and the message filter applied
+//! on both sides; frames travel through a [`Transport`] (TCP between
+//! processes, in memory in tests).
 //!
 //! Responses travel on the responder's own outbound connection, as in
 //! Cassandra, so a filter rule on one direction cuts exactly that direction.
@@ -16,29 +16,21 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use parking_lot::Mutex;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpSocket, TcpStream};
-use tokio::sync::mpsc;
+use tokio::net::TcpListener;
 use tokio::time::Instant;
 
 use super::filter::{Direction, MessageFilter, Verdict};
-use super::frame::{self, Frame};
+use super::frame::Frame;
+use super::tcp::TcpTransport;
+use super::transport::Transport;
 use super::verb::Verb;
 use crate::metrics::Metrics;
 use crate::shutdown::ShutdownSignal;
 
-/// Messages queued per peer before new ones are dropped (callers time out).
-pub const PEER_QUEUE_MAX: usize = 8192;
-/// Longest wait for a connection to a peer.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
-/// Longest pause between reconnection attempts.
-const RECONNECT_BACKOFF_MAX: Duration = Duration::from_secs(1);
 /// How often expired pending requests are failed.
 const SWEEP_INTERVAL: Duration = Duration::from_millis(100);
-/// Frames written to a socket per flush.
-const WRITE_BATCH_MAX: usize = 256;
 
 /// Why a request got no response.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -68,7 +60,7 @@ pub struct Messaging {
     local: IpAddr,
     port: u16,
     filter: Arc<MessageFilter>,
-    peers: Mutex<HashMap<IpAddr, mpsc::Sender<Frame>>>,
+    transport: Arc<dyn Transport>,
     pending: Mutex<HashMap<u64, Pending>>,
     next_id: AtomicU64,
     handler: OnceLock<Arc<dyn MessageHandler>>,
@@ -92,11 +84,27 @@ impl Messaging {
     ) -> std::io::Result<Arc<Self>> {
         let listener = TcpListener::bind(SocketAddr::new(local, port)).await?;
         let port = listener.local_addr().map_or(port, |a| a.port());
+        let transport = Arc::new(TcpTransport::new(local, port, shutdown.clone()));
+        let messaging = Self::over(local, port, transport.clone(), filter, metrics, shutdown);
+        transport.serve(listener, Arc::clone(&messaging));
+        Ok(messaging)
+    }
+
+    /// A messaging service over any [`Transport`] (the in-memory one in
+    /// tests); the caller feeds received frames to [`Messaging::receive`].
+    pub fn over(
+        local: IpAddr,
+        port: u16,
+        transport: Arc<dyn Transport>,
+        filter: Arc<MessageFilter>,
+        metrics: Arc<Metrics>,
+        shutdown: ShutdownSignal,
+    ) -> Arc<Self> {
         let messaging = Arc::new(Self {
             local,
             port,
             filter,
-            peers: Mutex::new(HashMap::new()),
+            transport,
             pending: Mutex::new(HashMap::new()),
             next_id: AtomicU64::new(1),
             handler: OnceLock::new(),
@@ -108,9 +116,8 @@ impl Messaging {
             metrics,
             shutdown,
         });
-        tokio::spawn(Arc::clone(&messaging).accept_loop(listener));
         tokio::spawn(Arc::clone(&messaging).sweep_loop());
-        Ok(messaging)
+        messaging
     }
 
     /// This node's listen address.
@@ -173,41 +180,22 @@ impl Messaging {
             Verdict::Drop => {}
             Verdict::Pass => self.enqueue(peer, frame),
             Verdict::Delay(delay) => {
-                let queue = self.queue(peer);
+                let transport = Arc::clone(&self.transport);
                 tokio::spawn(async move {
                     tokio::time::sleep(delay).await;
-                    let _ = queue.send(frame).await;
+                    transport.send(peer, frame);
                 });
             }
         }
     }
 
-    fn queue(&self, peer: IpAddr) -> mpsc::Sender<Frame> {
-        let mut peers = self.peers.lock();
-        if let Some(queue) = peers.get(&peer)
-            && !queue.is_closed()
-        {
-            return queue.clone();
-        }
-        let (tx, rx) = mpsc::channel(PEER_QUEUE_MAX);
-        peers.insert(peer, tx.clone());
-        tokio::spawn(outbound_loop(
-            self.local,
-            SocketAddr::new(peer, self.port),
-            rx,
-            self.shutdown.clone(),
-        ));
-        tx
-    }
-
     fn enqueue(&self, peer: IpAddr, frame: Frame) {
         let verb = frame.verb;
-        match self.queue(peer).try_send(frame) {
-            Ok(()) => self.metrics.message_sent(verb),
-            Err(_) => {
-                self.dropped.inc();
-                tracing::debug!(%peer, %verb, "internode queue full; message dropped");
-            }
+        if self.transport.send(peer, frame) {
+            self.metrics.message_sent(verb);
+        } else {
+            self.dropped.inc();
+            tracing::debug!(%peer, %verb, "internode queue full; message dropped");
         }
     }
 
@@ -225,7 +213,9 @@ impl Messaging {
         }
     }
 
-    fn receive(self: &Arc<Self>, from: IpAddr, frame: Frame) {
+    /// A frame arrived from `from` (called by the transport): the filter
+    /// decides, then it is dispatched.
+    pub fn receive(self: &Arc<Self>, from: IpAddr, frame: Frame) {
         match self.filter.verdict(from, Direction::Inbound, frame.verb) {
             Verdict::Drop => {}
             Verdict::Pass => self.dispatch(from, frame),
@@ -235,62 +225,6 @@ impl Messaging {
                     tokio::time::sleep(delay).await;
                     this.dispatch(from, frame);
                 });
-            }
-        }
-    }
-
-    async fn accept_loop(self: Arc<Self>, listener: TcpListener) {
-        let mut shutdown = self.shutdown.clone();
-        loop {
-            tokio::select! {
-                () = shutdown.fired() => return,
-                accepted = listener.accept() => match accepted {
-                    Ok((stream, _)) => {
-                        tokio::spawn(Arc::clone(&self).inbound_loop(stream));
-                    }
-                    Err(e) => {
-                        tracing::warn!(error = %e, "internode accept failed");
-                        tokio::time::sleep(Duration::from_millis(50)).await;
-                    }
-                },
-            }
-        }
-    }
-
-    async fn inbound_loop(self: Arc<Self>, mut stream: TcpStream) {
-        let _ = stream.set_nodelay(true);
-        let mut buf = BytesMut::with_capacity(64 * 1024);
-        let mut shutdown = self.shutdown.clone();
-        let mut peer = None;
-        loop {
-            if peer.is_none() {
-                match frame::decode_handshake(&mut buf) {
-                    Ok(Some(address)) => peer = Some(address),
-                    Ok(None) => {}
-                    Err(e) => {
-                        tracing::warn!(error = %e, "internode connection refused");
-                        return;
-                    }
-                }
-            }
-            if let Some(from) = peer {
-                loop {
-                    match frame::decode(&mut buf) {
-                        Ok(Some(frame)) => self.receive(from, frame),
-                        Ok(None) => break,
-                        Err(e) => {
-                            tracing::warn!(%from, error = %e, "internode connection closed");
-                            return;
-                        }
-                    }
-                }
-            }
-            tokio::select! {
-                () = shutdown.fired() => return,
-                read = stream.read_buf(&mut buf) => match read {
-                    Ok(0) | Err(_) => return,
-                    Ok(_) => {}
-                },
             }
         }
     }
@@ -316,82 +250,5 @@ impl Messaging {
                 (p.callback)(Err(NetError::Timeout(self.local)));
             }
         }
-    }
-}
-
-async fn connect(local: IpAddr, peer: SocketAddr) -> std::io::Result<TcpStream> {
-    let socket = if peer.is_ipv4() {
-        TcpSocket::new_v4()?
-    } else {
-        TcpSocket::new_v6()?
-    };
-    // Dial from our own address so the peer (and its filter) sees who we are.
-    socket.bind(SocketAddr::new(local, 0))?;
-    let stream = tokio::time::timeout(CONNECT_TIMEOUT, socket.connect(peer))
-        .await
-        .map_err(|_| std::io::Error::new(std::io::ErrorKind::TimedOut, "connect timed out"))??;
-    stream.set_nodelay(true)?;
-    Ok(stream)
-}
-
-/// Owns the connection to one peer: connects, writes queued frames in
-/// batches, reconnects after errors with back-off.
-async fn outbound_loop(
-    local: IpAddr,
-    peer: SocketAddr,
-    mut queue: mpsc::Receiver<Frame>,
-    mut shutdown: ShutdownSignal,
-) {
-    let mut backoff = Duration::from_millis(20);
-    let mut carried: Option<Frame> = None;
-    loop {
-        let mut stream = tokio::select! {
-            () = shutdown.fired() => return,
-            connected = connect(local, peer) => match connected {
-                Ok(s) => s,
-                Err(e) => {
-                    tracing::debug!(%peer, error = %e, "internode connect failed");
-                    tokio::select! {
-                        () = shutdown.fired() => return,
-                        () = tokio::time::sleep(backoff) => {}
-                    }
-                    backoff = (backoff * 2).min(RECONNECT_BACKOFF_MAX);
-                    continue;
-                }
-            },
-        };
-        backoff = Duration::from_millis(20);
-        let mut buf = BytesMut::with_capacity(64 * 1024);
-        frame::encode_handshake(local, &mut buf);
-        loop {
-            let first = match carried.take() {
-                Some(f) => f,
-                None => tokio::select! {
-                    () = shutdown.fired() => return,
-                    next = queue.recv() => match next {
-                        Some(f) => f,
-                        None => return,
-                    },
-                },
-            };
-            write_into(&first, &mut buf);
-            for _ in 1..WRITE_BATCH_MAX {
-                match queue.try_recv() {
-                    Ok(f) => write_into(&f, &mut buf),
-                    Err(_) => break,
-                }
-            }
-            if let Err(e) = stream.write_all(&buf).await {
-                tracing::debug!(%peer, error = %e, "internode write failed; reconnecting");
-                break;
-            }
-            buf.clear();
-        }
-    }
-}
-
-fn write_into(f: &Frame, buf: &mut BytesMut) {
-    if let Err(e) = frame::encode(f, buf) {
-        tracing::warn!(error = %e, verb = %f.verb, "internode message not sent");
     }
 }
