@@ -182,6 +182,9 @@ impl Task {
         mut shutdown: ShutdownSignal,
     ) {
         self.set_local_states();
+        // This node is visible (system tables, admin status) from the start;
+        // the shadow round then fills in the cluster.
+        self.publish(Vec::new());
         self.shadow_round(&mut inbox).await;
         self.publish(Vec::new());
         let mut ticker = tokio::time::interval(GOSSIP_INTERVAL);
