@@ -105,6 +105,7 @@ fn project_columns(
         table,
         pk: key_positions(table, ColumnKind::PartitionKey),
         ctx,
+        now_calls: std::cell::Cell::new(0),
     };
     let rows = if !select.group_by.is_empty() || nodes.iter().any(Node::has_aggregate) {
         super::aggregate::grouped_rows(&env, select, &nodes, &rows)?

@@ -48,17 +48,32 @@ impl NowFunction {
         })
     }
 
-    fn value(self, ctx: Option<&BindContext<'_>>) -> Option<CqlValue> {
+    /// The value of the `seq`-th call in a request (timeuuids differ per call).
+    fn value(self, ctx: Option<&BindContext<'_>>, seq: u64) -> Option<CqlValue> {
         let ctx = ctx?;
         let millis = ctx.now_us.div_euclid(1000);
         Some(match self {
-            NowFunction::TimeUuid => CqlValue::Timeuuid((ctx.timeuuid)(ctx.now_us)),
+            NowFunction::TimeUuid => {
+                CqlValue::Timeuuid(nth_timeuuid((ctx.timeuuid)(ctx.now_us), seq))
+            }
             NowFunction::Timestamp => CqlValue::Timestamp(millis),
             NowFunction::Date => CqlValue::Date(epoch_days(millis)),
             NowFunction::Time => CqlValue::Time(ctx.now_us.rem_euclid(86_400_000_000) * 1000),
             NowFunction::Uuid => CqlValue::Uuid(uuid::Uuid::new_v4()),
         })
     }
+}
+
+/// The request's timeuuid moved `n` ticks (100 ns) later, so that each row's
+/// `now()` differs as Cassandra's do, in call order.
+fn nth_timeuuid(base: uuid::Uuid, n: u64) -> uuid::Uuid {
+    let Some(timestamp) = base.get_timestamp() else {
+        return base;
+    };
+    let (ticks, counter) = timestamp.to_gregorian();
+    let [_, _, _, _, _, _, _, _, _, _, a, b, c, d, e, f] = *base.as_bytes();
+    uuid::Builder::from_gregorian_timestamp(ticks.wrapping_add(n), counter, &[a, b, c, d, e, f])
+        .into_uuid()
 }
 
 /// A bound of a slice: `None` when the statement leaves that side open.
@@ -436,6 +451,8 @@ pub(super) struct Env<'a> {
     pub pk: Vec<usize>,
     /// The request's bind context (time for `now()`).
     pub ctx: Option<&'a BindContext<'a>>,
+    /// `now()` calls made so far in the request.
+    pub now_calls: std::cell::Cell<u64>,
 }
 
 impl Node {
@@ -468,7 +485,11 @@ impl Node {
                     .and_then(|v| super::values::partition_key(env.table, &v).ok())
                     .map(|key| CqlValue::Bigint(key.token().0))
             }
-            Node::Now(now) => now.value(env.ctx),
+            Node::Now(now) => {
+                let seq = env.now_calls.get();
+                env.now_calls.set(seq.wrapping_add(1));
+                now.value(env.ctx, seq)
+            }
             Node::Aggregate(..) | Node::CountRows => {
                 return self.group_value(env, std::slice::from_ref(row));
             }

@@ -72,7 +72,11 @@ fn run_with(cql: &str, values: &[Value]) -> Result<ResultSet, RequestError> {
         panic!("not a select")
     };
     let table = table();
-    static MAKE: fn(i64) -> uuid::Uuid = |_| uuid::Uuid::from_u128(42);
+    static MAKE: fn(i64) -> uuid::Uuid = |us| {
+        let ts =
+            uuid::Timestamp::from_unix(uuid::NoContext, u64::try_from(us / 1_000_000).unwrap(), 0);
+        uuid::Uuid::new_v1(ts, &[1, 2, 3, 4, 5, 6])
+    };
     let ctx = BindContext {
         values,
         now_us: 86_400_000_000 + 5_000,
@@ -276,10 +280,11 @@ fn now_functions_give_the_request_time_per_row() {
     );
     assert_eq!(r.rows.len(), 3);
     let first = r.rows.first().unwrap();
-    assert_eq!(
-        first[0],
-        Some(CqlValue::Timeuuid(uuid::Uuid::from_u128(42)))
-    );
+    let Some(CqlValue::Timeuuid(id)) = first[0] else {
+        panic!("{first:?}")
+    };
+    assert_eq!(id.get_version_num(), 1);
+    assert_ne!(r.rows[1][0], first[0], "each row's now() differs");
     assert_eq!(first[1], Some(CqlValue::Timestamp(86_400_005)));
     assert_eq!(first[2], Some(CqlValue::Date((1 << 31) + 1)));
     assert_eq!(first[3], Some(CqlValue::Time(5_000_000)));
