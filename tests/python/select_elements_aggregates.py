@@ -1,8 +1,10 @@
-"""Element and slice selection, functions inside aggregates and now()-style
-selectors through the Python driver, checked against what Cassandra 4 answers:
-values, nulls, result column names and types (prepared too), bind markers in
-element keys, and the errors for lists and non-collections.
-Usage: python select_elements_aggregates.py HOST (not named selectors.py: that would shadow the standard library module)."""
+"""Element and slice selection, functions inside aggregates, Cassandra 5's
+collection functions and now()-style selectors through the Python driver,
+checked against what Cassandra answers: values, nulls, result column names and
+types (prepared too), bind markers in element keys, and the errors for lists
+and non-collections.
+Usage: python select_elements_aggregates.py HOST
+(not named selectors.py: that would shadow the standard library module)."""
 import datetime
 import sys
 import uuid
@@ -98,6 +100,17 @@ assert row[5] == min(tokens) and row[6] == 3, (row, tokens)
 
 rows = list(session.execute("SELECT k, max(m['b']), sum(s[3]), cast(count(*) as int) FROM sel.t GROUP BY k"))
 assert sorted(rows) == [(1, 20, 6, 2), (2, 10, 3, 1)], rows
+
+# 3. Cassandra 5 collection functions.
+result = session.execute(
+    "SELECT map_keys(m), map_values(m), collection_count(s), collection_min(s), collection_max(l), "
+    "collection_sum(s), collection_avg(s) FROM sel.t WHERE k = 1 AND c = 2"
+)
+assert [type_name(t) for t in result.column_types] == [
+    "set<text>", "list<int>", "int", "int", "int", "int", "int",
+], [type_name(t) for t in result.column_types]
+assert result.column_names[0] == "system.map_keys(m)", result.column_names
+assert result.one() == ({"a", "b"}, [2, 20], 6, 1, 2, 21, 3), result.one()
 
 # 4. now()-style selectors, one value per row.
 result = session.execute(
