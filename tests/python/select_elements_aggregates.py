@@ -100,6 +100,10 @@ assert row[5] == min(tokens) and row[6] == 3, (row, tokens)
 
 rows = list(session.execute("SELECT k, max(m['b']), sum(s[3]), cast(count(*) as int) FROM sel.t GROUP BY k"))
 assert sorted(rows) == [(1, 20, 6, 2), (2, 10, 3, 1)], rows
+# An aggregate below a function still aggregates the whole table, whatever the page size.
+from cassandra.query import SimpleStatement
+paged = SimpleStatement("SELECT cast(count(*) as int), toJson(max(v)) FROM sel.t", fetch_size=1)
+assert list(session.execute(paged)) == [(3, "7")], list(session.execute(paged))
 
 # 3. Cassandra 5 collection functions.
 result = session.execute(

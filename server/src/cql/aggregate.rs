@@ -6,7 +6,7 @@
 //! integer `sum` wraps and integer `avg` truncates, and empty input gives
 //! `count` 0, `sum`/`avg` 0 and null `min`/`max` for a query without GROUP BY.
 
-use sibyl_protocol::cql::ast::{Select, SelectorExpr};
+use sibyl_protocol::cql::ast::{Select, Selection, SelectorExpr};
 use sibyl_protocol::value::{CqlType, CqlValue, cql_cmp};
 
 use super::select::Row;
@@ -19,6 +19,27 @@ const AGGREGATES: [&str; 5] = ["count", "min", "max", "sum", "avg"];
 /// True for the name (lower case) of a native aggregate.
 pub fn is_aggregate_name(name: &str) -> bool {
     AGGREGATES.contains(&name)
+}
+
+/// True when `select` aggregates rows: an aggregate anywhere in its
+/// selectors (`cast(count(*) as int)` too) or a GROUP BY. Such a query
+/// answers whole, never by storage-position pages.
+pub fn aggregates(select: &Select) -> bool {
+    fn has(expr: &SelectorExpr) -> bool {
+        match expr {
+            SelectorExpr::CountStar => true,
+            SelectorExpr::Function { name, args } => {
+                is_aggregate_name(&name.name.as_str().to_ascii_lowercase()) || args.iter().any(has)
+            }
+            SelectorExpr::Cast(inner, _)
+            | SelectorExpr::Field(inner, _)
+            | SelectorExpr::Element(inner, _)
+            | SelectorExpr::Slice(inner, ..) => has(inner),
+            _ => false,
+        }
+    }
+    !select.group_by.is_empty()
+        || matches!(&select.selection, Selection::List(items) if items.iter().any(|s| has(&s.expr)))
 }
 
 /// An aggregate function, resolved for its argument's type.

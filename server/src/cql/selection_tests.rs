@@ -290,3 +290,22 @@ fn now_functions_give_the_request_time_per_row() {
     assert_eq!(first[3], Some(CqlValue::Time(5_000_000)));
     assert!(run("SELECT now(v) FROM ks.t").is_err());
 }
+
+#[test]
+fn aggregating_queries_are_known_before_paging() {
+    use crate::cql::aggregate::aggregates;
+    let select = |cql: &str| {
+        let Statement::Select(select) = parse(cql).unwrap() else {
+            panic!("not a select")
+        };
+        *select
+    };
+    assert!(aggregates(&select(
+        "SELECT cast(count(*) as int) FROM ks.t"
+    )));
+    assert!(aggregates(&select("SELECT toJson(max(v)) FROM ks.t")));
+    assert!(aggregates(&select("SELECT k FROM ks.t GROUP BY k")));
+    assert!(!aggregates(&select(
+        "SELECT m['a'], writetime(v) FROM ks.t"
+    )));
+}
