@@ -65,7 +65,9 @@ for bad, message in [
     ("SELECT l[0..1] FROM sel.t", "Slice selection is only allowed on sets and maps, but l is a list"),
     ("SELECT v[0] FROM sel.t", "Invalid element selection: v is of type int is not a collection"),
     ("SELECT max(count(*)) FROM sel.t", "aggregate functions cannot be used as arguments of aggregate functions"),
-    ("SELECT sum(m) FROM sel.t", "system.sum"),
+    ("SELECT sum(m) FROM sel.t", "Invalid call to function sum, none of its type signatures match"),
+    ("SELECT map_keys(s) FROM sel.t", "Function system.map_keys requires a map argument, but found argument s of type set<int>"),
+    ("SELECT collection_sum(m) FROM sel.t", "requires a numeric set/list argument, but found argument m of type map<text, int>"),
 ]:
     try:
         session.execute(bad)

@@ -88,9 +88,7 @@ impl Aggregate {
             if is_numeric(arg) {
                 Ok(())
             } else {
-                Err(RequestError::invalid(format!(
-                    "Invalid call to function system.{name}, none of its type signatures match: {arg} is not a number"
-                )))
+                Err(no_signature(name))
             }
         };
         let aggregate = match name {
@@ -128,6 +126,23 @@ impl Aggregate {
             Aggregate::Avg(ty) => Some(average(values, ty)),
         }
     }
+}
+
+/// Cassandra's error for `sum`/`avg` of a non-numeric type: every overload listed.
+fn no_signature(name: &str) -> RequestError {
+    let signatures: Vec<String> = [
+        "tinyint", "smallint", "int", "bigint", "float", "double", "decimal", "varint",
+    ]
+    .iter()
+    .map(|t| format!("system.{name} : ({t}) -> {t}"))
+    .chain(std::iter::once(format!(
+        "system.{name} : (counter) -> bigint"
+    )))
+    .collect();
+    RequestError::invalid(format!(
+        "Invalid call to function {name}, none of its type signatures match (known type signatures: {})",
+        signatures.join(", ")
+    ))
 }
 
 fn counter_as_bigint(value: CqlValue) -> CqlValue {

@@ -204,7 +204,7 @@ impl Compiler<'_> {
             names.push(name);
             types.push(ty);
         }
-        let (function, ty) = resolve(lower, &types)?;
+        let (function, ty) = resolve(lower, &types, &names)?;
         Ok((
             Node::Call(function, inputs),
             format!("system.{lower}({})", names.join(", ")),

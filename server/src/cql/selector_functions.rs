@@ -57,11 +57,16 @@ fn arity(name: &str, args: &[CqlType], wanted: usize) -> Result<(), RequestError
     }
 }
 
-/// The function `name` (lower case) over arguments of `args`, and its result type.
+/// The function `name` (lower case) over arguments of `args` (shown in
+/// errors as `shown`, the arguments' column names), and its result type.
 ///
 /// # Errors
 /// Unknown functions, wrong argument counts or types.
-pub fn resolve(name: &str, args: &[CqlType]) -> Result<(Function, CqlType), RequestError> {
+pub fn resolve(
+    name: &str,
+    args: &[CqlType],
+    shown: &[String],
+) -> Result<(Function, CqlType), RequestError> {
     let temporal = |function: Function, result: CqlType| {
         arity(name, args, 1)?;
         match args.first().map(CqlType::unfrozen) {
@@ -83,27 +88,34 @@ pub fn resolve(name: &str, args: &[CqlType]) -> Result<(Function, CqlType), Requ
             let ty = args.first().cloned().unwrap_or(CqlType::Blob);
             Ok((Function::ToJson(ty), CqlType::Text))
         }
-        _ => match name.strip_prefix("collection_") {
-            Some(aggregate) if aggregate != "count" => {
-                resolve_collection_aggregate(name, aggregate, args)
+        _ => {
+            let shown = shown.first().map_or("", String::as_str);
+            match name.strip_prefix("collection_") {
+                Some(aggregate) if aggregate != "count" => {
+                    resolve_collection_aggregate(name, aggregate, args, shown)
+                }
+                _ => resolve_collection(name, args, shown),
             }
-            _ => resolve_collection(name, args),
-        },
+        }
     }
 }
 
 /// `map_keys`, `map_values`, `collection_count`; then the blob conversions.
-fn resolve_collection(name: &str, args: &[CqlType]) -> Result<(Function, CqlType), RequestError> {
+fn resolve_collection(
+    name: &str,
+    args: &[CqlType],
+    shown: &str,
+) -> Result<(Function, CqlType), RequestError> {
     let kind = match name {
-        "map_keys" | "map_values" => "map",
-        "collection_count" => "collection",
+        "map_keys" | "map_values" => "a map",
+        "collection_count" => "a collection",
         _ => return resolve_blob(name, args),
     };
     arity(name, args, 1)?;
     let arg = args.first().map_or(&CqlType::Blob, CqlType::unfrozen);
     let wrong = || {
         RequestError::invalid(format!(
-            "Function system.{name} requires an argument of type {kind}, but found argument of type {arg}"
+            "Function system.{name} requires {kind} argument, but found argument {shown} of type {arg}"
         ))
     };
     match (name, arg) {
@@ -121,22 +133,27 @@ fn resolve_collection_aggregate(
     name: &str,
     aggregate: &str,
     args: &[CqlType],
+    shown: &str,
 ) -> Result<(Function, CqlType), RequestError> {
     if !matches!(aggregate, "min" | "max" | "sum" | "avg") {
         return Err(RequestError::invalid(format!("Unknown function '{name}'")));
     }
     arity(name, args, 1)?;
     let arg = args.first().map_or(&CqlType::Blob, CqlType::unfrozen);
-    let (CqlType::Set(element) | CqlType::List(element)) = arg else {
-        return Err(RequestError::invalid(format!(
-            "Function system.{name} requires an argument of type set or list, but found argument of type {arg}"
-        )));
+    let kind = if matches!(aggregate, "sum" | "avg") {
+        "a numeric set/list"
+    } else {
+        "a set or list"
     };
-    let (aggregate, result) = Aggregate::resolve(aggregate, element).map_err(|_| {
+    let wrong = || {
         RequestError::invalid(format!(
-            "Function system.{name} requires an argument of type numeric set or list, but found argument of type {arg}"
+            "Function system.{name} requires {kind} argument, but found argument {shown} of type {arg}"
         ))
-    })?;
+    };
+    let (CqlType::Set(element) | CqlType::List(element)) = arg else {
+        return Err(wrong());
+    };
+    let (aggregate, result) = Aggregate::resolve(aggregate, element).map_err(|_| wrong())?;
     Ok((Function::CollectionAggregate(aggregate), result))
 }
 
@@ -398,22 +415,22 @@ mod tests {
 
     #[test]
     fn blob_and_time_functions() {
-        let (f, ty) = resolve("intasblob", &[CqlType::Int]).unwrap();
+        let (f, ty) = resolve("intasblob", &[CqlType::Int], &[]).unwrap();
         assert_eq!(ty, CqlType::Blob);
         let blob = f.apply(&[Some(CqlValue::Int(1))]).unwrap();
         assert_eq!(blob, Some(CqlValue::Blob(vec![0, 0, 0, 1])));
-        let (back, _) = resolve("blobasint", &[CqlType::Blob]).unwrap();
+        let (back, _) = resolve("blobasint", &[CqlType::Blob], &[]).unwrap();
         assert_eq!(back.apply(&[blob]).unwrap(), Some(CqlValue::Int(1)));
         assert!(back.apply(&[Some(CqlValue::Blob(vec![1]))]).is_err());
-        let (to_date, _) = resolve("todate", &[CqlType::Timestamp]).unwrap();
+        let (to_date, _) = resolve("todate", &[CqlType::Timestamp], &[]).unwrap();
         assert_eq!(
             to_date
                 .apply(&[Some(CqlValue::Timestamp(86_400_000 + 5))])
                 .unwrap(),
             Some(CqlValue::Date((1 << 31) + 1))
         );
-        assert!(resolve("totimestamp", &[CqlType::Int]).is_err());
-        assert!(resolve("nosuch", &[]).is_err());
+        assert!(resolve("totimestamp", &[CqlType::Int], &[]).is_err());
+        assert!(resolve("nosuch", &[], &[]).is_err());
     }
 
     #[test]
@@ -423,7 +440,7 @@ mod tests {
             (CqlValue::Text("a".into()), CqlValue::Int(3)),
             (CqlValue::Text("b".into()), CqlValue::Int(4)),
         ]);
-        let (keys, ty) = resolve("map_keys", std::slice::from_ref(&map_ty)).unwrap();
+        let (keys, ty) = resolve("map_keys", std::slice::from_ref(&map_ty), &[]).unwrap();
         assert_eq!(ty, CqlType::Set(Box::new(CqlType::Text)));
         assert_eq!(
             keys.apply(&[Some(map.clone())]).unwrap(),
@@ -432,13 +449,13 @@ mod tests {
                 CqlValue::Text("b".into())
             ]))
         );
-        let (values, ty) = resolve("map_values", std::slice::from_ref(&map_ty)).unwrap();
+        let (values, ty) = resolve("map_values", std::slice::from_ref(&map_ty), &[]).unwrap();
         assert_eq!(ty, CqlType::List(Box::new(CqlType::Int)));
         assert_eq!(
             values.apply(&[Some(map.clone())]).unwrap(),
             Some(CqlValue::List(vec![CqlValue::Int(3), CqlValue::Int(4)]))
         );
-        let (count, ty) = resolve("collection_count", &[map_ty]).unwrap();
+        let (count, ty) = resolve("collection_count", &[map_ty], &[]).unwrap();
         assert_eq!(ty, CqlType::Int);
         assert_eq!(count.apply(&[Some(map)]).unwrap(), Some(CqlValue::Int(2)));
         assert_eq!(count.apply(&[None]).unwrap(), None);
@@ -450,7 +467,7 @@ mod tests {
             ("collection_sum", 10),
             ("collection_avg", 3),
         ] {
-            let (f, ty) = resolve(name, std::slice::from_ref(&list_ty)).unwrap();
+            let (f, ty) = resolve(name, std::slice::from_ref(&list_ty), &[]).unwrap();
             assert_eq!(ty, CqlType::Int);
             assert_eq!(
                 f.apply(&[Some(list.clone())]).unwrap(),
@@ -458,9 +475,14 @@ mod tests {
             );
         }
         let text_set = CqlType::Set(Box::new(CqlType::Text));
-        assert!(resolve("collection_max", std::slice::from_ref(&text_set)).is_ok());
-        assert!(resolve("collection_sum", &[text_set]).is_err());
-        assert!(resolve("map_keys", &[CqlType::Int]).is_err());
-        assert!(resolve("collection_count", &[CqlType::Int]).is_err());
+        assert!(resolve("collection_max", std::slice::from_ref(&text_set), &[]).is_ok());
+        assert!(resolve("collection_sum", &[text_set], &[]).is_err());
+        assert!(resolve("map_keys", &[CqlType::Int], &[]).is_err());
+        assert_eq!(
+            resolve("collection_count", &[CqlType::Int], &["v".into()])
+                .unwrap_err()
+                .to_string(),
+            "Function system.collection_count requires a collection argument, but found argument v of type int"
+        );
     }
 }
