@@ -395,8 +395,13 @@ fn writetime_or_ttl(
         )));
     }
     if ty.is_multi_cell() {
+        let kind = if ty.is_collection() {
+            "collection"
+        } else {
+            "UDT"
+        };
         return Err(RequestError::invalid(format!(
-            "Cannot use selection function {shown} on non-frozen collection {}",
+            "Cannot use selection function {shown} on non-frozen {kind} {}",
             column.as_str()
         )));
     }
