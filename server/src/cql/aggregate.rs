@@ -1,116 +1,196 @@
-//! Aggregates and GROUP BY: `count(*)`, `count(col)`, `min`, `max`, `sum`,
-//! `avg` over groups of consecutive rows sharing a primary key prefix (rows
-//! arrive in primary key order), as Cassandra computes them: `sum` and `avg`
-//! keep the column's type (integer `avg` truncates), empty input gives
-//! `count` 0, `sum` 0 and null `min`/`max`/... for a query without GROUP BY.
+//! Aggregates and GROUP BY: `count`, `min`, `max`, `sum`, `avg` over any
+//! selector's per-row values (columns, `writetime()`, casts, functions ...),
+//! over groups of consecutive rows sharing a primary key prefix (rows arrive
+//! in primary key order), as Cassandra computes them: the result type is the
+//! argument's type (`count` is bigint, a counter argument gives bigint),
+//! integer `sum` wraps and integer `avg` truncates, and empty input gives
+//! `count` 0, `sum`/`avg` 0 and null `min`/`max` for a query without GROUP BY.
 
-use sibyl_protocol::cql::ast::{Select, Selector, SelectorExpr};
-use sibyl_protocol::response::ColumnSpec;
+use sibyl_protocol::cql::ast::{Select, Selection, SelectorExpr};
 use sibyl_protocol::value::{CqlType, CqlValue, cql_cmp};
 
-use super::result::ResultSet;
 use super::select::Row;
+use super::selection::{Env, Node};
 use crate::error::RequestError;
 use crate::schema::{ColumnKind, TableMetadata};
 
 const AGGREGATES: [&str; 5] = ["count", "min", "max", "sum", "avg"];
 
-/// True for an aggregate selector.
-pub fn is_aggregate(expr: &SelectorExpr) -> bool {
-    match expr {
-        SelectorExpr::CountStar => true,
-        SelectorExpr::Function { name, .. } => AGGREGATES
-            .iter()
-            .any(|f| name.name.as_str().eq_ignore_ascii_case(f)),
-        _ => false,
-    }
+/// True for the name (lower case) of a native aggregate.
+pub fn is_aggregate_name(name: &str) -> bool {
+    AGGREGATES.contains(&name)
 }
 
-/// What one output column computes per group.
-enum Output {
-    CountRows,
-    Count(usize),
-    Min(usize, CqlType),
-    Max(usize, CqlType),
-    Sum(usize, CqlType),
-    Avg(usize, CqlType),
-    First(usize),
-}
-
-fn column(
-    table: &TableMetadata,
-    expr: &SelectorExpr,
-) -> Result<(usize, CqlType, String), RequestError> {
-    let SelectorExpr::Column(name) = expr else {
-        return Err(RequestError::invalid(format!(
-            "Aggregate arguments must be columns, got {expr}"
-        )));
-    };
-    table
-        .columns
-        .iter()
-        .position(|c| c.name == name.as_str())
-        .and_then(|i| {
-            table
-                .columns
-                .get(i)
-                .map(|c| (i, c.ty.unfrozen().clone(), c.name.clone()))
-        })
-        .ok_or_else(|| {
-            RequestError::invalid(format!(
-                "Undefined column name {} in table {}.{}",
-                name.as_str(),
-                table.keyspace,
-                table.name
-            ))
-        })
-}
-
-fn output(
-    table: &TableMetadata,
-    expr: &SelectorExpr,
-) -> Result<(Output, String, CqlType), RequestError> {
-    match expr {
-        SelectorExpr::CountStar => Ok((Output::CountRows, "count".to_owned(), CqlType::Bigint)),
-        SelectorExpr::Column(_) => {
-            let (i, ty, name) = column(table, expr)?;
-            Ok((Output::First(i), name, ty))
-        }
-        SelectorExpr::Function { name, args } => {
-            let function = name.name.as_str().to_ascii_lowercase();
-            let [arg] = args.as_slice() else {
-                return Err(RequestError::invalid(format!(
-                    "Invalid number of arguments in call to function system.{function}"
-                )));
-            };
-            if function == "count" && !matches!(arg, SelectorExpr::Column(_)) {
-                return Ok((Output::CountRows, "count".to_owned(), CqlType::Bigint));
+/// True when `select` aggregates rows: an aggregate anywhere in its
+/// selectors (`cast(count(*) as int)` too) or a GROUP BY. Such a query
+/// answers whole, never by storage-position pages.
+pub fn aggregates(select: &Select) -> bool {
+    fn has(expr: &SelectorExpr) -> bool {
+        match expr {
+            SelectorExpr::CountStar => true,
+            SelectorExpr::Function { name, args } => {
+                is_aggregate_name(&name.name.as_str().to_ascii_lowercase()) || args.iter().any(has)
             }
-            let (i, ty, column_name) = column(table, arg)?;
-            let label = format!("system.{function}({column_name})");
-            let result_ty = if ty == CqlType::Counter {
-                CqlType::Bigint
-            } else {
-                ty.clone()
-            };
-            let out = match function.as_str() {
-                "count" => return Ok((Output::Count(i), label, CqlType::Bigint)),
-                "min" => Output::Min(i, ty),
-                "max" => Output::Max(i, ty),
-                "sum" => Output::Sum(i, ty),
-                "avg" => Output::Avg(i, ty),
-                _ => {
-                    return Err(RequestError::invalid(format!(
-                        "Selector {expr} is not supported with aggregates yet"
-                    )));
-                }
-            };
-            Ok((out, label, result_ty))
+            SelectorExpr::Cast(inner, _)
+            | SelectorExpr::Field(inner, _)
+            | SelectorExpr::Element(inner, _)
+            | SelectorExpr::Slice(inner, ..) => has(inner),
+            _ => false,
         }
-        other => Err(RequestError::invalid(format!(
-            "Selector {other} is not supported with aggregates yet"
-        ))),
     }
+    !select.group_by.is_empty()
+        || matches!(&select.selection, Selection::List(items) if items.iter().any(|s| has(&s.expr)))
+}
+
+/// An aggregate function, resolved for its argument's type.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Aggregate {
+    /// `count(x)`: the non-null values.
+    Count,
+    /// `min(x)` in the type's order.
+    Min(CqlType),
+    /// `max(x)` in the type's order.
+    Max(CqlType),
+    /// `sum(x)` in the (numeric) type.
+    Sum(CqlType),
+    /// `avg(x)` in the (numeric) type.
+    Avg(CqlType),
+}
+
+fn is_numeric(ty: &CqlType) -> bool {
+    matches!(
+        ty,
+        CqlType::Tinyint
+            | CqlType::Smallint
+            | CqlType::Int
+            | CqlType::Bigint
+            | CqlType::Counter
+            | CqlType::Float
+            | CqlType::Double
+            | CqlType::Decimal
+            | CqlType::Varint
+    )
+}
+
+impl Aggregate {
+    /// The aggregate `name` (lower case) over values of `arg`, and its result type.
+    ///
+    /// # Errors
+    /// `sum`/`avg` of a non-numeric type, an unknown aggregate.
+    pub fn resolve(name: &str, arg: &CqlType) -> Result<(Aggregate, CqlType), RequestError> {
+        let arg = arg.unfrozen();
+        let result = if *arg == CqlType::Counter {
+            CqlType::Bigint
+        } else {
+            arg.clone()
+        };
+        let numeric = || {
+            if is_numeric(arg) {
+                Ok(())
+            } else {
+                Err(no_signature(name))
+            }
+        };
+        let aggregate = match name {
+            "count" => return Ok((Aggregate::Count, CqlType::Bigint)),
+            "min" => Aggregate::Min(arg.clone()),
+            "max" => Aggregate::Max(arg.clone()),
+            "sum" => {
+                numeric()?;
+                Aggregate::Sum(result.clone())
+            }
+            "avg" => {
+                numeric()?;
+                Aggregate::Avg(result.clone())
+            }
+            _ => return Err(RequestError::invalid(format!("Unknown aggregate {name}"))),
+        };
+        Ok((aggregate, result))
+    }
+
+    /// The aggregate of a group's non-null values.
+    pub fn compute(&self, values: impl Iterator<Item = CqlValue>) -> Option<CqlValue> {
+        match self {
+            Aggregate::Count => Some(CqlValue::Bigint(
+                i64::try_from(values.count()).unwrap_or(i64::MAX),
+            )),
+            Aggregate::Min(ty) => values
+                .min_by(|a, b| cql_cmp(ty, a, b))
+                .map(counter_as_bigint),
+            Aggregate::Max(ty) => values
+                .max_by(|a, b| cql_cmp(ty, a, b))
+                .map(counter_as_bigint),
+            Aggregate::Sum(ty) => {
+                Some(values.fold(zero(ty), |acc, v| add(&acc, &v).unwrap_or(acc)))
+            }
+            Aggregate::Avg(ty) => Some(average(values, ty)),
+        }
+    }
+}
+
+/// Cassandra's error for `sum`/`avg` of a non-numeric type: every overload listed.
+fn no_signature(name: &str) -> RequestError {
+    let signatures: Vec<String> = [
+        "tinyint", "smallint", "int", "bigint", "float", "double", "decimal", "varint",
+    ]
+    .iter()
+    .map(|t| format!("system.{name} : ({t}) -> {t}"))
+    .chain(std::iter::once(format!(
+        "system.{name} : (counter) -> bigint"
+    )))
+    .collect();
+    RequestError::invalid(format!(
+        "Invalid call to function {name}, none of its type signatures match (known type signatures: {})",
+        signatures.join(", ")
+    ))
+}
+
+fn counter_as_bigint(value: CqlValue) -> CqlValue {
+    match value {
+        CqlValue::Counter(n) => CqlValue::Bigint(n),
+        other => other,
+    }
+}
+
+/// `avg`: integers sum in 128 bits (no overflow, as Cassandra's long or
+/// BigInteger accumulators) and truncate; others sum in their type.
+fn average(values: impl Iterator<Item = CqlValue>, ty: &CqlType) -> CqlValue {
+    let mut n: i128 = 0;
+    let mut wide: i128 = 0;
+    let mut sum = zero(ty);
+    for value in values {
+        n += 1;
+        match integer(&value) {
+            Some(x) => wide = wide.wrapping_add(x),
+            None => sum = add(&sum, &value).unwrap_or(sum),
+        }
+    }
+    if n == 0 {
+        return zero(ty);
+    }
+    let mean = wide / n;
+    #[expect(
+        clippy::cast_possible_truncation,
+        reason = "the mean of values of a type lies within the type"
+    )]
+    let out = match ty {
+        CqlType::Tinyint => CqlValue::Tinyint(mean as i8),
+        CqlType::Smallint => CqlValue::Smallint(mean as i16),
+        CqlType::Int => CqlValue::Int(mean as i32),
+        CqlType::Bigint => CqlValue::Bigint(mean as i64),
+        _ => divide(&sum, usize::try_from(n).unwrap_or(usize::MAX)),
+    };
+    out
+}
+
+fn integer(value: &CqlValue) -> Option<i128> {
+    Some(match value {
+        CqlValue::Tinyint(x) => i128::from(*x),
+        CqlValue::Smallint(x) => i128::from(*x),
+        CqlValue::Int(x) => i128::from(*x),
+        CqlValue::Bigint(x) | CqlValue::Counter(x) => i128::from(*x),
+        _ => return None,
+    })
 }
 
 /// Positions of the GROUP BY columns, checked to be a primary key prefix.
@@ -147,83 +227,45 @@ fn group_positions(table: &TableMetadata, select: &Select) -> Result<Vec<usize>,
     Ok(positions)
 }
 
-/// Runs the aggregate or grouped projection over `rows`.
+/// The rows of an aggregate or grouped projection: one per group of rows
+/// sharing the GROUP BY prefix, or one over all rows without GROUP BY.
 ///
 /// # Errors
-/// Unsupported selectors or GROUP BY columns.
-pub fn aggregate(
-    table: &TableMetadata,
+/// GROUP BY on anything but a primary key prefix; failing functions.
+pub(super) fn grouped_rows(
+    env: &Env<'_>,
     select: &Select,
-    selectors: &[Selector],
-    rows: Vec<Row>,
-) -> Result<ResultSet, RequestError> {
-    let groups = group_positions(table, select)?;
-    let mut outputs = Vec::new();
-    let mut columns = Vec::new();
-    for selector in selectors {
-        let (out, name, ty) = output(table, &selector.expr)?;
-        let name = selector
-            .alias
-            .as_ref()
-            .map_or(name, |a| a.as_str().to_owned());
-        columns.push(ColumnSpec {
-            keyspace: table.keyspace.clone(),
-            table: table.name.clone(),
-            name,
-            ty,
-        });
-        outputs.push(out);
-    }
-    let mut result_rows = Vec::new();
+    nodes: &[Node],
+    rows: &[Row],
+) -> Result<Vec<Row>, RequestError> {
+    let groups = group_positions(env.table, select)?;
+    let key = |row: &Row| {
+        groups
+            .iter()
+            .map(|&i| row.get(i).cloned().flatten())
+            .collect::<Vec<_>>()
+    };
+    let mut out = Vec::new();
     let mut start = 0;
     while start < rows.len() || (start == 0 && groups.is_empty()) {
-        let key = |row: &Row| {
-            groups
-                .iter()
-                .map(|&i| row.get(i).cloned().flatten())
-                .collect::<Vec<_>>()
-        };
         let first_key = rows.get(start).map(key);
         let mut end = start;
         while end < rows.len() && rows.get(end).map(key) == first_key {
             end += 1;
         }
         let group = rows.get(start..end).unwrap_or(&[]);
-        result_rows.push(outputs.iter().map(|o| compute(o, group)).collect());
+        out.push(
+            nodes
+                .iter()
+                .map(|n| n.group_value(env, group))
+                .collect::<Result<Row, _>>()?,
+        );
         if end == start {
             break;
         }
         start = end;
     }
-    Ok(ResultSet {
-        columns,
-        rows: result_rows,
-    })
-}
-
-fn values(group: &[Row], i: usize) -> impl Iterator<Item = &CqlValue> {
-    group
-        .iter()
-        .filter_map(move |r| r.get(i).and_then(Option::as_ref))
-}
-
-fn compute(output: &Output, group: &[Row]) -> Option<CqlValue> {
-    let count = |n: usize| CqlValue::Bigint(i64::try_from(n).unwrap_or(i64::MAX));
-    match output {
-        Output::CountRows => Some(count(group.len())),
-        Output::Count(i) => Some(count(values(group, *i).count())),
-        Output::First(i) => group.first().and_then(|r| r.get(*i).cloned().flatten()),
-        Output::Min(i, ty) => values(group, *i).min_by(|a, b| cql_cmp(ty, a, b)).cloned(),
-        Output::Max(i, ty) => values(group, *i).max_by(|a, b| cql_cmp(ty, a, b)).cloned(),
-        Output::Sum(i, ty) => {
-            Some(values(group, *i).fold(zero(ty), |acc, v| add(&acc, v).unwrap_or(acc)))
-        }
-        Output::Avg(i, ty) => {
-            let n = values(group, *i).count();
-            let sum = values(group, *i).fold(zero(ty), |acc, v| add(&acc, v).unwrap_or(acc));
-            Some(if n == 0 { zero(ty) } else { divide(&sum, n) })
-        }
-    }
+    Ok(out)
 }
 
 fn zero(ty: &CqlType) -> CqlValue {

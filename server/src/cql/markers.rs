@@ -160,6 +160,9 @@ pub fn select_markers(
         table,
         specs: vec![None; count],
     };
+    for (index, spec) in super::projection::selection_markers(table, select)? {
+        collector.put(index, spec)?;
+    }
     for relation in &select.where_clause {
         collector.relation(relation)?;
     }

@@ -2,6 +2,7 @@
 //! (DESIGN §3, the `cql` and `execution` arrows).
 //!
 //! - [`aggregate`]: aggregates and GROUP BY.
+//! - [`collections`]: element and slice selection on maps and sets.
 //! - [`counters`]: counter increments (read-before-write of this node's shard).
 //! - [`ddl`]: schema statements.
 //! - [`describe`]: server-side DESCRIBE.
@@ -14,11 +15,13 @@
 //! - [`read`]: SELECT on user tables: engine reads and rows.
 //! - [`result`]: result sets and their protocol encoding.
 //! - [`select`]: SELECT over row sets (filtering, order, limits, projection).
+//! - [`selection`]: SELECT clauses compiled into selector trees.
 //! - [`system_views`]: the generated system tables drivers read.
 //! - [`terms`]: binding literals, bind values and functions to typed values.
 //! - [`values`]: how CQL values are laid out as storage keys, cells and paths.
 
 pub mod aggregate;
+pub mod collections;
 pub mod counters;
 pub mod ddl;
 pub mod describe;
@@ -33,6 +36,7 @@ pub mod projection;
 pub mod read;
 pub mod result;
 pub mod select;
+pub mod selection;
 pub mod selector_functions;
 pub mod system_views;
 pub mod terms;

@@ -12,7 +12,8 @@ use sibyl_protocol::value::{CqlType, CqlValue, cql_cmp};
 
 use super::result::ResultSet;
 
-pub use super::projection::{hidden_writetime_index, result_columns};
+pub use super::projection::result_columns;
+pub use super::selection::hidden_writetime_index;
 use super::terms::{BindContext, Bound, bind, integer};
 use crate::error::RequestError;
 use crate::schema::{ClusteringOrder, ColumnKind, TableMetadata};
@@ -63,7 +64,7 @@ pub fn execute(
             count <= limit
         });
     }
-    let mut result = super::projection::project(table, select, rows)?;
+    let mut result = super::projection::project(table, select, rows, Some(ctx))?;
     if let Some(limit) = &select.limit {
         let limit = bind_limit(limit, "[limit]", ctx)?;
         result.rows.truncate(limit);

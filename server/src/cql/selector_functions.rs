@@ -1,7 +1,9 @@
 //! Scalar functions a SELECT applies to each row's values, with Cassandra's
 //! names, argument types and result types: the time conversions
 //! (`toTimestamp`, `toDate`, `toUnixTimestamp`, `dateOf`, `unixTimestampOf`),
-//! blob conversions (`blobAsX`, `xAsBlob`), `toJson` and `CAST(x AS type)`.
+//! blob conversions (`blobAsX`, `xAsBlob`), `toJson`, `CAST(x AS type)` and
+//! Cassandra 5's collection functions (`map_keys`, `map_values`,
+//! `collection_count`, `collection_min/max/sum/avg`).
 //!
 //! [`resolve`] checks a call once per statement and gives its result type;
 //! [`Function::apply`] runs it per row.
@@ -11,6 +13,7 @@ use bigdecimal::num_bigint::BigInt;
 use sibyl_protocol::value::temporal::format_timestamp;
 use sibyl_protocol::value::{CqlType, CqlValue, decode, encode_to_vec};
 
+use super::aggregate::Aggregate;
 use super::json::to_json;
 use super::terms::{epoch_days, value_millis};
 use crate::error::RequestError;
@@ -32,6 +35,15 @@ pub enum Function {
     ToJson(CqlType),
     /// `CAST(x AS type)` from the argument's type.
     Cast(CqlType, CqlType),
+    /// `map_keys(m)`: the keys as a set (Cassandra 5).
+    MapKeys,
+    /// `map_values(m)`: the values as a list (Cassandra 5).
+    MapValues,
+    /// `collection_count(c)`: the number of elements, an int (Cassandra 5).
+    CollectionCount,
+    /// `collection_min/max/sum/avg(c)`: the aggregate over a set's or list's
+    /// elements, as the row aggregate computes it (Cassandra 5).
+    CollectionAggregate(Aggregate),
 }
 
 fn arity(name: &str, args: &[CqlType], wanted: usize) -> Result<(), RequestError> {
@@ -45,11 +57,16 @@ fn arity(name: &str, args: &[CqlType], wanted: usize) -> Result<(), RequestError
     }
 }
 
-/// The function `name` (lower case) over arguments of `args`, and its result type.
+/// The function `name` (lower case) over arguments of `args` (shown in
+/// errors as `shown`, the arguments' column names), and its result type.
 ///
 /// # Errors
 /// Unknown functions, wrong argument counts or types.
-pub fn resolve(name: &str, args: &[CqlType]) -> Result<(Function, CqlType), RequestError> {
+pub fn resolve(
+    name: &str,
+    args: &[CqlType],
+    shown: &[String],
+) -> Result<(Function, CqlType), RequestError> {
     let temporal = |function: Function, result: CqlType| {
         arity(name, args, 1)?;
         match args.first().map(CqlType::unfrozen) {
@@ -71,8 +88,73 @@ pub fn resolve(name: &str, args: &[CqlType]) -> Result<(Function, CqlType), Requ
             let ty = args.first().cloned().unwrap_or(CqlType::Blob);
             Ok((Function::ToJson(ty), CqlType::Text))
         }
-        _ => resolve_blob(name, args),
+        _ => {
+            let shown = shown.first().map_or("", String::as_str);
+            match name.strip_prefix("collection_") {
+                Some(aggregate) if aggregate != "count" => {
+                    resolve_collection_aggregate(name, aggregate, args, shown)
+                }
+                _ => resolve_collection(name, args, shown),
+            }
+        }
     }
+}
+
+/// `map_keys`, `map_values`, `collection_count`; then the blob conversions.
+fn resolve_collection(
+    name: &str,
+    args: &[CqlType],
+    shown: &str,
+) -> Result<(Function, CqlType), RequestError> {
+    let kind = match name {
+        "map_keys" | "map_values" => "a map",
+        "collection_count" => "a collection",
+        _ => return resolve_blob(name, args),
+    };
+    arity(name, args, 1)?;
+    let arg = args.first().map_or(&CqlType::Blob, CqlType::unfrozen);
+    let wrong = || {
+        RequestError::invalid(format!(
+            "Function system.{name} requires {kind} argument, but found argument {shown} of type {arg}"
+        ))
+    };
+    match (name, arg) {
+        ("map_keys", CqlType::Map(k, _)) => Ok((Function::MapKeys, CqlType::Set(k.clone()))),
+        ("map_values", CqlType::Map(_, v)) => Ok((Function::MapValues, CqlType::List(v.clone()))),
+        ("collection_count", ty) if ty.is_collection() => {
+            Ok((Function::CollectionCount, CqlType::Int))
+        }
+        _ => Err(wrong()),
+    }
+}
+
+/// `collection_min/max` (sets and lists) and `collection_sum/avg` (numeric ones).
+fn resolve_collection_aggregate(
+    name: &str,
+    aggregate: &str,
+    args: &[CqlType],
+    shown: &str,
+) -> Result<(Function, CqlType), RequestError> {
+    if !matches!(aggregate, "min" | "max" | "sum" | "avg") {
+        return Err(RequestError::invalid(format!("Unknown function '{name}'")));
+    }
+    arity(name, args, 1)?;
+    let arg = args.first().map_or(&CqlType::Blob, CqlType::unfrozen);
+    let kind = if matches!(aggregate, "sum" | "avg") {
+        "a numeric set/list"
+    } else {
+        "a set or list"
+    };
+    let wrong = || {
+        RequestError::invalid(format!(
+            "Function system.{name} requires {kind} argument, but found argument {shown} of type {arg}"
+        ))
+    };
+    let (CqlType::Set(element) | CqlType::List(element)) = arg else {
+        return Err(wrong());
+    };
+    let (aggregate, result) = Aggregate::resolve(aggregate, element).map_err(|_| wrong())?;
+    Ok((Function::CollectionAggregate(aggregate), result))
 }
 
 fn resolve_blob(name: &str, args: &[CqlType]) -> Result<(Function, CqlType), RequestError> {
@@ -165,8 +247,34 @@ impl Function {
             },
             Function::ToJson(ty) => Some(CqlValue::Text(to_json(arg, ty).to_string())),
             Function::Cast(from, to) => Some(cast(arg, from, to)?),
+            Function::MapKeys | Function::MapValues | Function::CollectionCount => {
+                collection_function(self, arg)
+            }
+            Function::CollectionAggregate(aggregate) => match arg {
+                CqlValue::Set(items) | CqlValue::List(items) => {
+                    aggregate.compute(items.iter().cloned())
+                }
+                _ => None,
+            },
         };
         Ok(value)
+    }
+}
+
+fn collection_function(function: &Function, arg: &CqlValue) -> Option<CqlValue> {
+    let size = |n: usize| CqlValue::Int(i32::try_from(n).unwrap_or(i32::MAX));
+    match (function, arg) {
+        (Function::MapKeys, CqlValue::Map(entries)) => Some(CqlValue::Set(
+            entries.iter().map(|(k, _)| k.clone()).collect(),
+        )),
+        (Function::MapValues, CqlValue::Map(entries)) => Some(CqlValue::List(
+            entries.iter().map(|(_, v)| v.clone()).collect(),
+        )),
+        (Function::CollectionCount, CqlValue::Map(entries)) => Some(size(entries.len())),
+        (Function::CollectionCount, CqlValue::Set(items) | CqlValue::List(items)) => {
+            Some(size(items.len()))
+        }
+        _ => None,
     }
 }
 
@@ -307,21 +415,74 @@ mod tests {
 
     #[test]
     fn blob_and_time_functions() {
-        let (f, ty) = resolve("intasblob", &[CqlType::Int]).unwrap();
+        let (f, ty) = resolve("intasblob", &[CqlType::Int], &[]).unwrap();
         assert_eq!(ty, CqlType::Blob);
         let blob = f.apply(&[Some(CqlValue::Int(1))]).unwrap();
         assert_eq!(blob, Some(CqlValue::Blob(vec![0, 0, 0, 1])));
-        let (back, _) = resolve("blobasint", &[CqlType::Blob]).unwrap();
+        let (back, _) = resolve("blobasint", &[CqlType::Blob], &[]).unwrap();
         assert_eq!(back.apply(&[blob]).unwrap(), Some(CqlValue::Int(1)));
         assert!(back.apply(&[Some(CqlValue::Blob(vec![1]))]).is_err());
-        let (to_date, _) = resolve("todate", &[CqlType::Timestamp]).unwrap();
+        let (to_date, _) = resolve("todate", &[CqlType::Timestamp], &[]).unwrap();
         assert_eq!(
             to_date
                 .apply(&[Some(CqlValue::Timestamp(86_400_000 + 5))])
                 .unwrap(),
             Some(CqlValue::Date((1 << 31) + 1))
         );
-        assert!(resolve("totimestamp", &[CqlType::Int]).is_err());
-        assert!(resolve("nosuch", &[]).is_err());
+        assert!(resolve("totimestamp", &[CqlType::Int], &[]).is_err());
+        assert!(resolve("nosuch", &[], &[]).is_err());
+    }
+
+    #[test]
+    fn collection_functions_follow_cassandra_5() {
+        let map_ty = CqlType::Map(Box::new(CqlType::Text), Box::new(CqlType::Int));
+        let map = CqlValue::Map(vec![
+            (CqlValue::Text("a".into()), CqlValue::Int(3)),
+            (CqlValue::Text("b".into()), CqlValue::Int(4)),
+        ]);
+        let (keys, ty) = resolve("map_keys", std::slice::from_ref(&map_ty), &[]).unwrap();
+        assert_eq!(ty, CqlType::Set(Box::new(CqlType::Text)));
+        assert_eq!(
+            keys.apply(&[Some(map.clone())]).unwrap(),
+            Some(CqlValue::Set(vec![
+                CqlValue::Text("a".into()),
+                CqlValue::Text("b".into())
+            ]))
+        );
+        let (values, ty) = resolve("map_values", std::slice::from_ref(&map_ty), &[]).unwrap();
+        assert_eq!(ty, CqlType::List(Box::new(CqlType::Int)));
+        assert_eq!(
+            values.apply(&[Some(map.clone())]).unwrap(),
+            Some(CqlValue::List(vec![CqlValue::Int(3), CqlValue::Int(4)]))
+        );
+        let (count, ty) = resolve("collection_count", &[map_ty], &[]).unwrap();
+        assert_eq!(ty, CqlType::Int);
+        assert_eq!(count.apply(&[Some(map)]).unwrap(), Some(CqlValue::Int(2)));
+        assert_eq!(count.apply(&[None]).unwrap(), None);
+        let list_ty = CqlType::List(Box::new(CqlType::Int));
+        let list = CqlValue::List(vec![CqlValue::Int(5), CqlValue::Int(1), CqlValue::Int(4)]);
+        for (name, want) in [
+            ("collection_min", 1),
+            ("collection_max", 5),
+            ("collection_sum", 10),
+            ("collection_avg", 3),
+        ] {
+            let (f, ty) = resolve(name, std::slice::from_ref(&list_ty), &[]).unwrap();
+            assert_eq!(ty, CqlType::Int);
+            assert_eq!(
+                f.apply(&[Some(list.clone())]).unwrap(),
+                Some(CqlValue::Int(want))
+            );
+        }
+        let text_set = CqlType::Set(Box::new(CqlType::Text));
+        assert!(resolve("collection_max", std::slice::from_ref(&text_set), &[]).is_ok());
+        assert!(resolve("collection_sum", &[text_set], &[]).is_err());
+        assert!(resolve("map_keys", &[CqlType::Int], &[]).is_err());
+        assert_eq!(
+            resolve("collection_count", &[CqlType::Int], &["v".into()])
+                .unwrap_err()
+                .to_string(),
+            "Function system.collection_count requires a collection argument, but found argument v of type int"
+        );
     }
 }

@@ -125,15 +125,10 @@ impl Executor {
 }
 
 /// The page size to read with, when `select` can be paged by storage position:
-/// no LIMIT, no ORDER BY, no aggregate, no DISTINCT (those return whole results).
+/// no LIMIT, no ORDER BY, no aggregate or GROUP BY, no DISTINCT (those return whole results).
 pub(super) fn page_rows(select: &Select, page_size: Option<i32>) -> Option<usize> {
-    use sibyl_protocol::cql::ast::{Selection, SelectorExpr};
     let size = usize::try_from(page_size?).ok().filter(|s| *s > 0)?;
-    let aggregate = matches!(&select.selection, Selection::List(items) if items.iter().any(|s| match &s.expr {
-        SelectorExpr::CountStar => true,
-        SelectorExpr::Function { name, .. } => ["count", "min", "max", "sum", "avg"].iter().any(|f| name.name.as_str().eq_ignore_ascii_case(f)),
-        _ => false,
-    }));
+    let aggregate = crate::cql::aggregate::aggregates(select);
     let pageable = select.limit.is_none()
         && select.order_by.is_empty()
         && !aggregate
