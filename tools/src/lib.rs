@@ -17,4 +17,5 @@ pub mod generate;
 pub mod histo;
 pub mod load;
 pub mod report;
+pub mod ring;
 pub mod stress;

@@ -202,7 +202,9 @@ pub async fn run(config: LoadConfig) -> Result<LoadSummary> {
         max_value_bytes: config.max_value_bytes,
     });
     let resume = resume_point(&config)?;
+    let router = crate::ring::TokenRouter::discover(&sessions).await;
     let sender = send::Sender {
+        router,
         sessions,
         insert,
         options: QueryOptions {

@@ -6,8 +6,9 @@
 //! taken before a batch is spawned, so the dispatcher and everything behind
 //! it wait); only timeouts and overload-type errors are retried (inserts are
 //! idempotent); a batch that still fails rejects its rows with the reason.
-//! Routing: rows are grouped and ordered by their Murmur3 token and a host is
-//! chosen from the token; replica-aware routing needs the cluster's ring.
+//! Routing: rows are grouped and ordered by their Murmur3 token and each
+//! batch goes to the connected node owning that token (a replica; see
+//! [`crate::ring`]), by modulo when the nodes did not say.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -29,6 +30,8 @@ use super::pipeline::{ParsedChunk, ParsedRow, Rejected};
 pub struct Sender {
     /// One session per host.
     pub sessions: Vec<Session>,
+    /// Which session owns which token.
+    pub router: crate::ring::TokenRouter,
     /// The INSERT.
     pub insert: Arc<PreparedStatement>,
     /// Consistency and timestamp.
@@ -168,8 +171,7 @@ impl Sender {
 
     async fn send_batch(&self, rows: &[ParsedRow]) -> Result<(), ClientError> {
         let token = rows.first().map_or(0, |r| r.row.token);
-        let host =
-            usize::try_from(token.unsigned_abs() % self.sessions.len().max(1) as u64).unwrap_or(0);
+        let host = self.router.route(token, self.sessions.len());
         let Some(session) = self.sessions.get(host) else {
             return Err(ClientError::Invalid("no session".into()));
         };

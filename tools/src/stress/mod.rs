@@ -60,6 +60,7 @@ struct Shared {
     config: StressConfig,
     statements: Statements,
     sessions: Vec<Session>,
+    router: crate::ring::TokenRouter,
     /// Operations started since the beginning (warmup included).
     issued: AtomicU64,
     /// `issued` when measuring began.
@@ -93,6 +94,7 @@ pub async fn run(
         .first()
         .ok_or_else(|| crate::error::ToolError::Invalid("no session".into()))?;
     let statements = workload::setup(first, &config).await?;
+    let router = crate::ring::TokenRouter::discover(&sessions).await;
     let recorders: Vec<Arc<Recorder>> = (0..config.concurrency.max(1))
         .map(|_| Arc::new(Recorder::default()))
         .collect();
@@ -100,6 +102,7 @@ pub async fn run(
         config: config.clone(),
         statements,
         sessions,
+        router,
         issued: AtomicU64::new(0),
         base: AtomicU64::new(0),
         stop: AtomicBool::new(false),
@@ -196,7 +199,6 @@ async fn wait_tick(shared: &Shared, measured: Instant, interval: Duration) -> bo
 async fn worker(shared: Arc<Shared>, rec: Arc<Recorder>, index: usize) {
     let mut rng = Rng::new(shared.config.seed ^ (index as u64).wrapping_mul(0x9e37_79b9));
     let mut sequence = 0u64;
-    let session = &shared.sessions[index % shared.sessions.len()];
     let every = shared.config.rate.map(|r| 1.0 / r.max(1e-9));
     while !shared.stop.load(Ordering::Relaxed) {
         let n = shared.issued.fetch_add(1, Ordering::SeqCst);
@@ -215,7 +217,7 @@ async fn worker(shared: Arc<Shared>, rec: Arc<Recorder>, index: usize) {
         let result = workload::one_op(
             &shared.statements,
             &shared.config,
-            session,
+            (&shared.sessions, &shared.router),
             &mut rng,
             sequence,
         )

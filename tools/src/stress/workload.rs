@@ -151,11 +151,17 @@ fn is_read(config: &StressConfig, rng: &mut Rng) -> bool {
 pub async fn one_op(
     st: &Statements,
     config: &StressConfig,
-    session: &Session,
+    (sessions, router): (&[Session], &crate::ring::TokenRouter),
     rng: &mut Rng,
     sequence: u64,
 ) -> Result<()> {
-    let key = CqlValue::Bigint(i64::try_from(rng.below(config.partitions)).unwrap_or(0));
+    let k = i64::try_from(rng.below(config.partitions)).unwrap_or(0);
+    // Every table's partition key is this bigint: route to its owner.
+    let token = sibyl_storage::model::partitioner::murmur3_token(&k.to_be_bytes()).0;
+    let Some(session) = sessions.get(router.route(token, sessions.len())) else {
+        return Err(crate::error::ToolError::Invalid("no session".into()));
+    };
+    let key = CqlValue::Bigint(k);
     let mut options = QueryOptions {
         consistency: config.consistency,
         ..QueryOptions::default()
