@@ -4,10 +4,14 @@
 //!
 //! Every operation on one partition runs under one of [`LOCK_STRIPES`]
 //! locks (read state, decide, write state), so concurrent rounds on a
-//! partition are serialised on each replica. State rows expire after
+//! partition are serialised on each replica. Each stripe also caches the
+//! states it wrote or read (write-through, at most [`CACHED_PER_STRIPE`]
+//! partitions; a full stripe starts over), so a round reads the engine only
+//! for partitions it has not seen since start. State rows expire after
 //! [`STATE_TTL_S`] of inactivity: finished rounds leave nothing behind for
 //! ever, and no round lives that long.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
@@ -27,6 +31,11 @@ use crate::storage::{LocalStore, PAXOS_TABLE};
 
 /// Locks partitions are spread over.
 pub const LOCK_STRIPES: usize = 256;
+/// Partition states cached per stripe.
+pub const CACHED_PER_STRIPE: usize = 1024;
+
+/// One stripe's cache of states (the stripe lock guards it).
+type Stripe = HashMap<PartitionKey, PaxosState>;
 /// How long an idle partition's Paxos state is kept (3 hours).
 pub const STATE_TTL_S: u32 = 3 * 3600;
 
@@ -51,7 +60,7 @@ pub enum PrepareOutcome {
 pub struct PaxosStore {
     store: Arc<LocalStore>,
     clock: Arc<dyn Clock>,
-    locks: Vec<Mutex<()>>,
+    locks: Vec<Mutex<Stripe>>,
     last_write_us: AtomicI64,
 }
 
@@ -61,7 +70,7 @@ impl PaxosStore {
         Self {
             store,
             clock,
-            locks: (0..LOCK_STRIPES).map(|_| Mutex::new(())).collect(),
+            locks: (0..LOCK_STRIPES).map(|_| Mutex::new(Stripe::new())).collect(),
             last_write_us: AtomicI64::new(0),
         }
     }
@@ -73,7 +82,7 @@ impl PaxosStore {
         PartitionKey::new(bytes.freeze())
     }
 
-    fn lock(&self, state_key: &PartitionKey) -> parking_lot::MutexGuard<'_, ()> {
+    fn lock(&self, state_key: &PartitionKey) -> parking_lot::MutexGuard<'_, Stripe> {
         let stripe =
             usize::try_from(state_key.token().0.unsigned_abs() % LOCK_STRIPES as u64).unwrap_or(0);
         self.locks[stripe].lock()
@@ -83,7 +92,10 @@ impl PaxosStore {
         u32::try_from(self.clock.now_seconds()).unwrap_or(u32::MAX)
     }
 
-    fn load(&self, state_key: &PartitionKey) -> Result<PaxosState, RequestError> {
+    fn load(&self, stripe: &Stripe, state_key: &PartitionKey) -> Result<PaxosState, RequestError> {
+        if let Some(state) = stripe.get(state_key) {
+            return Ok(state.clone());
+        }
         let table = self.store.table_by_id(PAXOS_TABLE)?;
         let read = table
             .read_partition(
@@ -110,7 +122,12 @@ impl PaxosStore {
         }
     }
 
-    fn save(&self, state_key: &PartitionKey, state: &PaxosState) -> Result<(), RequestError> {
+    fn save(
+        &self,
+        stripe: &mut Stripe,
+        state_key: &PartitionKey,
+        state: PaxosState,
+    ) -> Result<(), RequestError> {
         let now_us = self.clock.now_micros();
         let timestamp = self
             .last_write_us
@@ -130,7 +147,12 @@ impl PaxosStore {
         self.store
             .table_by_id(PAXOS_TABLE)?
             .apply(&update)
-            .map_err(|e| crate::storage::request_error(&e))
+            .map_err(|e| crate::storage::request_error(&e))?;
+        if stripe.len() >= CACHED_PER_STRIPE && !stripe.contains_key(state_key) {
+            stripe.clear();
+        }
+        stripe.insert(state_key.clone(), state);
+        Ok(())
     }
 
     /// Phase 1: promise `ballot` unless a higher one was promised.
@@ -144,19 +166,20 @@ impl PaxosStore {
         ballot: Ballot,
     ) -> Result<PrepareOutcome, RequestError> {
         let state_key = Self::state_key(table, key);
-        let _guard = self.lock(&state_key);
-        let mut state = self.load(&state_key)?;
+        let mut stripe = self.lock(&state_key);
+        let mut state = self.load(&stripe, &state_key)?;
         if ballot <= state.promised {
             return Ok(PrepareOutcome::Reject {
                 promised: state.promised,
             });
         }
         state.promised = ballot;
-        self.save(&state_key, &state)?;
-        Ok(PrepareOutcome::Promise {
-            accepted: state.accepted,
+        let outcome = PrepareOutcome::Promise {
+            accepted: state.accepted.clone(),
             committed: state.committed,
-        })
+        };
+        self.save(&mut stripe, &state_key, state)?;
+        Ok(outcome)
     }
 
     /// Phase 2: accept `update` at `ballot` unless a higher ballot was
@@ -172,14 +195,14 @@ impl PaxosStore {
         update: Bytes,
     ) -> Result<(bool, Ballot), RequestError> {
         let state_key = Self::state_key(table, key);
-        let _guard = self.lock(&state_key);
-        let mut state = self.load(&state_key)?;
+        let mut stripe = self.lock(&state_key);
+        let mut state = self.load(&stripe, &state_key)?;
         if ballot < state.promised {
             return Ok((false, state.promised));
         }
         state.promised = ballot;
         state.accepted = Some((ballot, update));
-        self.save(&state_key, &state)?;
+        self.save(&mut stripe, &state_key, state)?;
         Ok((true, ballot))
     }
 
@@ -195,14 +218,14 @@ impl PaxosStore {
             .apply(&decoded)
             .map_err(|e| crate::storage::request_error(&e))?;
         let state_key = Self::state_key(decoded.table, &decoded.key);
-        let _guard = self.lock(&state_key);
-        let mut state = self.load(&state_key)?;
+        let mut stripe = self.lock(&state_key);
+        let mut state = self.load(&stripe, &state_key)?;
         if ballot > state.committed {
             state.committed = ballot;
         }
         if state.accepted.as_ref().is_some_and(|(b, _)| *b <= ballot) {
             state.accepted = None;
         }
-        self.save(&state_key, &state)
+        self.save(&mut stripe, &state_key, state)
     }
 }
