@@ -9,6 +9,7 @@
 //! - [`coordinator`]: consistency levels, replica plans, read repair, the replica verbs.
 //! - [`cql`]: the CQL layer; today the CQL-value <-> storage-bytes mapping.
 //! - [`dispatch`]: routes internode messages by verb to their service.
+//! - [`durable_file`]: small files replaced atomically and durably.
 //! - [`error`]: the request error taxonomy and its mapping to protocol errors.
 //! - [`gossip`]: the pure gossip state machine and phi-accrual failure detection.
 //! - [`hints`]: hinted handoff: hints on disk, replayed when the node is back.
@@ -31,6 +32,7 @@ pub mod config;
 pub mod coordinator;
 pub mod cql;
 pub mod dispatch;
+pub mod durable_file;
 pub mod error;
 pub mod gossip;
 pub mod hints;

@@ -9,30 +9,17 @@ Phases (the Rust test changes the cluster between them):
   paused     (second node SIGSTOPped) ALL writes time out with 2 of 3 acknowledgements, QUORUM works
 """
 import sys
-import time
 
 from cassandra import ConsistencyLevel, ReadTimeout, Unavailable, WriteTimeout
-from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile
-from cassandra.policies import FallthroughRetryPolicy, WhiteListRoundRobinPolicy
-from cassandra.query import SimpleStatement
+from cluster_common import connect as connect_to, stmt, until
 
 phase, hosts = sys.argv[1], sys.argv[2:]
 CL = ConsistencyLevel
 
 
 def connect(contact, pinned=None):
-    profile = ExecutionProfile(
-        load_balancing_policy=WhiteListRoundRobinPolicy([pinned] if pinned else hosts),
-        request_timeout=30,
-        # Errors reach the script as the server sent them (no retry on another host).
-        retry_policy=FallthroughRetryPolicy(),
-    )
-    cluster = Cluster([contact], execution_profiles={EXEC_PROFILE_DEFAULT: profile})
-    return cluster, cluster.connect()
-
-
-def stmt(query, level):
-    return SimpleStatement(query, consistency_level=level)
+    """A session whose requests go to `pinned` only (every host when None)."""
+    return connect_to(contact, [pinned] if pinned else hosts)
 
 
 def write(session, k, level):
@@ -42,20 +29,6 @@ def write(session, k, level):
 def read_all(session, level):
     rows = session.execute(stmt("SELECT k, v FROM cc.t", level))
     return {r.k: r.v for r in rows}
-
-
-def until(what, check, seconds):
-    deadline = time.time() + seconds
-    last = None
-    while time.time() < deadline:
-        try:
-            result = check()
-            if result:
-                return result
-        except Exception as error:  # noqa: BLE001 - reported on timeout
-            last = error
-        time.sleep(0.2)
-    raise AssertionError(f"{what} not reached in {seconds}s (last error: {last!r})")
 
 
 if phase == "setup":

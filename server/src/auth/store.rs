@@ -11,7 +11,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -240,27 +239,10 @@ impl RoleStore {
                 bytes: text.len(),
             });
         }
-        let tmp = self.path.with_extension("json.tmp");
-        let io = |source| RoleStoreError::Io {
-            path: tmp.clone(),
-            source,
-        };
-        let mut out = fs::File::create(&tmp).map_err(io)?;
-        out.write_all(&text).map_err(io)?;
-        out.sync_all().map_err(io)?;
-        fs::rename(&tmp, &self.path).map_err(|source| RoleStoreError::Io {
-            path: self.path.clone(),
-            source,
-        })?;
-        if let Some(dir) = self.path.parent() {
-            fs::File::open(dir)
-                .and_then(|d| d.sync_all())
-                .map_err(|source| RoleStoreError::Io {
-                    path: dir.to_owned(),
-                    source,
-                })?;
-        }
-        Ok(())
+        crate::durable_file::write_atomically(&self.path, &text).map_err(|e| RoleStoreError::Io {
+            path: e.path,
+            source: e.source,
+        })
     }
 }
 

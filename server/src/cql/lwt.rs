@@ -225,7 +225,7 @@ fn compare(
     ) {
         return Err(RequestError::invalid(format!(
             "Unsupported operator \"{}\" in a condition",
-            op_text(op)
+            op
         )));
     }
     match (op, current, expected) {
@@ -235,7 +235,7 @@ fn compare(
         (Operator::Neq, _, None) | (Operator::Neq, None, _) => Ok(true),
         (_, _, None) => Err(RequestError::invalid(format!(
             "Invalid comparison with null for operator \"{}\"",
-            op_text(op)
+            op
         ))),
         (_, None, Some(_)) => Ok(false),
         (_, Some(c), Some(e)) => {
@@ -250,20 +250,6 @@ fn compare(
                 Operator::Contains | Operator::ContainsKey | Operator::Like => false,
             })
         }
-    }
-}
-
-fn op_text(op: Operator) -> &'static str {
-    match op {
-        Operator::Eq => "=",
-        Operator::Neq => "!=",
-        Operator::Lt => "<",
-        Operator::Lte => "<=",
-        Operator::Gt => ">",
-        Operator::Gte => ">=",
-        Operator::Contains => "CONTAINS",
-        Operator::ContainsKey => "CONTAINS KEY",
-        Operator::Like => "LIKE",
     }
 }
 

@@ -41,12 +41,10 @@ impl Identity {
             path: path.clone(),
             reason: e.to_string(),
         })?;
-        let tmp = path.with_extension("json.tmp");
-        std::fs::write(&tmp, text).map_err(io)?;
-        std::fs::File::open(&tmp)
-            .and_then(|f| f.sync_all())
-            .map_err(io)?;
-        std::fs::rename(&tmp, &path).map_err(io)?;
+        crate::durable_file::write_atomically(&path, &text).map_err(|e| NodeError::DataDir {
+            path: e.path,
+            source: e.source,
+        })?;
         Ok(identity)
     }
 }

@@ -70,7 +70,9 @@ impl PaxosStore {
         Self {
             store,
             clock,
-            locks: (0..LOCK_STRIPES).map(|_| Mutex::new(Stripe::new())).collect(),
+            locks: (0..LOCK_STRIPES)
+                .map(|_| Mutex::new(Stripe::new()))
+                .collect(),
             last_write_us: AtomicI64::new(0),
         }
     }

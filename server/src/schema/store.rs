@@ -10,7 +10,6 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -20,6 +19,7 @@ use super::sync::SchemaSnapshot;
 use super::system_keyspaces::{bootstrap_schema, is_system_keyspace};
 use super::{KeyspaceMetadata, Schema};
 use crate::clock::{Clock, SystemClock};
+use crate::durable_file::write_atomically;
 use crate::error::RequestError;
 
 /// Format version of the schema file.
@@ -202,27 +202,10 @@ impl SchemaStore {
             path: self.path.clone(),
             reason: e.to_string(),
         })?;
-        let tmp = self.path.with_extension("json.tmp");
-        let io = |source| SchemaStoreError::Io {
-            path: tmp.clone(),
-            source,
-        };
-        let mut out = fs::File::create(&tmp).map_err(io)?;
-        out.write_all(&text).map_err(io)?;
-        out.sync_all().map_err(io)?;
-        fs::rename(&tmp, &self.path).map_err(|source| SchemaStoreError::Io {
-            path: self.path.clone(),
-            source,
-        })?;
-        if let Some(dir) = self.path.parent() {
-            fs::File::open(dir)
-                .and_then(|d| d.sync_all())
-                .map_err(|source| SchemaStoreError::Io {
-                    path: dir.to_owned(),
-                    source,
-                })?;
-        }
-        Ok(())
+        write_atomically(&self.path, &text).map_err(|e| SchemaStoreError::Io {
+            path: e.path,
+            source: e.source,
+        })
     }
 }
 
