@@ -38,4 +38,14 @@ try:
 except InvalidRequest as e:
     assert "Batch too large" in str(e), e
 assert session.execute("SELECT * FROM th.t WHERE p = 4").one() is None, "a rejected batch writes nothing"
+
+# max_value_size_mb = 1: a 2 MiB value is refused, plain or conditional; 512 KiB is fine.
+session.execute(insert, (5, 0, "z" * (512 * 1024)))
+for statement in (insert, session.prepare("INSERT INTO th.t (p, c, v) VALUES (?, ?, ?) IF NOT EXISTS")):
+    try:
+        session.execute(statement, (6, 0, "z" * (2 * 1024 * 1024)))
+        raise SystemExit("expected a value too large error")
+    except InvalidRequest as e:
+        assert "max_value_size_mb" in str(e), e
+assert session.execute("SELECT * FROM th.t WHERE p = 6").one() is None, "a refused value writes nothing"
 print("OK")

@@ -21,6 +21,9 @@ pub(super) fn thresholds(config: &NodeConfig) -> Thresholds {
         tombstone_fail: u64::from(config.tombstone_failure_threshold),
         batch_warn_bytes: usize::try_from(config.batch_size_warn_threshold_kb).unwrap_or(5) * 1024,
         batch_fail_bytes: usize::try_from(config.batch_size_fail_threshold_kb).unwrap_or(50) * 1024,
+        value_bytes_max: usize::try_from(config.max_value_size_mb)
+            .unwrap_or(256)
+            .saturating_mul(1024 * 1024),
     }
 }
 

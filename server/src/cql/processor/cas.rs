@@ -160,6 +160,13 @@ impl Executor {
                 announcer,
             };
             let updates = self.mutations(&piece.plain, &request)?;
+            for (table, update) in &updates {
+                super::write::check_value_sizes(
+                    table,
+                    update,
+                    self.ctx.thresholds.value_bytes_max,
+                )?;
+            }
             out.push(updates.into_iter().map(|(_, u)| u).collect());
         }
         Ok(out)

@@ -65,6 +65,8 @@ pub struct Thresholds {
     pub batch_warn_bytes: usize,
     /// Batch size that is rejected.
     pub batch_fail_bytes: usize,
+    /// Largest value one cell may hold (`max_value_size_mb`).
+    pub value_bytes_max: usize,
 }
 
 impl Default for Thresholds {
@@ -74,6 +76,7 @@ impl Default for Thresholds {
             tombstone_fail: 100_000,
             batch_warn_bytes: 5 * 1024,
             batch_fail_bytes: 50 * 1024,
+            value_bytes_max: 256 * 1024 * 1024,
         }
     }
 }

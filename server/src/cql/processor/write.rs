@@ -293,6 +293,9 @@ impl Executor {
         announcer: &super::Announcer,
         class: super::TimeoutClass,
     ) -> Result<(), RequestError> {
+        for (table, update) in &mutations {
+            check_value_sizes(table, update, self.ctx.thresholds.value_bytes_max)?;
+        }
         let write_type = match class {
             super::TimeoutClass::Write(write_type) => write_type,
             _ => WriteType::Simple,
@@ -331,6 +334,30 @@ impl Executor {
         }
         Ok(())
     }
+}
+
+/// Cassandra's `max_value_size`: no cell value (or collection element) larger
+/// than `max_bytes`.
+pub(super) fn check_value_sizes(
+    table: &TableMetadata,
+    update: &sibyl_storage::model::PartitionUpdate,
+    max_bytes: usize,
+) -> Result<(), RequestError> {
+    let rows = update.static_row.iter().chain(update.rows.iter());
+    for row in rows {
+        for cell in &row.cells {
+            let len = cell.value().len();
+            if len > max_bytes {
+                let column = table
+                    .column_by_id(cell.column)
+                    .map_or_else(|| cell.column.to_string(), |c| c.name.clone());
+                return Err(RequestError::invalid(format!(
+                    "Value of column {column} is {len} bytes, larger than max_value_size_mb ({max_bytes} bytes)"
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Cassandra's rules for counters in batches: no mixing counter and regular
