@@ -48,4 +48,15 @@ for statement in (insert, session.prepare("INSERT INTO th.t (p, c, v) VALUES (?,
     except InvalidRequest as e:
         assert "max_value_size_mb" in str(e), e
 assert session.execute("SELECT * FROM th.t WHERE p = 6").one() is None, "a refused value writes nothing"
+
+# items_per_collection_fail_threshold = 100: 100 elements are fine, 101 are refused.
+session.execute("CREATE TABLE th.c (p int PRIMARY KEY, s set<int>, f frozen<list<int>>)")
+session.execute("INSERT INTO th.c (p, s) VALUES (1, %s)", (set(range(100)),))
+try:
+    session.execute("INSERT INTO th.c (p, s) VALUES (2, %s)", (set(range(101)),))
+    raise SystemExit("expected a collection too large error")
+except InvalidRequest as e:
+    assert "items_per_collection_fail_threshold" in str(e), e
+assert session.execute("SELECT * FROM th.c WHERE p = 2").one() is None
+assert len(session.execute("SELECT s FROM th.c WHERE p = 1").one().s) == 100
 print("OK")

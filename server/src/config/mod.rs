@@ -103,6 +103,9 @@ pub struct NodeConfig {
     pub batch_size_fail_threshold_kb: u32,
     /// Largest single value accepted in a write.
     pub max_value_size_mb: u32,
+    /// Most elements one write may put in one collection (Cassandra's
+    /// `items_per_collection_fail_threshold` guardrail).
+    pub items_per_collection_fail_threshold: u32,
     /// Memory all memtables of this node may hold before flushing the largest.
     pub memtable_space_mb: u32,
     /// Compaction write throughput cap; 0 means unthrottled.
@@ -150,6 +153,7 @@ impl Default for NodeConfig {
             batch_size_warn_threshold_kb: 5,
             batch_size_fail_threshold_kb: 50,
             max_value_size_mb: 256,
+            items_per_collection_fail_threshold: 65_535,
             memtable_space_mb: 2_048,
             compaction_throughput_mb_per_sec: 64,
             prepared_statements_cache_size_mb: 10,
@@ -267,6 +271,10 @@ impl NodeConfig {
                 self.native_transport_max_concurrent_requests,
             ),
             ("max_value_size_mb", self.max_value_size_mb),
+            (
+                "items_per_collection_fail_threshold",
+                self.items_per_collection_fail_threshold,
+            ),
             ("memtable_space_mb", self.memtable_space_mb),
         ];
         for (key, value) in positive {

@@ -24,6 +24,8 @@ pub(super) fn thresholds(config: &NodeConfig) -> Thresholds {
         value_bytes_max: usize::try_from(config.max_value_size_mb)
             .unwrap_or(256)
             .saturating_mul(1024 * 1024),
+        collection_items_max: usize::try_from(config.items_per_collection_fail_threshold)
+            .unwrap_or(65_535),
     }
 }
 

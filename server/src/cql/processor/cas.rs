@@ -161,11 +161,7 @@ impl Executor {
             };
             let updates = self.mutations(&piece.plain, &request)?;
             for (table, update) in &updates {
-                super::write::check_value_sizes(
-                    table,
-                    update,
-                    self.ctx.thresholds.value_bytes_max,
-                )?;
+                super::write::check_value_sizes(table, update, &self.ctx.thresholds)?;
             }
             out.push(updates.into_iter().map(|(_, u)| u).collect());
         }

@@ -67,6 +67,8 @@ pub struct Thresholds {
     pub batch_fail_bytes: usize,
     /// Largest value one cell may hold (`max_value_size_mb`).
     pub value_bytes_max: usize,
+    /// Most elements one write may put in one collection.
+    pub collection_items_max: usize,
 }
 
 impl Default for Thresholds {
@@ -77,6 +79,7 @@ impl Default for Thresholds {
             batch_warn_bytes: 5 * 1024,
             batch_fail_bytes: 50 * 1024,
             value_bytes_max: 256 * 1024 * 1024,
+            collection_items_max: 65_535,
         }
     }
 }

@@ -294,7 +294,7 @@ impl Executor {
         class: super::TimeoutClass,
     ) -> Result<(), RequestError> {
         for (table, update) in &mutations {
-            check_value_sizes(table, update, self.ctx.thresholds.value_bytes_max)?;
+            check_value_sizes(table, update, &self.ctx.thresholds)?;
         }
         let write_type = match class {
             super::TimeoutClass::Write(write_type) => write_type,
@@ -336,24 +336,45 @@ impl Executor {
     }
 }
 
-/// Cassandra's `max_value_size`: no cell value (or collection element) larger
-/// than `max_bytes`.
+/// Cassandra's `max_value_size` (no cell value or collection element larger
+/// than the limit) and `items_per_collection_fail_threshold` (no write puts
+/// more elements in one collection).
 pub(super) fn check_value_sizes(
     table: &TableMetadata,
     update: &sibyl_storage::model::PartitionUpdate,
-    max_bytes: usize,
+    limits: &super::Thresholds,
 ) -> Result<(), RequestError> {
+    let name = |id| {
+        table
+            .column_by_id(id)
+            .map_or_else(|| id.to_string(), |c| c.name.clone())
+    };
     let rows = update.static_row.iter().chain(update.rows.iter());
     for row in rows {
+        let mut elements: (Option<sibyl_storage::model::ColumnId>, usize) = (None, 0);
         for cell in &row.cells {
             let len = cell.value().len();
-            if len > max_bytes {
-                let column = table
-                    .column_by_id(cell.column)
-                    .map_or_else(|| cell.column.to_string(), |c| c.name.clone());
+            if len > limits.value_bytes_max {
                 return Err(RequestError::invalid(format!(
-                    "Value of column {column} is {len} bytes, larger than max_value_size_mb ({max_bytes} bytes)"
+                    "Value of column {} is {len} bytes, larger than max_value_size_mb ({} bytes)",
+                    name(cell.column),
+                    limits.value_bytes_max
                 )));
+            }
+            if cell.path.is_some() {
+                // Cells are sorted by column, so one column's elements are adjacent.
+                elements = match elements {
+                    (Some(c), n) if c == cell.column => (Some(c), n + 1),
+                    _ => (Some(cell.column), 1),
+                };
+                if elements.1 > limits.collection_items_max {
+                    return Err(RequestError::invalid(format!(
+                        "Detected collection {} with more than {} items, this exceeds the failure threshold of {} (items_per_collection_fail_threshold)",
+                        name(cell.column),
+                        limits.collection_items_max,
+                        limits.collection_items_max
+                    )));
+                }
             }
         }
     }
