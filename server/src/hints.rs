@@ -95,7 +95,7 @@ impl HintStore {
             std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
             std::collections::hash_map::Entry::Vacant(e) => {
                 let path = self.path(host, "hints");
-                let oldest = read_records(&path).first().map_or(now, |(t, _)| *t);
+                let oldest = oldest_record(&path).unwrap_or(now);
                 let file = OpenOptions::new().create(true).append(true).open(&path)?;
                 e.insert((file, oldest))
             }
@@ -161,6 +161,14 @@ impl HintSink for HintStore {
             tracing::error!(host = %target, error = %e, "writing a hint failed");
         }
     }
+}
+
+/// The creation time of a hint file's first record (only its header is read).
+fn oldest_record(path: &Path) -> Option<i64> {
+    let mut header = [0_u8; HEADER_LEN];
+    File::open(path).ok()?.read_exact(&mut header).ok()?;
+    let created = header.get(8..16)?;
+    Some(i64::from_be_bytes(created.try_into().ok()?))
 }
 
 /// Every intact record of a hint file, in order.

@@ -120,20 +120,8 @@ fn file_arg(stmt: &str, keyword: &str) -> Option<String> {
 
 /// A consistency level by name.
 pub fn parse_consistency(name: &str) -> Option<Consistency> {
-    let all = [
-        Consistency::Any,
-        Consistency::One,
-        Consistency::Two,
-        Consistency::Three,
-        Consistency::Quorum,
-        Consistency::All,
-        Consistency::LocalQuorum,
-        Consistency::EachQuorum,
-        Consistency::Serial,
-        Consistency::LocalSerial,
-        Consistency::LocalOne,
-    ];
-    all.into_iter()
+    Consistency::ALL
+        .into_iter()
         .find(|c| c.name().eq_ignore_ascii_case(name))
 }
 

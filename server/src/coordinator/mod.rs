@@ -4,7 +4,8 @@
 //! - [`plan`]: consistency maths (block-for, availability, read targets).
 //! - [`messages`]: the replica verbs' bodies.
 //! - [`topology`]: the ring and liveness snapshot the coordinator plans with.
-//! - `write`, `read`, `scan`: the three request shapes.
+//! - `write`, `read`, `scan`: the three request shapes; `errors`: the
+//!   Unavailable / timeout / failure answers they (and Paxos) give.
 //! - [`replica`]: the other side: serving those verbs from the local store.
 //!
 //! The coordinator is synchronous: it runs on the blocking pool with the
@@ -18,18 +19,20 @@ pub mod plan;
 pub mod replica;
 pub mod topology;
 
+mod errors;
 mod read;
 mod scan;
 mod speculation;
 mod write;
 
-use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
-use sibyl_protocol::response::{ErrorKind, ErrorResponse, Failures};
 use sibyl_protocol::types::Consistency;
 
+pub(crate) use self::errors::{
+    count, failures, read_failure, read_timeout, unavailable, write_timeout,
+};
 pub use self::plan::Replica;
 pub use self::read::ReadLevel;
 pub use self::topology::{ClusterView, Topology};
@@ -124,55 +127,17 @@ impl Coordinator {
     }
 
     /// The replication of `table`'s keyspace.
-    pub(crate) fn replication_of(&self, table: &TableMetadata) -> Replication {
-        self.replication(table)
-    }
-
-    /// Internode messaging (an error when it is not running).
-    pub(crate) fn messaging_service(&self) -> Result<&Arc<Messaging>, RequestError> {
-        self.messaging()
-    }
-
-    fn replication(&self, table: &TableMetadata) -> Replication {
+    pub(crate) fn replication(&self, table: &TableMetadata) -> Replication {
         self.schema
             .current()
             .keyspace(&table.keyspace)
             .map_or(Replication::Local, |k| k.replication.clone())
     }
 
-    fn messaging(&self) -> Result<&Arc<Messaging>, RequestError> {
+    /// Internode messaging (an error when it is not running).
+    pub(crate) fn messaging(&self) -> Result<&Arc<Messaging>, RequestError> {
         self.messaging
             .as_ref()
             .ok_or_else(|| RequestError::Server("internode messaging is not running".into()))
     }
-}
-
-/// The Unavailable error for `consistency`.
-pub(crate) fn unavailable(consistency: Consistency, required: usize, alive: usize) -> RequestError {
-    RequestError::Protocol(ErrorResponse {
-        kind: ErrorKind::Unavailable {
-            consistency,
-            required: count(required),
-            alive: count(alive),
-        },
-        message: format!("Cannot achieve consistency level {}", consistency.name()),
-    })
-}
-
-/// The ReadTimeout error for `consistency`.
-pub(crate) fn read_timeout_error(
-    consistency: Consistency,
-    received: usize,
-    block_for: usize,
-) -> RequestError {
-    read::read_timeout(consistency, received, block_for)
-}
-
-/// The ReadFailure or WriteFailure figures' failure list.
-pub(crate) fn failures(replicas: &[IpAddr]) -> Failures {
-    Failures::ReasonMap(replicas.iter().map(|a| (*a, 0x0000)).collect())
-}
-
-pub(crate) fn count(n: usize) -> i32 {
-    i32::try_from(n).unwrap_or(i32::MAX)
 }

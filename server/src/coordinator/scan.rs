@@ -16,8 +16,7 @@ use sibyl_storage::{ScanPage, ScanRange};
 
 use super::messages::{RangeCommand, decode_range_response};
 use super::plan::{Replica, check_alive, read_targets, requirement};
-use super::read::{read_failure, read_timeout};
-use super::{Coordinator, RequestScope, unavailable};
+use super::{Coordinator, RequestScope, read_failure, read_timeout, unavailable};
 use crate::error::RequestError;
 use crate::net::Verb;
 use crate::schema::TableMetadata;

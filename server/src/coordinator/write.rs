@@ -13,7 +13,7 @@ use sibyl_storage::model::PartitionUpdate;
 use sibyl_storage::model::codec::encode_update_to_bytes;
 
 use super::plan::{AckTracker, Replica, check_alive, requirement};
-use super::{Coordinator, RequestScope, count, failures, unavailable};
+use super::{Coordinator, RequestScope, count, failures, unavailable, write_timeout};
 use crate::error::RequestError;
 use crate::net::Verb;
 use crate::schema::TableMetadata;
@@ -180,7 +180,7 @@ fn wait_for_acks(
         }
         let left = scope.deadline.saturating_duration_since(Instant::now());
         let Ok((i, j, outcome)) = rx.recv_timeout(left) else {
-            return Err(write_timeout(planned, scope.consistency, write_type));
+            return Err(timed_out(planned, scope.consistency, write_type));
         };
         let Some(p) = planned.get_mut(i) else {
             continue;
@@ -199,27 +199,16 @@ fn wait_for_acks(
     }
 }
 
-fn write_timeout(
-    planned: &[Planned],
-    consistency: Consistency,
-    write_type: WriteType,
-) -> RequestError {
+/// The WriteTimeout of a write whose acknowledgements did not all come: the
+/// figures of the first mutation still short of its level.
+fn timed_out(planned: &[Planned], consistency: Consistency, write_type: WriteType) -> RequestError {
     let tracker = planned
         .iter()
         .map(|p| &p.tracker)
         .find(|t| !t.satisfied())
         .or_else(|| planned.first().map(|p| &p.tracker));
-    let (received, block_for) = tracker.map_or((0, 0), |t| (t.received(), t.block_for()));
-    RequestError::Protocol(ErrorResponse {
-        kind: ErrorKind::WriteTimeout {
-            consistency,
-            received: count(received),
-            block_for: count(block_for),
-            write_type,
-            contentions: None,
-        },
-        message: format!("Operation timed out - received only {received} responses."),
-    })
+    let figures = tracker.map_or((0, 0), |t| (t.received(), t.block_for()));
+    write_timeout(consistency, figures, write_type, None)
 }
 
 fn write_failure(p: &Planned, consistency: Consistency, write_type: WriteType) -> RequestError {

@@ -33,7 +33,7 @@ use super::ballot::{Ballot, BallotClock};
 use super::messages::{PrepareRequest, PrepareResponse, decode_propose_response, encode_proposal};
 use super::store::{PaxosStore, PrepareOutcome};
 use crate::coordinator::messages::ReadCommand;
-use crate::coordinator::{Coordinator, Replica, count, unavailable};
+use crate::coordinator::{Coordinator, Replica, unavailable, write_timeout};
 use crate::error::RequestError;
 use crate::net::Verb;
 use crate::net::frame::Frame;
@@ -112,7 +112,7 @@ impl Paxos {
         deadline: Instant,
     ) -> Result<Round<'a>, RequestError> {
         let view = self.coordinator.topology().current();
-        let replication = self.coordinator.replication_of(table);
+        let replication = self.coordinator.replication(table);
         let mut participants = view.replicas(&replication, key.token().0);
         if serial == Consistency::LocalSerial {
             participants.retain(|r| r.dc == view.local_dc);
@@ -155,19 +155,16 @@ impl Paxos {
         decide: &mut Decide<'_>,
     ) -> Result<CasOutcome, RequestError> {
         let round = self.round(table, key, slices, now_s, serial, deadline)?;
-        let mut contentions = 0_u16;
-        let mut above = Ballot::ZERO;
+        let mut contention = Contention::default();
         loop {
             if Instant::now() >= deadline {
-                return Err(cas_timeout(serial, 0, round.quorum, contentions));
+                return Err(cas_timeout(serial, 0, round.quorum, contention.count));
             }
-            let ballot = self.ballots.next(above);
-            let current = match self.prepare_and_settle(&round, ballot, contentions)? {
+            let ballot = self.ballots.next(contention.above);
+            let current = match self.prepare_and_settle(&round, ballot, contention.count)? {
                 Settled::Current(current) => *current,
                 Settled::Contended(seen) | Settled::Completed(seen) => {
-                    above = above.max(seen);
-                    contentions = contentions.saturating_add(1);
-                    backoff(contentions, deadline);
+                    contention.lost_to(seen, deadline);
                     continue;
                 }
             };
@@ -180,13 +177,16 @@ impl Paxos {
             match self.propose(&round, ballot, &update)? {
                 Proposed::Accepted => {}
                 Proposed::Refused(seen) => {
-                    above = above.max(seen);
-                    contentions = contentions.saturating_add(1);
-                    backoff(contentions, deadline);
+                    contention.lost_to(seen, deadline);
                     continue;
                 }
                 Proposed::TimedOut(received) => {
-                    return Err(cas_timeout(serial, received, round.quorum, contentions));
+                    return Err(cas_timeout(
+                        serial,
+                        received,
+                        round.quorum,
+                        contention.count,
+                    ));
                 }
             }
             let need = self.commit_need(&round, commit)?;
@@ -212,30 +212,23 @@ impl Paxos {
         deadline: Instant,
     ) -> Result<Option<Partition>, RequestError> {
         let round = self.round(table, key, slices, now_s, serial, deadline)?;
-        let mut contentions = 0_u16;
-        let mut above = Ballot::ZERO;
+        let mut contention = Contention::default();
         loop {
             if Instant::now() >= deadline {
-                return Err(crate::coordinator::read_timeout_error(
-                    serial,
-                    0,
-                    round.quorum,
-                ));
+                return Err(crate::coordinator::read_timeout(serial, 0, round.quorum));
             }
-            let ballot = self.ballots.next(above);
-            match self.prepare_and_settle(&round, ballot, contentions) {
+            let ballot = self.ballots.next(contention.above);
+            match self.prepare_and_settle(&round, ballot, contention.count) {
                 Ok(Settled::Current(current)) => return Ok(*current),
                 Ok(Settled::Contended(seen) | Settled::Completed(seen)) => {
-                    above = above.max(seen);
-                    contentions = contentions.saturating_add(1);
-                    backoff(contentions, deadline);
+                    contention.lost_to(seen, deadline);
                 }
                 Err(RequestError::Protocol(ErrorResponse {
                     kind: ErrorKind::WriteTimeout { received, .. },
                     ..
                 })) => {
                     let received = usize::try_from(received).unwrap_or(0);
-                    return Err(crate::coordinator::read_timeout_error(
+                    return Err(crate::coordinator::read_timeout(
                         serial,
                         received,
                         round.quorum,
@@ -421,7 +414,7 @@ impl Paxos {
     /// How many commit acknowledgements the statement's level needs.
     fn commit_need(&self, round: &Round<'_>, commit: Consistency) -> Result<usize, RequestError> {
         let view = self.coordinator.topology().current();
-        let replication = self.coordinator.replication_of(round.table);
+        let replication = self.coordinator.replication(round.table);
         let level = if matches!(commit, Consistency::Serial | Consistency::LocalSerial) {
             Consistency::Quorum
         } else {
@@ -460,16 +453,7 @@ impl Paxos {
             .filter(|r| matches!(r, Reply::Ok(())))
             .count();
         if acked < need {
-            return Err(RequestError::Protocol(ErrorResponse {
-                kind: ErrorKind::WriteTimeout {
-                    consistency: level,
-                    received: count(acked),
-                    block_for: count(need),
-                    write_type: WriteType::Simple,
-                    contentions: None,
-                },
-                message: format!("Operation timed out - received only {acked} responses."),
-            }));
+            return Err(write_timeout(level, (acked, need), WriteType::Simple, None));
         }
         Ok(())
     }
@@ -493,7 +477,7 @@ impl Paxos {
             let tx = tx.clone();
             let decode = decode.clone();
             let address: IpAddr = replica.address;
-            self.coordinator.messaging_service()?.request(
+            self.coordinator.messaging()?.request(
                 address,
                 verb,
                 body.clone(),
@@ -574,6 +558,22 @@ fn in_progress(answers: &[PrepareResponse]) -> Option<Bytes> {
         .map(|(_, update)| update)
 }
 
+/// Lost rounds of one operation: how many, and the highest ballot seen.
+#[derive(Default)]
+struct Contention {
+    count: u16,
+    above: Ballot,
+}
+
+impl Contention {
+    /// A round lost to `seen`: remember it and back off before the next one.
+    fn lost_to(&mut self, seen: Ballot, deadline: Instant) {
+        self.above = self.above.max(seen);
+        self.count = self.count.saturating_add(1);
+        backoff(self.count, deadline);
+    }
+}
+
 /// Replies that arrived and decoded.
 fn ok_count<T>(replies: &[Reply<T>]) -> usize {
     replies.iter().filter(|r| matches!(r, Reply::Ok(_))).count()
@@ -594,16 +594,10 @@ fn cas_timeout(
     block_for: usize,
     contentions: u16,
 ) -> RequestError {
-    RequestError::Protocol(ErrorResponse {
-        kind: ErrorKind::WriteTimeout {
-            consistency: serial,
-            received: count(received),
-            block_for: count(block_for),
-            write_type: WriteType::Cas,
-            contentions: Some(contentions),
-        },
-        message: format!(
-            "CAS operation timed out: received {received} of {block_for} required responses after {contentions} contention retries"
-        ),
-    })
+    write_timeout(
+        serial,
+        (received, block_for),
+        WriteType::Cas,
+        Some(contentions),
+    )
 }

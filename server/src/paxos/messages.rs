@@ -12,6 +12,7 @@ use bytes::{Buf, BufMut, Bytes, BytesMut};
 use sibyl_storage::model::Partition;
 
 use super::ballot::Ballot;
+use super::state::{get_accepted, put_accepted};
 use super::store::PrepareOutcome;
 use crate::coordinator::messages::{
     MalformedMessage, ReadCommand, decode_read_response, encode_read_response,
@@ -109,39 +110,6 @@ impl PrepareResponse {
             },
             data,
         })
-    }
-}
-
-fn put_accepted(out: &mut BytesMut, accepted: Option<&(Ballot, Bytes)>) {
-    match accepted {
-        None => out.put_u8(0),
-        Some((ballot, update)) => {
-            out.put_u8(1);
-            out.put_u128(ballot.0);
-            out.put_u32(u32::try_from(update.len()).unwrap_or(u32::MAX));
-            out.put_slice(update);
-        }
-    }
-}
-
-fn get_accepted(body: &mut Bytes) -> Option<Option<(Ballot, Bytes)>> {
-    if body.remaining() < 1 {
-        return None;
-    }
-    match body.get_u8() {
-        0 => Some(None),
-        1 => {
-            if body.remaining() < 20 {
-                return None;
-            }
-            let ballot = Ballot(body.get_u128());
-            let len = usize::try_from(body.get_u32()).ok()?;
-            if body.remaining() < len {
-                return None;
-            }
-            Some(Some((ballot, body.split_to(len))))
-        }
-        _ => None,
     }
 }
 

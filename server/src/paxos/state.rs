@@ -34,15 +34,7 @@ impl PaxosState {
         out.put_u8(VERSION);
         out.put_u128(self.promised.0);
         out.put_u128(self.committed.0);
-        match &self.accepted {
-            None => out.put_u8(0),
-            Some((ballot, update)) => {
-                out.put_u8(1);
-                out.put_u128(ballot.0);
-                out.put_u32(u32::try_from(update.len()).unwrap_or(u32::MAX));
-                out.put_slice(update);
-            }
-        }
+        put_accepted(&mut out, self.accepted.as_ref());
         out.freeze()
     }
 
@@ -51,31 +43,55 @@ impl PaxosState {
     /// # Errors
     /// Truncated, unknown version, or trailing bytes.
     pub fn decode(mut bytes: Bytes) -> Result<Self, MalformedState> {
-        if bytes.remaining() < 1 + 16 + 16 + 1 || bytes.get_u8() != VERSION {
+        if bytes.remaining() < 1 + 16 + 16 || bytes.get_u8() != VERSION {
             return Err(MalformedState);
         }
         let promised = Ballot(bytes.get_u128());
         let committed = Ballot(bytes.get_u128());
-        let accepted = match bytes.get_u8() {
-            0 => None,
-            1 => {
-                if bytes.remaining() < 20 {
-                    return Err(MalformedState);
-                }
-                let ballot = Ballot(bytes.get_u128());
-                let len = usize::try_from(bytes.get_u32()).map_err(|_| MalformedState)?;
-                if bytes.remaining() != len {
-                    return Err(MalformedState);
-                }
-                Some((ballot, bytes.split_to(len)))
-            }
-            _ => return Err(MalformedState),
-        };
+        let accepted = get_accepted(&mut bytes).ok_or(MalformedState)?;
+        if bytes.has_remaining() {
+            return Err(MalformedState);
+        }
         Ok(Self {
             promised,
             accepted,
             committed,
         })
+    }
+}
+
+/// Appends an accepted proposal: `u8 0`, or `u8 1, u128 ballot, u32 len, update`.
+pub(super) fn put_accepted(out: &mut BytesMut, accepted: Option<&(Ballot, Bytes)>) {
+    match accepted {
+        None => out.put_u8(0),
+        Some((ballot, update)) => {
+            out.put_u8(1);
+            out.put_u128(ballot.0);
+            out.put_u32(u32::try_from(update.len()).unwrap_or(u32::MAX));
+            out.put_slice(update);
+        }
+    }
+}
+
+/// Reads what [`put_accepted`] wrote (`None`: malformed).
+pub(super) fn get_accepted(body: &mut Bytes) -> Option<Option<(Ballot, Bytes)>> {
+    if body.remaining() < 1 {
+        return None;
+    }
+    match body.get_u8() {
+        0 => Some(None),
+        1 => {
+            if body.remaining() < 20 {
+                return None;
+            }
+            let ballot = Ballot(body.get_u128());
+            let len = usize::try_from(body.get_u32()).ok()?;
+            if body.remaining() < len {
+                return None;
+            }
+            Some(Some((ballot, body.split_to(len))))
+        }
+        _ => None,
     }
 }
 

@@ -5,7 +5,9 @@
 //! Widths follow cqlsh exactly, including its quirks: a collection's width is
 //! the sum of its elements plus 2 (list, set, tuple) or 4 (map, UDT) per element.
 
-use sibyl_protocol::value::temporal::{civil_from_days, days_from_civil};
+use sibyl_protocol::value::temporal::{
+    civil_from_days, days_from_civil, format_duration, format_time,
+};
 use sibyl_protocol::value::{CqlDuration, CqlValue};
 
 use super::number::{format_decimal, format_float};
@@ -289,45 +291,16 @@ pub fn date_text(raw: u32) -> String {
 
 /// `str(cassandra.util.Time)`: `hh:mm:ss.nnnnnnnnn`.
 pub fn time_text(nanos: i64) -> String {
-    let (h, rem) = (nanos / 3_600_000_000_000, nanos % 3_600_000_000_000);
-    let (m, rem) = (rem / 60_000_000_000, rem % 60_000_000_000);
-    let (s, frac) = (rem / 1_000_000_000, rem % 1_000_000_000);
-    format!("{h:02}:{m:02}:{s:02}.{frac:09}")
+    format_time(nanos)
 }
 
-/// cqlsh `duration_as_str` (the zero duration prints as the empty string).
+/// cqlsh `duration_as_str`: Cassandra's duration text, except that the zero
+/// duration prints as the empty string.
 pub fn duration_text(d: &CqlDuration) -> String {
-    let mut out = String::new();
-    if d.months < 0 || d.days < 0 || d.nanos < 0 {
-        out.push('-');
+    if d.months == 0 && d.days == 0 && d.nanos == 0 {
+        return String::new();
     }
-    let rem = append(&mut out, u64::from(d.months.unsigned_abs()), 12, "y");
-    append(&mut out, rem, 1, "mo");
-    append(&mut out, u64::from(d.days.unsigned_abs()), 1, "d");
-    let mut rem = d.nanos.unsigned_abs();
-    if rem != 0 {
-        for (size, unit) in [
-            (3_600_000_000_000, "h"),
-            (60_000_000_000, "m"),
-            (1_000_000_000, "s"),
-            (1_000_000, "ms"),
-            (1_000, "us"),
-            (1, "ns"),
-        ] {
-            rem = append(&mut out, rem, size, unit);
-        }
-    }
-    out
-}
-
-/// cqlsh's `append`: writes `dividend / divisor` and the unit unless it is zero.
-fn append(out: &mut String, dividend: u64, divisor: u64, unit: &str) -> u64 {
-    if dividend == 0 || dividend < divisor {
-        return dividend;
-    }
-    out.push_str(&(dividend / divisor).to_string());
-    out.push_str(unit);
-    dividend % divisor
+    format_duration(d)
 }
 
 #[cfg(test)]
