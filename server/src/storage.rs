@@ -34,6 +34,11 @@ fn engine_error(e: &sibyl_storage::Error) -> RequestError {
 /// The node's tables on disk.
 pub struct LocalStore {
     engine: Engine,
+    /// Each table's memtable flush threshold: a quarter of
+    /// `memtable_space_mb`, as Cassandra flushes the largest memtable only
+    /// once memtables fill a share of their space (a small fixed threshold
+    /// re-flushes the same partitions over and over under overwrites).
+    flush_threshold_bytes: u64,
 }
 
 impl LocalStore {
@@ -57,21 +62,25 @@ impl LocalStore {
         options.memtable_budget_bytes = u64::from(config.memtable_space_mb) * 1024 * 1024;
         options.compaction_throughput_mb_per_sec =
             u64::from(config.compaction_throughput_mb_per_sec);
+        let flush_threshold_bytes = (options.memtable_budget_bytes / 4).max(1024 * 1024);
         let engine = Engine::open(options)?;
         if !engine.table_ids().contains(&PAXOS_TABLE) {
             engine.create_table(PAXOS_TABLE, TableOptions::default())?;
         }
-        Ok(Self { engine })
+        Ok(Self {
+            engine,
+            flush_threshold_bytes,
+        })
     }
 
-    fn options(table: &TableMetadata) -> TableOptions {
+    fn options(&self, table: &TableMetadata) -> TableOptions {
         let params = &table.params;
         TableOptions {
+            flush_threshold_bytes: self.flush_threshold_bytes,
             gc_grace_seconds: params.gc_grace_seconds,
             default_ttl_s: (params.default_time_to_live > 0).then_some(params.default_time_to_live),
             bloom_fp_chance: params.bloom_filter_fp_chance,
             compaction: params.compaction.clone(),
-            ..TableOptions::default()
         }
     }
 
@@ -89,7 +98,7 @@ impl LocalStore {
             for table in ks.tables.values() {
                 if !known.contains(&engine_id(table)) {
                     self.engine
-                        .create_table(engine_id(table), Self::options(table))
+                        .create_table(engine_id(table), self.options(table))
                         .map_err(|e| engine_error(&e))?;
                 }
             }

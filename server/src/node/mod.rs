@@ -159,6 +159,7 @@ pub async fn run(config: NodeConfig, shutdown: ShutdownSignal) -> Result<(), Nod
         metrics: Arc::clone(&cluster.metrics),
         paxos: Arc::clone(&cluster.paxos),
         auth,
+        inline_local_requests: config.commitlog_sync == crate::config::CommitlogSync::Periodic,
     }));
     let admin = admin::serve_node(&config, &cluster, shutdown.clone()).await?;
     let native = SocketAddr::new(config.listen_address, config.native_transport_port);

@@ -13,7 +13,7 @@ impl Memtable {
     /// The whole partition `key`, if the memtable holds it.
     pub fn get(&self, key: &PartitionKey) -> Option<Partition> {
         let entry = self.partitions.get(key)?;
-        let state = entry.value().lock();
+        let state = entry.lock();
         (!state.is_empty()).then(|| state.to_partition(key))
     }
 
@@ -31,7 +31,7 @@ impl Memtable {
         row_limit: usize,
     ) -> Option<Partition> {
         let entry = self.partitions.get(key)?;
-        let state = entry.value().lock();
+        let state = entry.lock();
         if state.is_empty() {
             return None;
         }
@@ -87,10 +87,12 @@ impl Memtable {
         start: Bound<PartitionKey>,
         end: Bound<PartitionKey>,
     ) -> impl Iterator<Item = Partition> + '_ {
-        self.partitions.range((start, end)).filter_map(|entry| {
-            let state: parking_lot::MutexGuard<'_, PartState> = entry.value().lock();
-            (!state.is_empty()).then(|| state.to_partition(entry.key()))
-        })
+        self.partitions
+            .range(start, end)
+            .filter_map(|(key, state)| {
+                let state: parking_lot::MutexGuard<'_, PartState> = state.lock();
+                (!state.is_empty()).then(|| state.to_partition(&key))
+            })
     }
 
     /// Every partition in `(token, key)` order: what flush hands to the

@@ -1,7 +1,7 @@
 //! The memtable: a table's recent writes in memory, ordered for reads and
 //! for the flush to an SSTable (DESIGN §5).
 //!
-//! Partitions live in a lock-free ordered map (`crossbeam-skiplist`) keyed by
+//! Partitions live in a sharded ordered map (`map`) keyed by
 //! [`PartitionKey`] (`(token, key bytes)` order). Each partition's state sits
 //! behind its own short mutex: `apply` of one [`PartitionUpdate`] takes it
 //! once, so an update is atomic and isolated per partition, and writers to
@@ -27,29 +27,29 @@
 //! memtable's end (101) after its flush would lose record 100 on a crash.
 
 mod iter;
+mod map;
 mod state;
 #[cfg(test)]
 mod tests;
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 
-use crossbeam_skiplist::SkipMap;
 use parking_lot::Mutex;
 
+use self::map::PartitionMap;
 use self::state::PartState;
 use crate::commitlog::Position;
 use crate::error::{Error, Result};
-use crate::model::{PartitionKey, PartitionUpdate, RangeTombstone, Row, TableId};
+use crate::model::{PartitionUpdate, RangeTombstone, Row, TableId};
 
-/// Estimated bytes of a skip-list node, its `Arc` and mutex per partition.
+/// Estimated bytes of a map entry, its `Arc` and mutex per partition.
 const PARTITION_OVERHEAD_BYTES: usize = 128;
 
 /// One table's memtable.
 #[derive(Debug)]
 pub struct Memtable {
     table: TableId,
-    partitions: SkipMap<PartitionKey, Arc<Mutex<PartState>>>,
+    partitions: PartitionMap,
     size_bytes: AtomicU64,
     positions: Mutex<Option<(Position, Position)>>,
     /// The smallest timestamp of any applied update (`i64::MAX` when none).
@@ -61,7 +61,7 @@ impl Memtable {
     pub fn new(table: TableId) -> Self {
         Self {
             table,
-            partitions: SkipMap::new(),
+            partitions: PartitionMap::new(),
             size_bytes: AtomicU64::new(0),
             positions: Mutex::new(None),
             min_timestamp: AtomicI64::new(i64::MAX),
@@ -101,16 +101,16 @@ impl Memtable {
             .sum();
         let rts = update.range_tombstones.len() * std::mem::size_of::<RangeTombstone>();
         let mut added = (rows + rts) as u64;
-        let entry = self.partitions.get_or_insert_with(update.key.clone(), || {
+        let (state, created) = self.partitions.get_or_insert(&update.key);
+        if created {
             let node = std::mem::size_of::<PartState>() + PARTITION_OVERHEAD_BYTES;
             added += (node + update.key.key().len()) as u64;
-            Arc::new(Mutex::new(PartState::default()))
-        });
+        }
         // Lowered before the data is visible, so a compaction that sees the
         // data in a version also sees a bound at or below its timestamps.
         self.min_timestamp
             .fetch_min(update_min_timestamp(update), Ordering::AcqRel);
-        entry.value().lock().apply(update);
+        state.lock().apply(update);
         self.size_bytes.fetch_add(added, Ordering::Relaxed);
         if let Some(position) = position {
             let mut range = self.positions.lock();
@@ -134,7 +134,7 @@ impl Memtable {
 
     /// True when nothing was applied.
     pub fn is_empty(&self) -> bool {
-        self.partitions.is_empty()
+        self.partitions.len() == 0
     }
 
     /// The lowest and highest commitlog positions of the updates applied.

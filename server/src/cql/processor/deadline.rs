@@ -148,6 +148,22 @@ impl Announcer {
         }
     }
 
+    /// An announcer nobody listens to, for a request served inline (it
+    /// never waits, so nothing needs to time it out from outside).
+    pub fn detached(
+        arrived: std::time::Instant,
+        (consistency, serial): (Consistency, Consistency),
+        timeouts: Timeouts,
+    ) -> Self {
+        Self {
+            sender: RefCell::new(None),
+            arrived,
+            consistency,
+            serial,
+            timeouts,
+        }
+    }
+
     /// The request's consistency level.
     pub fn consistency(&self) -> Consistency {
         self.consistency

@@ -39,6 +39,7 @@ use crate::transport::{ClientSession, EventSender, HandlerResponse, RequestHandl
 mod auth;
 mod cas;
 mod deadline;
+mod inline;
 mod read;
 mod write;
 
@@ -112,6 +113,9 @@ pub struct ProcessorContext {
     pub paxos: Arc<crate::paxos::Paxos>,
     /// Roles and logins.
     pub auth: Arc<crate::auth::Auth>,
+    /// Whether local-only requests may run on the runtime thread (true
+    /// when the commitlog acknowledges before its fsync; see `inline`).
+    pub inline_local_requests: bool,
 }
 
 /// Serves statements for the transport.
@@ -494,14 +498,17 @@ impl RequestHandler for QueryProcessor {
         let consistency = consistency_of(&request.request);
         let executor = Arc::clone(&self.executor);
         let timeouts = executor.ctx.timeouts;
+        let levels = (consistency, serial_of(&request.request));
+        if executor.serves_inline(&request.request) {
+            let announcer = Announcer::detached(arrived.into_std(), levels, timeouts);
+            let served = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                executor.serve(&session, &request, &announcer)
+            }));
+            return served.unwrap_or_else(|_| internal_error());
+        }
         let (announce, announced) = tokio::sync::oneshot::channel();
         let served = tokio::task::spawn_blocking(move || {
-            let announcer = Announcer::new(
-                announce,
-                arrived.into_std(),
-                (consistency, serial_of(&request.request)),
-                timeouts,
-            );
+            let announcer = Announcer::new(announce, arrived.into_std(), levels, timeouts);
             executor.serve(&session, &request, &announcer)
         });
         tokio::pin!(served);
@@ -551,9 +558,14 @@ fn serial_of(request: &Request) -> sibyl_protocol::types::Consistency {
 fn finished(done: Result<HandlerResponse, tokio::task::JoinError>) -> HandlerResponse {
     done.unwrap_or_else(|e| {
         tracing::error!(error = %e, "statement execution failed");
-        HandlerResponse::error(
-            ErrorKind::Server,
-            "internal error while executing the statement",
-        )
+        internal_error()
     })
+}
+
+/// The answer to a statement whose execution panicked.
+fn internal_error() -> HandlerResponse {
+    HandlerResponse::error(
+        ErrorKind::Server,
+        "internal error while executing the statement",
+    )
 }
