@@ -88,6 +88,7 @@ pub(super) async fn start_cluster(
     let replica = Arc::new(ReplicaService::new(
         Arc::clone(store),
         Arc::clone(&paxos_store),
+        config.commitlog_sync == crate::config::CommitlogSync::Periodic,
     ));
     messaging.set_handler(Arc::new(Dispatcher::new(replica, Some(inbox))));
     let hints = start_hints(config, &topology, &messaging, shutdown)?;
