@@ -117,19 +117,28 @@ async fn session_main(settings: Settings) -> Result<ExitCode, String> {
         connect_options: options,
         column_roles: std::collections::HashMap::new(),
         cmdword: String::new(),
+        input_name: None,
+        lineno: 1,
     };
     match batch_text {
-        Some(text) => {
-            shell.run_text(&text).await;
-            Ok(if shell.failed {
-                ExitCode::from(2)
-            } else {
-                ExitCode::SUCCESS
-            })
-        }
+        Some(text) => Ok(run_batch(&mut shell, &settings, &text).await),
         None => {
             repl::run(&mut shell).await;
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+/// `-e` / `-f`: runs the text; exit code 2 when a statement failed.
+async fn run_batch(shell: &mut Shell, settings: &Settings, text: &str) -> ExitCode {
+    // cqlsh names -e input `<stdin>` (always line 1) and -f input by its path.
+    match (&settings.execute, &settings.file) {
+        (None, Some(path)) => shell.run_script(path, text, true).await,
+        _ => shell.run_script("<stdin>", text, false).await,
+    };
+    if shell.failed {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
     }
 }

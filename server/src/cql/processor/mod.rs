@@ -130,6 +130,8 @@ struct Executor {
     /// Held across the read-before-write and the apply of counter increments,
     /// so two increments of one counter never read the same shard state.
     counter_lock: parking_lot::Mutex<()>,
+    /// Recent traced requests (`system_traces`).
+    traces: crate::traces::Traces,
 }
 
 impl QueryProcessor {
@@ -147,7 +149,13 @@ impl Executor {
         let prepared = PreparedCache::new(ctx.prepared_cache_bytes);
         let timestamps = TimestampGenerator::new(Arc::clone(&ctx.clock));
         let lists = ListPaths::new(ctx.local.host_id.as_u64_pair().1);
+        let traces = crate::traces::Traces::new(
+            std::net::SocketAddr::new(ctx.local.listen_address, ctx.local.storage_port),
+            ctx.local.host_id.as_u64_pair().1,
+            Arc::clone(&ctx.clock),
+        );
         Self {
+            traces,
             ctx,
             prepared,
             data_centers,
@@ -168,7 +176,9 @@ impl Executor {
         warnings: &RefCell<Vec<String>>,
         announcer: &Announcer,
     ) -> Result<ResultBody, RequestError> {
+        crate::traces::activity::parsing(&query.query);
         let statement = Self::parse(&query.query)?;
+        crate::traces::activity::preparing();
         let keyspace = query.params.keyspace.clone().or_else(|| session.keyspace());
         let values = positional(&query.params.values)?;
         let request = RunRequest {
@@ -489,6 +499,32 @@ impl Executor {
 
 impl RequestHandler for QueryProcessor {
     async fn handle(&self, session: Arc<ClientSession>, request: RequestFrame) -> HandlerResponse {
+        if !request.tracing {
+            return self.serve(session, request, None).await;
+        }
+        let trace = self.executor.traces.begin(crate::traces::TraceRequest::of(
+            session.peer,
+            &request.request,
+        ));
+        let mut response = self.serve(session, request, Some(Arc::clone(&trace))).await;
+        trace.finish();
+        response.tracing_id = Some(trace.id);
+        response
+    }
+
+    async fn authenticate(&self, user: &str, password: &str) -> Result<(), String> {
+        auth::authenticate(Arc::clone(&self.executor.ctx.auth), user, password).await
+    }
+}
+
+impl QueryProcessor {
+    /// Runs one request on the blocking pool (traced when `trace` is set).
+    async fn serve(
+        &self,
+        session: Arc<ClientSession>,
+        request: RequestFrame,
+        trace: Option<Arc<crate::traces::TraceSession>>,
+    ) -> HandlerResponse {
         let arrived = tokio::time::Instant::now();
         self.executor.ctx.metrics.native_request();
         let consistency = consistency_of(&request.request);
@@ -502,7 +538,9 @@ impl RequestHandler for QueryProcessor {
                 (consistency, serial_of(&request.request)),
                 timeouts,
             );
-            executor.serve(&session, &request, &announcer)
+            crate::traces::active::with_session(trace.as_ref(), || {
+                executor.serve(&session, &request, &announcer)
+            })
         });
         tokio::pin!(served);
         let class = tokio::select! {
@@ -519,10 +557,6 @@ impl RequestHandler for QueryProcessor {
                 HandlerResponse::new(Response::Error(class.error(consistency)))
             }
         }
-    }
-
-    async fn authenticate(&self, user: &str, password: &str) -> Result<(), String> {
-        auth::authenticate(Arc::clone(&self.executor.ctx.auth), user, password).await
     }
 }
 
