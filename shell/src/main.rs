@@ -85,6 +85,8 @@ async fn session_main(settings: Settings) -> Result<ExitCode, String> {
             format!("Connection error: ('Unable to connect to any servers', {{'{addr}': {e}}})")
         })?;
     let tty = std::io::stdout().is_terminal();
+    // Statements piped in (no -e/-f): cqlsh's non-tty batch mode.
+    let piped = batch_text.is_none() && !std::io::stdin().is_terminal();
     let color = match settings.color {
         ColorMode::Always => true,
         ColorMode::Never => false,
@@ -101,7 +103,7 @@ async fn session_main(settings: Settings) -> Result<ExitCode, String> {
         tracing: false,
         timing: false,
         keyspace: settings.keyspace.clone(),
-        tty: tty && batch_text.is_none(),
+        tty: tty && batch_text.is_none() && !piped,
         style: Style {
             color,
             float_precision: settings.float_precision,
@@ -120,22 +122,28 @@ async fn session_main(settings: Settings) -> Result<ExitCode, String> {
         input_name: None,
         lineno: 1,
     };
-    match batch_text {
-        Some(text) => Ok(run_batch(&mut shell, &settings, &text).await),
-        None => {
+    // cqlsh names -e input `<stdin>` (always line 1), -f input by its path
+    // and piped input `<stdin>` (counting lines).
+    match (batch_text, &settings.file) {
+        (Some(text), Some(path)) if settings.execute.is_none() => {
+            Ok(run_batch(&mut shell, path, &text, true).await)
+        }
+        (Some(text), _) => Ok(run_batch(&mut shell, "<stdin>", &text, false).await),
+        (None, _) if piped => {
+            let text = std::io::read_to_string(std::io::stdin())
+                .map_err(|e| format!("cannot read standard input: {e}"))?;
+            Ok(run_batch(&mut shell, "<stdin>", &text, true).await)
+        }
+        (None, _) => {
             repl::run(&mut shell).await;
             Ok(ExitCode::SUCCESS)
         }
     }
 }
 
-/// `-e` / `-f`: runs the text; exit code 2 when a statement failed.
-async fn run_batch(shell: &mut Shell, settings: &Settings, text: &str) -> ExitCode {
-    // cqlsh names -e input `<stdin>` (always line 1) and -f input by its path.
-    match (&settings.execute, &settings.file) {
-        (None, Some(path)) => shell.run_script(path, text, true).await,
-        _ => shell.run_script("<stdin>", text, false).await,
-    };
+/// Batch mode: runs the text; exit code 2 when a statement failed.
+async fn run_batch(shell: &mut Shell, name: &str, text: &str, count_lines: bool) -> ExitCode {
+    shell.run_script(name, text, count_lines).await;
     if shell.failed {
         ExitCode::from(2)
     } else {

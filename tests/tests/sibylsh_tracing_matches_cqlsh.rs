@@ -7,11 +7,15 @@
 //! TZ=UTC (cqlsh prints local time); normalise the trace tables (cells
 //! trimmed, ids, digits of times and elapsed values masked) and compare.
 
+mod sibylsh_common;
+
 use std::path::PathBuf;
 use std::process::Command;
 
+use sibylsh_common::sibylsh_binary;
+
 use sibyl_tests::node::Node;
-use sibyl_tests::python::{clients, target_dir, workspace_root};
+use sibyl_tests::python::clients;
 
 const SCRIPT: &str = "\
 CREATE KEYSPACE IF NOT EXISTS traced WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1};
@@ -23,19 +27,6 @@ SELECT count(*) FROM system_traces.events WHERE session_id = 00000000-0000-1000-
 TRACING OFF
 SELECT v FROM traced.t WHERE k = 1;
 ";
-
-fn sibylsh_binary() -> PathBuf {
-    let binary = target_dir().join("debug").join("sibylsh");
-    if !binary.exists() {
-        let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-            .args(["build", "-p", "sibyl-shell", "--bin", "sibylsh"])
-            .current_dir(workspace_root())
-            .status()
-            .expect("cargo runs");
-        assert!(status.success(), "building sibylsh failed");
-    }
-    binary
-}
 
 /// Masks what differs between two runs inside trace tables.
 fn normalise(out: &str) -> Vec<String> {
