@@ -115,28 +115,37 @@ impl Shell {
             self.tracing && !crate::trace::reads_system_traces(stmt, self.keyspace.as_deref());
         let (sent, trace) = self.send(stmt, &opts, traced).await;
         let lower = stmt.trim_start().to_ascii_lowercase();
+        let mut traces: Vec<Uuid> = trace.into_iter().collect();
         if let Some((result, warnings)) = sent {
-            self.print_outcome(stmt, &lower, opts, result, &warnings)
-                .await;
+            let pages = (result, traced);
+            traces.extend(
+                self.print_outcome(stmt, &lower, opts, pages, &warnings)
+                    .await,
+            );
         }
         // cqlsh's USE does not print its trace (it is not `perform_statement`).
-        if let Some(id) = trace.filter(|_| traced && !lower.starts_with("use")) {
-            self.print_statement_trace(id).await;
+        if traced && !lower.starts_with("use") {
+            for id in traces {
+                self.print_statement_trace(id).await;
+            }
         }
     }
 
-    /// A statement's result and warnings, as cqlsh `perform_statement`.
+    /// A statement's result and warnings, as cqlsh `perform_statement`;
+    /// gives the tracing sessions of the further pages it fetched (traced
+    /// like the first when `traced`, as the driver re-sends its message).
     async fn print_outcome(
         &mut self,
         stmt: &str,
         lower: &str,
         opts: QueryOptions,
-        result: QueryResult,
+        (result, traced): (QueryResult, bool),
         warnings: &[String],
-    ) {
+    ) -> Vec<Uuid> {
+        let mut traces = Vec::new();
         match result {
             QueryResult::Rows(rows) if lower.starts_with("select") || lower.starts_with("list") => {
-                self.print_result(stmt, opts, rows).await;
+                traces = self.print_result(stmt, opts, rows, traced).await;
             }
             QueryResult::Rows(rows) if !rows.rows.is_empty() => {
                 // A conditional write's `[applied]` row (cqlsh prints it with a header).
@@ -152,10 +161,19 @@ impl Shell {
             _ => {}
         }
         self.print_warnings(warnings);
+        traces
     }
 
-    /// cqlsh `print_result`: every page, then `(N rows)`.
-    async fn print_result(&mut self, stmt: &str, mut opts: QueryOptions, first: RowSet) {
+    /// cqlsh `print_result`: every page, then `(N rows)`; gives the tracing
+    /// sessions of the pages after the first.
+    async fn print_result(
+        &mut self,
+        stmt: &str,
+        mut opts: QueryOptions,
+        first: RowSet,
+        traced: bool,
+    ) -> Vec<Uuid> {
+        let mut traces = Vec::new();
         self.write_out("\n");
         let names = self.column_names(&first).await;
         let mut page = first;
@@ -182,12 +200,14 @@ impl Shell {
                 break;
             }
             opts.paging_state = Some(state);
-            match self.session.query(stmt, &[], &opts).await {
-                Ok(QueryResult::Rows(next)) => page = next,
+            let (next, trace) = send_query(&self.session, stmt, &opts, traced).await;
+            traces.extend(trace);
+            match next {
+                Ok((QueryResult::Rows(next), _)) => page = next,
                 Ok(_) => break,
                 Err(e) => {
                     self.error(&format_client_error(&e));
-                    return;
+                    return traces;
                 }
             }
         }
@@ -195,6 +215,7 @@ impl Shell {
             self.write_out("\n");
         }
         self.write_out(&format!("({count} rows)\n"));
+        traces
     }
 
     /// cqlsh's `---MORE---` pause between pages on a terminal; false when
