@@ -61,7 +61,8 @@ fn normalise(out: &str) -> Vec<String> {
                     let c = c.trim();
                     if i == 1 || i == 3 {
                         // Python drops a zero fraction (`...:05` for `...:05.000000`).
-                        mask_numbers(c).replace(".N", "")
+                        // An elapsed time under 1 µs prints `--`.
+                        mask_numbers(c).replace(".N", "").replace("--", "N")
                     } else {
                         c.to_owned()
                     }
