@@ -5,6 +5,7 @@
 //! session with its duration, request, parameters and events.
 //! Method: start a node, drive it with `scylla::client::session::Session`.
 
+use scylla::client::session::Session;
 use scylla::client::session_builder::SessionBuilder;
 use scylla::statement::Statement;
 use sibyl_tests::node::Node;
@@ -32,6 +33,11 @@ async fn scylla_driver_reads_query_traces() {
         .await
         .expect("create table");
 
+    traced_write(&session, node.address).await;
+    traced_prepared_read(&session).await;
+}
+
+async fn traced_write(session: &Session, address: std::net::IpAddr) {
     let mut insert = Statement::new("INSERT INTO rt.t (k, v) VALUES (1, 'one')");
     insert.set_tracing(true);
     let result = session.query_unpaged(insert, &[]).await.expect("insert");
@@ -42,7 +48,7 @@ async fn scylla_driver_reads_query_traces() {
     assert!(info.duration.is_some_and(|d| d > 0), "{info:?}");
     assert_eq!(info.command.as_deref(), Some("QUERY"));
     assert_eq!(info.request.as_deref(), Some("Execute CQL3 query"));
-    assert_eq!(info.coordinator, Some(node.address));
+    assert_eq!(info.coordinator, Some(address));
     let parameters = info.parameters.clone().unwrap_or_default();
     assert_eq!(
         parameters.get("query").map(String::as_str),
@@ -57,8 +63,10 @@ async fn scylla_driver_reads_query_traces() {
         activities.iter().any(|a| a.starts_with("Parsing INSERT")),
         "{activities:?}"
     );
-    assert!(info.events.iter().all(|e| e.source == Some(node.address)));
+    assert!(info.events.iter().all(|e| e.source == Some(address)));
+}
 
+async fn traced_prepared_read(session: &Session) {
     let mut select = session
         .prepare("SELECT v FROM rt.t WHERE k = ?")
         .await
