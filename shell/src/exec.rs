@@ -115,14 +115,16 @@ impl Shell {
             self.tracing && !crate::trace::reads_system_traces(stmt, self.keyspace.as_deref());
         let (sent, trace) = self.send(stmt, &opts, traced).await;
         let lower = stmt.trim_start().to_ascii_lowercase();
+        // cqlsh prints no trace for a failed statement (its future is dropped).
+        let Some((result, warnings)) = sent else {
+            return;
+        };
         let mut traces: Vec<Uuid> = trace.into_iter().collect();
-        if let Some((result, warnings)) = sent {
-            let pages = (result, traced);
-            traces.extend(
-                self.print_outcome(stmt, &lower, opts, pages, &warnings)
-                    .await,
-            );
-        }
+        let pages = (result, traced);
+        traces.extend(
+            self.print_outcome(stmt, &lower, opts, pages, &warnings)
+                .await,
+        );
         // cqlsh's USE does not print its trace (it is not `perform_statement`).
         if traced && !lower.starts_with("use") {
             for id in traces {
