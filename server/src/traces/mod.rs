@@ -3,11 +3,12 @@
 //!
 //! A request whose frame carries the TRACING flag gets a [`TraceSession`]
 //! from [`Traces::begin`]: a timeuuid session id, the client, the request
-//! kind and its parameters. While the request runs on its thread,
-//! the one-line hooks of [`activity`] append activity lines (parsing,
-//! preparing, reads, writes, replica answers) with their elapsed time; [`TraceSession::finish`]
-//! sets the duration, after which drivers polling `system_traces.sessions`
-//! see the session as complete and read its events ([`rows`]).
+//! kind and its parameters. While the request runs on its thread, the
+//! one-line hooks of [`activity`] append activity lines (parsing, preparing,
+//! reads, writes, replica answers) with their elapsed time;
+//! [`TraceSession::finish`] sets the duration, after which drivers polling
+//! `system_traces.sessions` see the session as complete and read its events
+//! ([`rows`]).
 //!
 //! Invariants:
 //! - Bounded memory: at most [`SESSIONS_MAX`] sessions (the oldest go first)
