@@ -22,6 +22,7 @@
 //! - [`schema`]: keyspaces, tables, columns and types as immutable snapshots.
 //! - [`shutdown`]: the signal long-running tasks watch.
 //! - [`storage`]: the local table store over the storage engine.
+//! - [`traces`]: query tracing: traced requests' sessions and events (`system_traces`).
 //! - [`transport`]: the native protocol server (connections, handshake, limits).
 #![deny(missing_docs)]
 
@@ -45,4 +46,5 @@ pub mod ring;
 pub mod schema;
 pub mod shutdown;
 pub mod storage;
+pub mod traces;
 pub mod transport;

@@ -86,6 +86,11 @@ pub struct Shell {
     pub cmdword: String,
     /// The options the session connected with (LOGIN reconnects with them).
     pub connect_options: ConnectOptions,
+    /// The input's name in batch mode (`-f` file, `<stdin>` for `-e`, the
+    /// SOURCE file): errors then start with `name:line:` as cqlsh's do.
+    pub input_name: Option<String>,
+    /// cqlsh's `lineno`: one past the line the running statement ended on.
+    pub lineno: usize,
 }
 
 /// Deepest SOURCE nesting accepted.
@@ -98,6 +103,13 @@ fn words(stmt: &str) -> Vec<String> {
         .split_whitespace()
         .map(str::to_owned)
         .collect()
+}
+
+/// cqlsh's `lineno` once the line holding byte `end` was read: that line's
+/// number plus one (it counts lines read, starting at 1).
+fn line_after(text: &str, end: usize) -> usize {
+    let before = text.get(..end).unwrap_or(text);
+    before.bytes().filter(|b| *b == b'\n').count() + 2
 }
 
 /// The argument of SOURCE/CAPTURE: a quoted or bare file name.
@@ -142,9 +154,18 @@ impl Shell {
         let _ = self.out.flush();
     }
 
-    /// Writes an error line and marks the run failed.
+    /// Writes an error line (after `name:line:` in batch mode, as cqlsh's
+    /// `printerr`) and marks the run failed.
     pub fn error(&mut self, text: &str) {
         self.failed = true;
+        let numbered;
+        let text = match &self.input_name {
+            Some(name) => {
+                numbered = format!("{name}:{}:{text}", self.lineno);
+                numbered.as_str()
+            }
+            None => text,
+        };
         let colored = if self.style.color {
             format!(
                 "{}{text}{}",
@@ -158,20 +179,37 @@ impl Shell {
         let _ = self.err.flush();
     }
 
-    /// Runs every statement of a text (for `-e`, `-f`, SOURCE).
-    pub async fn run_text(&mut self, text: &str) -> Flow {
+    /// Runs every statement of a text (for `-e`, `-f`, SOURCE) named `name`
+    /// in error lines; with `count_lines` (a file) each error names the line
+    /// after the one its statement ended on (cqlsh's `lineno`), else line 1.
+    pub async fn run_script(&mut self, name: &str, text: &str, count_lines: bool) -> Flow {
+        let saved = (self.input_name.replace(name.to_owned()), self.lineno);
+        let flow = self.run_text(text, count_lines).await;
+        (self.input_name, self.lineno) = saved;
+        flow
+    }
+
+    async fn run_text(&mut self, text: &str, count_lines: bool) -> Flow {
         let mut text = text.to_owned();
         if !text.ends_with('\n') {
             text.push('\n');
         }
         let split = splitter::split(&text);
-        for stmt in &split.statements {
+        self.lineno = 1;
+        for (stmt, end) in split.statements.iter().zip(&split.ends) {
+            if count_lines {
+                self.lineno = line_after(&text, *end);
+            }
             if self.run_statement(stmt).await == Flow::Exit {
                 return Flow::Exit;
             }
         }
         let rest = split.rest.trim();
         if !rest.is_empty() {
+            if count_lines {
+                // Every line was read: cqlsh's count stops one past the last.
+                self.lineno = line_after(&text, text.len()) - 1;
+            }
             // cqlsh runs an unterminated last statement of -e/-f as well.
             return self.run_statement(rest).await;
         }
@@ -400,7 +438,7 @@ impl Shell {
         match std::fs::read_to_string(&path) {
             Ok(text) => {
                 self.source_depth += 1;
-                let flow = Box::pin(self.run_text(&text)).await;
+                let flow = Box::pin(self.run_script(&path, &text, true)).await;
                 self.source_depth -= 1;
                 flow
             }
@@ -468,5 +506,13 @@ mod tests {
         assert_eq!(file_arg("capture off", "capture").as_deref(), Some("off"));
         assert_eq!(file_arg("capture", "capture"), None);
         assert_eq!(words("PAGING 50;"), vec!["PAGING", "50"]);
+    }
+
+    #[test]
+    fn error_lines_count_as_cqlsh_does() {
+        // cqlsh reports one past the line a statement ended on.
+        let text = "select 1;\nselect\n 2;\n";
+        assert_eq!(line_after(text, 8), 2);
+        assert_eq!(line_after(text, text.find("2;").unwrap() + 1), 4);
     }
 }

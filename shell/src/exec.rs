@@ -8,6 +8,7 @@ use sibyl_protocol::client::{ClientError, QueryOptions, QueryResult, RowSet};
 use sibyl_protocol::request::{Query, QueryParameters, Request};
 use sibyl_protocol::types::Consistency;
 use sibyl_protocol::value::CqlValue;
+use uuid::Uuid;
 
 use crate::commands::Shell;
 use crate::format::error::format_client_error;
@@ -27,14 +28,21 @@ impl Shell {
         }
     }
 
-    /// Sends one statement text with the frame's warnings; errors are
-    /// printed and give `None`.
-    async fn send(&mut self, cql: &str, opts: &QueryOptions) -> Option<(QueryResult, Vec<String>)> {
-        match send_query(&self.session, cql, opts).await {
-            Ok(r) => Some(r),
+    /// Sends one statement text (traced when `traced`) with the frame's
+    /// warnings and tracing session; errors are printed and give `None`
+    /// results (the trace of a failed statement is still returned).
+    async fn send(
+        &mut self,
+        cql: &str,
+        opts: &QueryOptions,
+        traced: bool,
+    ) -> (Option<(QueryResult, Vec<String>)>, Option<Uuid>) {
+        let (result, trace) = send_query(&self.session, cql, opts, traced).await;
+        match result {
+            Ok(r) => (Some(r), trace),
             Err(e) => {
                 self.error(&format_client_error(&e));
-                None
+                (None, trace)
             }
         }
     }
@@ -103,13 +111,43 @@ impl Shell {
     /// Runs a CQL statement (cqlsh `perform_simple_statement`).
     pub async fn cql(&mut self, stmt: &str) {
         let opts = self.options(self.consistency);
-        let Some((result, warnings)) = self.send(stmt, &opts).await else {
+        let traced =
+            self.tracing && !crate::trace::reads_system_traces(stmt, self.keyspace.as_deref());
+        let (sent, trace) = self.send(stmt, &opts, traced).await;
+        let lower = stmt.trim_start().to_ascii_lowercase();
+        // cqlsh prints no trace for a failed statement (its future is dropped).
+        let Some((result, warnings)) = sent else {
             return;
         };
-        let lower = stmt.trim_start().to_ascii_lowercase();
+        let mut traces: Vec<Uuid> = trace.into_iter().collect();
+        let pages = (result, traced);
+        traces.extend(
+            self.print_outcome(stmt, &lower, opts, pages, &warnings)
+                .await,
+        );
+        // cqlsh's USE does not print its trace (it is not `perform_statement`).
+        if traced && !lower.starts_with("use") {
+            for id in traces {
+                self.print_statement_trace(id).await;
+            }
+        }
+    }
+
+    /// A statement's result and warnings, as cqlsh `perform_statement`;
+    /// gives the tracing sessions of the further pages it fetched (traced
+    /// like the first when `traced`, as the driver re-sends its message).
+    async fn print_outcome(
+        &mut self,
+        stmt: &str,
+        lower: &str,
+        opts: QueryOptions,
+        (result, traced): (QueryResult, bool),
+        warnings: &[String],
+    ) -> Vec<Uuid> {
+        let mut traces = Vec::new();
         match result {
             QueryResult::Rows(rows) if lower.starts_with("select") || lower.starts_with("list") => {
-                self.print_result(stmt, opts, rows).await;
+                traces = self.print_result(stmt, opts, rows, traced).await;
             }
             QueryResult::Rows(rows) if !rows.rows.is_empty() => {
                 // A conditional write's `[applied]` row (cqlsh prints it with a header).
@@ -124,11 +162,20 @@ impl Shell {
             QueryResult::SetKeyspace(ks) => self.keyspace = Some(ks),
             _ => {}
         }
-        self.print_warnings(&warnings);
+        self.print_warnings(warnings);
+        traces
     }
 
-    /// cqlsh `print_result`: every page, then `(N rows)`.
-    async fn print_result(&mut self, stmt: &str, mut opts: QueryOptions, first: RowSet) {
+    /// cqlsh `print_result`: every page, then `(N rows)`; gives the tracing
+    /// sessions of the pages after the first.
+    async fn print_result(
+        &mut self,
+        stmt: &str,
+        mut opts: QueryOptions,
+        first: RowSet,
+        traced: bool,
+    ) -> Vec<Uuid> {
+        let mut traces = Vec::new();
         self.write_out("\n");
         let names = self.column_names(&first).await;
         let mut page = first;
@@ -155,12 +202,14 @@ impl Shell {
                 break;
             }
             opts.paging_state = Some(state);
-            match self.session.query(stmt, &[], &opts).await {
-                Ok(QueryResult::Rows(next)) => page = next,
+            let (next, trace) = send_query(&self.session, stmt, &opts, traced).await;
+            traces.extend(trace);
+            match next {
+                Ok((QueryResult::Rows(next), _)) => page = next,
                 Ok(_) => break,
                 Err(e) => {
                     self.error(&format_client_error(&e));
-                    return;
+                    return traces;
                 }
             }
         }
@@ -168,6 +217,7 @@ impl Shell {
             self.write_out("\n");
         }
         self.write_out(&format!("({count} rows)\n"));
+        traces
     }
 
     /// cqlsh's `---MORE---` pause between pages on a terminal; false when
@@ -272,12 +322,17 @@ impl Shell {
     }
 }
 
-/// One QUERY through the connection, keeping the response's warnings.
+/// One QUERY through the connection (with the TRACING flag when `traced`),
+/// keeping the response's warnings and its tracing session id.
 async fn send_query(
     session: &sibyl_protocol::client::Session,
     cql: &str,
     opts: &QueryOptions,
-) -> Result<(QueryResult, Vec<String>), ClientError> {
+    traced: bool,
+) -> (
+    Result<(QueryResult, Vec<String>), ClientError>,
+    Option<Uuid>,
+) {
     let params = QueryParameters {
         consistency: opts.consistency,
         page_size: opts.page_size,
@@ -285,15 +340,32 @@ async fn send_query(
         serial_consistency: opts.serial_consistency,
         ..QueryParameters::default()
     };
-    let frame = session
-        .connection()
-        .send(Request::Query(Query {
-            query: cql.to_owned(),
-            params,
-        }))
-        .await?;
-    match frame.response {
-        Response::Result(body) => Ok((decode_result(body, None)?, frame.warnings)),
+    let request = Request::Query(Query {
+        query: cql.to_owned(),
+        params,
+    });
+    let connection = session.connection();
+    let sent = if traced {
+        connection.send_traced(request).await
+    } else {
+        connection.send(request).await
+    };
+    match sent {
+        Ok(frame) => {
+            let trace = frame.tracing_id;
+            (response_result(frame.response, frame.warnings), trace)
+        }
+        Err(e) => (Err(e), None),
+    }
+}
+
+/// A QUERY's response as a result with its warnings, or the server's error.
+fn response_result(
+    response: Response,
+    warnings: Vec<String>,
+) -> Result<(QueryResult, Vec<String>), ClientError> {
+    match response {
+        Response::Result(body) => Ok((decode_result(body, None)?, warnings)),
         Response::Error(e) => Err(ClientError::Server {
             code: e.kind.code(),
             message: e.message,

@@ -85,6 +85,8 @@ async fn session_main(settings: Settings) -> Result<ExitCode, String> {
             format!("Connection error: ('Unable to connect to any servers', {{'{addr}': {e}}})")
         })?;
     let tty = std::io::stdout().is_terminal();
+    // Statements piped in (no -e/-f): cqlsh's non-tty batch mode.
+    let piped = batch_text.is_none() && !std::io::stdin().is_terminal();
     let color = match settings.color {
         ColorMode::Always => true,
         ColorMode::Never => false,
@@ -101,7 +103,7 @@ async fn session_main(settings: Settings) -> Result<ExitCode, String> {
         tracing: false,
         timing: false,
         keyspace: settings.keyspace.clone(),
-        tty: tty && batch_text.is_none(),
+        tty: tty && batch_text.is_none() && !piped,
         style: Style {
             color,
             float_precision: settings.float_precision,
@@ -117,19 +119,34 @@ async fn session_main(settings: Settings) -> Result<ExitCode, String> {
         connect_options: options,
         column_roles: std::collections::HashMap::new(),
         cmdword: String::new(),
+        input_name: None,
+        lineno: 1,
     };
-    match batch_text {
-        Some(text) => {
-            shell.run_text(&text).await;
-            Ok(if shell.failed {
-                ExitCode::from(2)
-            } else {
-                ExitCode::SUCCESS
-            })
+    // cqlsh names -e input `<stdin>` (always line 1), -f input by its path
+    // and piped input `<stdin>` (counting lines).
+    match (batch_text, &settings.file) {
+        (Some(text), Some(path)) if settings.execute.is_none() => {
+            Ok(run_batch(&mut shell, path, &text, true).await)
         }
-        None => {
+        (Some(text), _) => Ok(run_batch(&mut shell, "<stdin>", &text, false).await),
+        (None, _) if piped => {
+            let text = std::io::read_to_string(std::io::stdin())
+                .map_err(|e| format!("cannot read standard input: {e}"))?;
+            Ok(run_batch(&mut shell, "<stdin>", &text, true).await)
+        }
+        (None, _) => {
             repl::run(&mut shell).await;
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+/// Batch mode: runs the text; exit code 2 when a statement failed.
+async fn run_batch(shell: &mut Shell, name: &str, text: &str, count_lines: bool) -> ExitCode {
+    shell.run_script(name, text, count_lines).await;
+    if shell.failed {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
     }
 }

@@ -47,6 +47,9 @@ enum State {
 pub struct Split {
     /// Complete statements, trimmed, each with its terminating `;` when it had one.
     pub statements: Vec<String>,
+    /// Byte offset in the input where each statement ended (its `;`, or the
+    /// newline ending a shell command): the line it completed on.
+    pub ends: Vec<usize>,
     /// Text not yet terminated (the REPL keeps reading lines into it).
     pub rest: String,
 }
@@ -69,12 +72,76 @@ fn first_word(stmt: &str) -> &str {
     t.get(..end).unwrap_or("")
 }
 
+/// Where statements are cut, while [`split`] scans the input.
+struct Cuts<'a> {
+    input: &'a str,
+    out: Split,
+    /// Start of the statement being scanned.
+    start: usize,
+    /// It holds more than whitespace and comments.
+    meaningful: bool,
+    /// Inside `BEGIN BATCH ... APPLY BATCH`: inner `;` do not end the
+    /// statement (cqlsh `cql_split_statements`).
+    in_batch: bool,
+    /// Where the current `;`-terminated part of a batch began.
+    piece: usize,
+}
+
+impl Cuts<'_> {
+    /// A `;` in code at byte `i`.
+    fn semicolon(&mut self, i: usize) {
+        let (begins, applies) = batch_edges(self.input.get(self.piece..=i).unwrap_or(""));
+        self.piece = i + 1;
+        if !applies && (self.in_batch || begins) {
+            self.in_batch = true;
+        } else {
+            self.in_batch = false;
+            let text = self.input.get(self.start..=i).unwrap_or("");
+            push_statement(&mut self.out, text, i);
+            self.start = i + 1;
+            self.meaningful = false;
+        }
+    }
+
+    /// A newline in code at byte `i`: the end of a pending shell command.
+    fn newline(&mut self, i: usize) {
+        let pending = self.input.get(self.start..i).unwrap_or("");
+        if self.meaningful && !self.in_batch && is_line_command(pending) {
+            push_statement(&mut self.out, pending, i);
+            self.start = i + 1;
+            self.piece = self.start;
+            self.meaningful = false;
+        }
+    }
+
+    /// The end of the input in `state`: a last shell command, or the rest.
+    fn finish(mut self, state: State) -> Split {
+        let rest = self.input.get(self.start..).unwrap_or("");
+        let command = state == State::Code
+            && self.meaningful
+            && !self.in_batch
+            && is_line_command(rest)
+            && rest.ends_with('\n');
+        if command {
+            push_statement(&mut self.out, rest, self.input.len().saturating_sub(1));
+        } else if self.meaningful || state != State::Code {
+            self.out.rest = rest.to_owned();
+        }
+        self.out
+    }
+}
+
 /// Splits `input` into complete statements and the unterminated rest.
 pub fn split(input: &str) -> Split {
-    let mut out = Split::default();
+    let mut cuts = Cuts {
+        input,
+        out: Split::default(),
+        start: 0,
+        meaningful: false,
+        in_batch: false,
+        piece: 0,
+    };
     let mut state = State::Code;
-    let mut start = 0;
-    let mut meaningful = false;
     let bytes = input.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
@@ -94,19 +161,8 @@ pub fn split(input: &str) -> Split {
                     state = State::BlockComment;
                     i += 1;
                 }
-                (b';', _) => {
-                    push_statement(&mut out, &input[start..=i]);
-                    start = i + 1;
-                    meaningful = false;
-                }
-                (b'\n', _) => {
-                    let pending = &input[start..i];
-                    if meaningful && is_line_command(pending) {
-                        push_statement(&mut out, pending);
-                        start = i + 1;
-                        meaningful = false;
-                    }
-                }
+                (b';', _) => cuts.semicolon(i),
+                (b'\n', _) => cuts.newline(i),
                 _ => {}
             },
             State::Single if b == b'\'' => state = State::Code,
@@ -128,26 +184,41 @@ pub fn split(input: &str) -> Split {
         let in_text = matches!(state, State::Single | State::Double | State::Dollar);
         let code_byte = before == State::Code && state == State::Code && b != b';';
         if in_text || (code_byte && !b.is_ascii_whitespace()) {
-            meaningful = true;
+            cuts.meaningful = true;
         }
         i += 1;
     }
-    let rest = &input[start..];
-    if state == State::Code && meaningful && is_line_command(rest) && rest.ends_with('\n') {
-        push_statement(&mut out, rest);
-    } else if meaningful || state != State::Code {
-        out.rest = rest.to_owned();
-    }
-    out
+    cuts.finish(state)
 }
 
-/// Adds a statement unless it holds only whitespace, comments and `;`.
-fn push_statement(out: &mut Split, text: &str) {
+/// Adds a statement ending at byte `end` unless it holds only whitespace,
+/// comments and `;`.
+fn push_statement(out: &mut Split, text: &str, end: usize) {
     let stripped = strip_comments(text);
     let core = stripped.trim().trim_end_matches(';').trim();
     if !core.is_empty() {
         out.statements.push(stripped.trim().to_owned());
+        out.ends.push(end);
     }
+}
+
+/// Whether a `;`-terminated part starts a batch (`BEGIN ...`) and whether it
+/// ends one (`... APPLY BATCH;`: cqlsh looks at the third token from the end).
+fn batch_edges(part: &str) -> (bool, bool) {
+    let stripped = strip_comments(part);
+    let words: Vec<&str> = stripped
+        .trim()
+        .trim_end_matches(';')
+        .split_whitespace()
+        .collect();
+    let begins = words
+        .first()
+        .is_some_and(|w| w.eq_ignore_ascii_case("begin"));
+    let applies = words.len() >= 2
+        && words
+            .get(words.len() - 2)
+            .is_some_and(|w| w.eq_ignore_ascii_case("apply"));
+    (begins, applies)
 }
 
 /// Removes comments outside strings (what remains is sent to the server).

@@ -112,3 +112,30 @@ proptest! {
         prop_assert!(s.rest.len() <= input.len());
     }
 }
+
+#[test]
+fn a_batch_is_one_statement_despite_inner_semicolons() {
+    let input = "BEGIN BATCH\n  INSERT INTO t (k) VALUES (1);\n  INSERT INTO t (k) VALUES (2);\nAPPLY BATCH;\nSELECT 1;\n";
+    let s = split(input);
+    assert_eq!(s.statements.len(), 2, "{s:?}");
+    assert!(s.statements[0].starts_with("BEGIN BATCH"));
+    assert!(s.statements[0].ends_with("APPLY BATCH;"));
+    assert_eq!(s.statements[1], "SELECT 1;");
+    assert_eq!(s.ends, vec![input.find("H;").unwrap() + 1, input.len() - 2]);
+    let open = split("BEGIN BATCH INSERT INTO t (k) VALUES (1);\n");
+    assert!(
+        open.statements.is_empty(),
+        "an open batch waits for APPLY BATCH"
+    );
+    assert!(!open.rest.is_empty());
+    let one = split("begin batch insert into t (k) values (1) apply batch;");
+    assert_eq!(one.statements.len(), 1);
+}
+
+#[test]
+fn statement_ends_mark_their_lines() {
+    let input = "select 1;\nexpand on\nselect\n 2;";
+    let s = split(input);
+    assert_eq!(s.statements, vec!["select 1;", "expand on", "select\n 2;"]);
+    assert_eq!(s.ends, vec![8, 19, input.len() - 1]);
+}

@@ -72,13 +72,14 @@ async fn bad_rows_are_reported_and_counts_reconcile() {
     let bad: Vec<&str> = stderr.lines().collect();
     assert_eq!(bad.len(), 2, "{stderr}");
     assert!(
-        bad[0]
-            .starts_with("Failed to import 1 rows: ParseError - line 3: Failed to parse x as int"),
+        bad[0].starts_with(
+            "<stdin>:1:Failed to import 1 rows: ParseError - line 3: Failed to parse x as int"
+        ),
         "{stderr}"
     );
     assert_eq!(
         bad[1],
-        "Failed to import 1 rows: ParseError - line 5: Invalid row length 4 should be 3,  given up without retries"
+        "<stdin>:1:Failed to import 1 rows: ParseError - line 5: Invalid row length 4 should be 3,  given up without retries"
     );
     assert_eq!(out.status.code(), Some(2));
     let inserted = node.inserted.lock().unwrap().clone();

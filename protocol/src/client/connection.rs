@@ -225,6 +225,25 @@ impl Connection {
         request: Request,
         limit: Duration,
     ) -> Result<ResponseFrame> {
+        self.send_flagged(request, limit, false).await
+    }
+
+    /// [`Connection::send`] with the TRACING flag set: the server traces the
+    /// request and the response carries its tracing session id.
+    ///
+    /// # Errors
+    /// As [`Connection::send`].
+    pub async fn send_traced(&self, request: Request) -> Result<ResponseFrame> {
+        self.send_flagged(request, self.shared.request_timeout, true)
+            .await
+    }
+
+    async fn send_flagged(
+        &self,
+        request: Request,
+        limit: Duration,
+        tracing: bool,
+    ) -> Result<ResponseFrame> {
         let deadline = Instant::now() + limit;
         let timed_out = || ClientError::Timeout { after: limit };
         let streams = &self.shared.streams;
@@ -237,8 +256,9 @@ impl Connection {
             streams,
             id: Some(id),
         };
-        let raw =
-            RequestFrame::new(self.shared.version, id, request).to_raw(self.shared.compression)?;
+        let mut frame = RequestFrame::new(self.shared.version, id, request);
+        frame.tracing = tracing;
+        let raw = frame.to_raw(self.shared.compression)?;
         match timeout_at(deadline, self.shared.outgoing.send(raw.to_bytes())).await {
             Err(_) => return Err(timed_out()),
             Ok(Err(_)) => return Err(streams.closed_error()),

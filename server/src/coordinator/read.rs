@@ -258,6 +258,7 @@ impl Coordinator {
         slices: &Slices,
         now_s: u32,
     ) -> Result<Option<Partition>, RequestError> {
+        crate::traces::activity::local_read(&table.name);
         Ok(self
             .store
             .table(table)?
@@ -277,6 +278,7 @@ impl Coordinator {
     ) -> Result<(), RequestError> {
         let tx = tx.clone();
         let timeout = deadline.saturating_duration_since(Instant::now());
+        crate::traces::activity::sending("READ_REQ", replica.address);
         self.messaging()?.request(
             replica.address,
             Verb::ReadReq,
@@ -363,6 +365,7 @@ impl Coordinator {
                     if matches!(answer, Answer::Data(_) | Answer::Digest(_))
                         && let Some(replica) = contacted.get(j)
                     {
+                        crate::traces::activity::answered("READ_RSP", replica.address);
                         tracker.ack(replica);
                     }
                     if let Some(slot) = answers.get_mut(j) {

@@ -79,6 +79,7 @@ impl Coordinator {
         {
             // This node is the only replica: no messages, no waiting.
             for p in &planned {
+                crate::traces::activity::local_write(&p.table.name);
                 self.store
                     .table(&p.table)?
                     .apply(&p.update)
@@ -121,6 +122,7 @@ impl Coordinator {
                 let hints = self.hints.clone();
                 let host = replica.host;
                 let hint_body = body.clone();
+                crate::traces::activity::sending("MUTATION_REQ", replica.address);
                 self.messaging()?.request(
                     replica.address,
                     Verb::MutationReq,
@@ -192,7 +194,10 @@ fn wait_for_acks(
             *done = true;
         }
         match outcome {
-            Outcome::Ack => p.tracker.ack(&replica),
+            Outcome::Ack => {
+                crate::traces::activity::answered("MUTATION_RSP", replica.address);
+                p.tracker.ack(&replica);
+            }
             Outcome::Failed => p.failed.push(replica.address),
             Outcome::Silent => {}
         }

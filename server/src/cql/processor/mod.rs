@@ -134,6 +134,8 @@ struct Executor {
     /// Held across the read-before-write and the apply of counter increments,
     /// so two increments of one counter never read the same shard state.
     counter_lock: parking_lot::Mutex<()>,
+    /// Recent traced requests (`system_traces`).
+    traces: crate::traces::Traces,
 }
 
 impl QueryProcessor {
@@ -151,7 +153,13 @@ impl Executor {
         let prepared = PreparedCache::new(ctx.prepared_cache_bytes);
         let timestamps = TimestampGenerator::new(Arc::clone(&ctx.clock));
         let lists = ListPaths::new(ctx.local.host_id.as_u64_pair().1);
+        let traces = crate::traces::Traces::new(
+            std::net::SocketAddr::new(ctx.local.listen_address, ctx.local.storage_port),
+            ctx.local.host_id.as_u64_pair().1,
+            Arc::clone(&ctx.clock),
+        );
         Self {
+            traces,
             ctx,
             prepared,
             data_centers,
@@ -172,7 +180,9 @@ impl Executor {
         warnings: &RefCell<Vec<String>>,
         announcer: &Announcer,
     ) -> Result<ResultBody, RequestError> {
+        crate::traces::activity::parsing(&query.query);
         let statement = Self::parse(&query.query)?;
+        crate::traces::activity::preparing();
         let keyspace = query.params.keyspace.clone().or_else(|| session.keyspace());
         let values = positional(&query.params.values)?;
         let request = RunRequest {
@@ -493,13 +503,40 @@ impl Executor {
 
 impl RequestHandler for QueryProcessor {
     async fn handle(&self, session: Arc<ClientSession>, request: RequestFrame) -> HandlerResponse {
+        if !request.tracing {
+            return self.serve(session, request, None).await;
+        }
+        let trace = self.executor.traces.begin(crate::traces::TraceRequest::of(
+            session.peer,
+            &request.request,
+        ));
+        let mut response = self.serve(session, request, Some(Arc::clone(&trace))).await;
+        trace.finish();
+        response.tracing_id = Some(trace.id);
+        response
+    }
+
+    async fn authenticate(&self, user: &str, password: &str) -> Result<(), String> {
+        auth::authenticate(Arc::clone(&self.executor.ctx.auth), user, password).await
+    }
+}
+
+impl QueryProcessor {
+    /// Runs one request, on the blocking pool unless it may run inline
+    /// (traced when `trace` is set; traced requests always use the pool).
+    async fn serve(
+        &self,
+        session: Arc<ClientSession>,
+        request: RequestFrame,
+        trace: Option<Arc<crate::traces::TraceSession>>,
+    ) -> HandlerResponse {
         let arrived = tokio::time::Instant::now();
         self.executor.ctx.metrics.native_request();
         let consistency = consistency_of(&request.request);
         let executor = Arc::clone(&self.executor);
         let timeouts = executor.ctx.timeouts;
         let levels = (consistency, serial_of(&request.request));
-        if executor.serves_inline(&request.request) {
+        if trace.is_none() && executor.serves_inline(&request.request) {
             let announcer = Announcer::detached(arrived.into_std(), levels, timeouts);
             let served = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 executor.serve(&session, &request, &announcer)
@@ -509,7 +546,9 @@ impl RequestHandler for QueryProcessor {
         let (announce, announced) = tokio::sync::oneshot::channel();
         let served = tokio::task::spawn_blocking(move || {
             let announcer = Announcer::new(announce, arrived.into_std(), levels, timeouts);
-            executor.serve(&session, &request, &announcer)
+            crate::traces::active::with_session(trace.as_ref(), || {
+                executor.serve(&session, &request, &announcer)
+            })
         });
         tokio::pin!(served);
         let class = tokio::select! {
@@ -526,10 +565,6 @@ impl RequestHandler for QueryProcessor {
                 HandlerResponse::new(Response::Error(class.error(consistency)))
             }
         }
-    }
-
-    async fn authenticate(&self, user: &str, password: &str) -> Result<(), String> {
-        auth::authenticate(Arc::clone(&self.executor.ctx.auth), user, password).await
     }
 }
 

@@ -13,7 +13,7 @@ use super::super::terms::BindContext;
 use super::{Executor, RunRequest, make_timeuuid};
 use crate::error::RequestError;
 use crate::schema::TableMetadata;
-use crate::schema::system_keyspaces::{SYSTEM_AUTH, is_system_keyspace};
+use crate::schema::system_keyspaces::{SYSTEM_AUTH, SYSTEM_TRACES, is_system_keyspace};
 use crate::transport::ClientSession;
 
 impl Executor {
@@ -49,6 +49,9 @@ impl Executor {
             )
         } else if ks == SYSTEM_AUTH {
             (self.auth_rows(&table), None)
+        } else if ks == SYSTEM_TRACES {
+            let only = crate::traces::rows::wanted_session(select, &ctx);
+            (crate::traces::rows::rows(&self.traces, &table, only), None)
         } else if is_system_keyspace(ks) {
             (Vec::new(), None)
         } else {
@@ -57,6 +60,8 @@ impl Executor {
                 (Some(_), Some(state)) => Some(Resume::decode(state)?),
                 _ => None,
             };
+            let cl = request.announcer.consistency();
+            crate::traces::activity::read_started(&table.keyspace, &table.name, cl);
             let outcome = read_rows(
                 &self.ctx.coordinator,
                 request
@@ -68,6 +73,7 @@ impl Executor {
                 page,
                 resume.as_ref(),
             )?;
+            crate::traces::activity::rows_read(outcome.rows.len(), outcome.tombstones);
             next_page = outcome.next.map(|r| r.encode());
             self.check_tombstones(
                 &table,

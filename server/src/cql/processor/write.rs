@@ -300,9 +300,13 @@ impl Executor {
             super::TimeoutClass::Write(write_type) => write_type,
             _ => WriteType::Simple,
         };
-        self.ctx
+        crate::traces::activity::writing(mutations.len(), announcer.consistency());
+        let written = self
+            .ctx
             .coordinator
-            .write(mutations, announcer.scope(class), write_type)
+            .write(mutations, announcer.scope(class), write_type);
+        crate::traces::activity::written();
+        written
     }
 
     /// Cassandra's batch size thresholds: a warning past `batch_warn_bytes`,
