@@ -69,6 +69,25 @@ pub fn sibyld_binary() -> Result<PathBuf> {
     Ok(binary)
 }
 
+/// The `sibyl-load` binary, built if missing.
+///
+/// # Errors
+/// The build fails.
+pub fn sibyl_load_binary() -> Result<PathBuf> {
+    let binary = target_dir().join("debug").join("sibyl-load");
+    if !binary.exists() {
+        let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .args(["build", "-p", "sibyl-tools", "--bin", "sibyl-load"])
+            .current_dir(workspace_root())
+            .status()
+            .context("running cargo build for sibyl-load")?;
+        if !status.success() {
+            bail!("building sibyl-load failed");
+        }
+    }
+    Ok(binary)
+}
+
 /// A running node.
 pub struct Node {
     /// The node's address.
