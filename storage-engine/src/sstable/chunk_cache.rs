@@ -187,3 +187,7 @@ impl CacheSlot {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "chunk_cache_tests.rs"]
+mod tests;
