@@ -21,6 +21,11 @@ use serde_json::{Value, json};
 
 use workloads::{Scale, WORKLOADS};
 
+/// sibyld's allocator (`server/src/main.rs`); RocksDB's C++ allocates with glibc's as
+/// it does by default, fjall and Sibyl with this one.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const ENGINES: [&str; 3] = ["sibyl", "rocksdb", "fjall"];
 
 struct Args {

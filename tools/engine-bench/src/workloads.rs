@@ -40,11 +40,11 @@ impl Scale {
     fn sizes(self) -> Sizes {
         match self {
             Scale::Small => Sizes {
-                series: 100,
-                rows_per_series: 5_000,
-                keys: 500_000,
-                reads: 200_000,
-                slices: 20_000,
+                series: 200,
+                rows_per_series: 10_000,
+                keys: 2_000_000,
+                reads: 500_000,
+                slices: 50_000,
             },
             Scale::Full => Sizes {
                 series: 1_000,
