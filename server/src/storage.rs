@@ -63,6 +63,7 @@ impl LocalStore {
         options.compaction_throughput_mb_per_sec =
             u64::from(config.compaction_throughput_mb_per_sec);
         let flush_threshold_bytes = (options.memtable_budget_bytes / 4).max(1024 * 1024);
+        options.chunk_cache_bytes = u64::from(config.file_cache_size_mb) * 1024 * 1024;
         let engine = Engine::open(options)?;
         if !engine.table_ids().contains(&PAXOS_TABLE) {
             engine.create_table(PAXOS_TABLE, TableOptions::default())?;

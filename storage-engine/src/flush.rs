@@ -59,6 +59,7 @@ fn write_sstable(
     }
     let written = writer.finish()?;
     let reader = SsTableReader::open(shared.fs.as_ref(), written.descriptor)?;
+    let reader = crate::engine::with_cache(reader, shared.chunk_cache.as_ref());
     Ok(Arc::new(LiveSsTable::new(reader, Arc::clone(&shared.fs))))
 }
 

@@ -244,6 +244,11 @@ fn gather(
             continue;
         }
         let rows_wanted = slices.selects_all() || stats.clustering_may_intersect(slices);
+        if !rows_wanted && stats.rows_only() {
+            // Nothing of it can fall in the slices: no partition deletion, no
+            // static row, rows and range tombstones all outside.
+            continue;
+        }
         let filter = PartitionFilter {
             slices: if rows_wanted {
                 slices.clone()

@@ -110,6 +110,9 @@ pub struct NodeConfig {
     pub memtable_space_mb: u32,
     /// Compaction write throughput cap; 0 means unthrottled.
     pub compaction_throughput_mb_per_sec: u32,
+    /// Bound of the storage engine's cache of decompressed SSTable chunks
+    /// (Cassandra's `file_cache_size`); 0 disables it.
+    pub file_cache_size_mb: u32,
     /// Prepared statements cache budget.
     pub prepared_statements_cache_size_mb: u32,
     /// Phi-accrual suspicion level at which a peer is marked down.
@@ -156,6 +159,7 @@ impl Default for NodeConfig {
             items_per_collection_fail_threshold: 65_535,
             memtable_space_mb: 2_048,
             compaction_throughput_mb_per_sec: 64,
+            file_cache_size_mb: 256,
             prepared_statements_cache_size_mb: 10,
             phi_convict_threshold: 8.0,
             hinted_handoff_enabled: true,

@@ -352,7 +352,7 @@ fn execute(
     let mut readers = Vec::with_capacity(output.outputs.len());
     for written in &output.outputs {
         match SsTableReader::open(shared.fs.as_ref(), written.descriptor.clone()) {
-            Ok(r) => readers.push(r),
+            Ok(r) => readers.push(super::with_cache(r, shared.chunk_cache.as_ref())),
             Err(e) => {
                 drop(readers);
                 for w in &output.outputs {

@@ -34,7 +34,18 @@ use crate::error::{Error, Result};
 use crate::fs::FileSystem;
 use crate::manifest::Manifest;
 use crate::model::TableId;
+use crate::sstable::{ChunkCache, ChunkCacheStats, SsTableReader};
 use crate::table::{Table, TableState};
+
+pub use crate::sstable::chunk_cache::CHUNK_CACHE_BYTES_DEFAULT;
+
+/// `reader` serving its chunks through `cache` when there is one.
+pub(crate) fn with_cache(reader: SsTableReader, cache: Option<&Arc<ChunkCache>>) -> SsTableReader {
+    match cache {
+        Some(cache) => reader.with_cache(cache),
+        None => reader,
+    }
+}
 
 /// Default global memtable budget (bytes).
 pub const MEMTABLE_BUDGET_BYTES_DEFAULT: u64 = 512 * 1024 * 1024;
@@ -68,6 +79,9 @@ pub struct EngineOptions {
     pub compaction_enabled: bool,
     /// Wall-clock time for compaction (gc grace, expiry, strategy windows).
     pub clock: Arc<dyn WallClock>,
+    /// Bound of the chunk cache shared by all tables: decompressed, verified
+    /// Data chunks (bytes; 0 disables it). Cassandra's `file_cache_size`.
+    pub chunk_cache_bytes: u64,
 }
 
 impl EngineOptions {
@@ -85,6 +99,7 @@ impl EngineOptions {
             compaction_throughput_mb_per_sec: COMPACTION_THROUGHPUT_MB_PER_SEC_DEFAULT,
             compaction_enabled: true,
             clock: Arc::new(SystemWallClock),
+            chunk_cache_bytes: CHUNK_CACHE_BYTES_DEFAULT,
         }
     }
 }
@@ -109,6 +124,8 @@ pub(crate) struct Shared {
     budget_cv: Condvar,
     closed: AtomicBool,
     pub(crate) compaction: compactor::CompactionSignal,
+    /// Decompressed chunks shared by every table (`None` when disabled).
+    pub(crate) chunk_cache: Option<Arc<ChunkCache>>,
 }
 
 impl Shared {
@@ -235,6 +252,16 @@ impl Engine {
         self.shared.closed.store(true, Ordering::Release);
         self.shared.notify_flushed();
         result.and(self.shared.commitlog.close())
+    }
+
+    /// The shared chunk cache's counters (`None` when it is disabled).
+    pub fn chunk_cache_stats(&self) -> Option<ChunkCacheStats> {
+        self.shared.chunk_cache.as_ref().map(|c| c.stats())
+    }
+
+    /// The shared chunk cache, when enabled (tests and diagnostics).
+    pub fn chunk_cache(&self) -> Option<&Arc<ChunkCache>> {
+        self.shared.chunk_cache.as_ref()
     }
 
     /// The compactor's counters.

@@ -19,7 +19,7 @@ use crate::fs::FileSystem;
 use crate::manifest::{Edit, Manifest, TableManifest};
 use crate::memtable::Memtable;
 use crate::model::TableId;
-use crate::sstable::{self, Component, Descriptor, SsTableReader};
+use crate::sstable::{self, ChunkCache, Component, Descriptor, SsTableReader};
 use crate::table::TableState;
 use crate::version::{LiveSsTable, Version};
 
@@ -67,6 +67,7 @@ fn open_table(
     data_dir: &Path,
     id: TableId,
     manifest: &TableManifest,
+    cache: Option<&Arc<ChunkCache>>,
 ) -> Result<OpenedTable> {
     let dir = data_dir.join("tables").join(id.to_string());
     fs.create_dir_all(&dir)?;
@@ -85,7 +86,10 @@ fn open_table(
     for g in manifest.sstables.iter().rev() {
         let descriptor = Descriptor::new(&dir, *g);
         match SsTableReader::open(fs.as_ref(), descriptor.clone()) {
-            Ok(reader) => sstables.push(Arc::new(LiveSsTable::new(reader, Arc::clone(fs)))),
+            Ok(reader) => {
+                let reader = super::with_cache(reader, cache);
+                sstables.push(Arc::new(LiveSsTable::new(reader, Arc::clone(fs))));
+            }
             Err(e) if e.is_corruption() => {
                 tracing::error!(table = %id, generation = g, error = %e,
                     "corrupt sstable quarantined");
@@ -125,11 +129,13 @@ impl Engine {
         fs.create_dir_all(&data_dir)?;
         fs.create_dir_all(&data_dir.join("tables"))?;
         let (manifest, folded) = Manifest::open(Arc::clone(&fs), &data_dir)?;
+        let chunk_cache = (options.chunk_cache_bytes > 0)
+            .then(|| Arc::new(ChunkCache::new(options.chunk_cache_bytes)));
         let mut tables = BTreeMap::new();
         let mut quarantined = Vec::new();
         let mut flushed = BTreeMap::new();
         for (id, t) in &folded.tables {
-            let opened = open_table(&fs, &data_dir, *id, t)?;
+            let opened = open_table(&fs, &data_dir, *id, t, chunk_cache.as_ref())?;
             quarantined.extend(opened.quarantined);
             flushed.insert(*id, t.flushed);
             tables.insert(*id, Arc::new(opened.state));
@@ -154,6 +160,7 @@ impl Engine {
             budget_cv: Condvar::new(),
             closed: AtomicBool::new(false),
             compaction: super::compactor::CompactionSignal::default(),
+            chunk_cache,
         });
         let thread_shared = Arc::clone(&shared);
         let flusher = std::thread::Builder::new()

@@ -14,6 +14,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use bytes::Bytes;
+
+use super::chunk_cache::CacheSlot;
 use super::codec::{ByteReader, crc32, len_u64};
 use super::error::{Result, SsTableError};
 use super::format::{CHUNK_BYTES_MAX, CHUNK_BYTES_MIN, Component, HEADER_LEN, MAGIC, put_header};
@@ -142,6 +145,7 @@ pub struct ChunkReader {
     table_offset: u64,
     offsets: Vec<u64>,
     chunks_read: AtomicU64,
+    slot: Option<CacheSlot>,
 }
 
 impl ChunkReader {
@@ -218,6 +222,7 @@ impl ChunkReader {
             table_offset,
             offsets,
             chunks_read: 0.into(),
+            slot: None,
         })
     }
 
@@ -287,16 +292,39 @@ impl ChunkReader {
         Ok(out)
     }
 
+    /// Attaches the engine's shared chunk cache: later ranged reads consult it.
+    pub fn attach_cache(&mut self, slot: CacheSlot) {
+        self.slot = Some(slot);
+    }
+
+    /// This reader's id in the shared chunk cache, when attached.
+    #[must_use]
+    pub fn cache_id(&self) -> Option<u64> {
+        self.slot.as_ref().map(CacheSlot::id)
+    }
+
+    /// Chunk `index` as shared bytes: through the chunk cache when attached (kept there
+    /// when `insert`), else decompressed and verified now.
+    fn shared_chunk(&self, bytes: &[u8], index: usize, insert: bool) -> Result<Bytes> {
+        match &self.slot {
+            Some(slot) => {
+                slot.get_or_load(index, insert, || self.chunk(bytes, index).map(Bytes::from))
+            }
+            None => self.chunk(bytes, index).map(Bytes::from),
+        }
+    }
+
     /// Reads logical bytes `[start, start + len)`, decompressing only the chunks covering them.
     ///
     /// # Errors
     /// `Corruption` when the range is outside the file; chunk errors as [`ChunkReader::chunk`].
-    pub fn read_range(&self, bytes: &[u8], start: u64, len: u64) -> Result<Vec<u8>> {
-        self.read_range_cached(bytes, start, len, &mut ChunkCache::default())
+    pub fn read_range(&self, bytes: &[u8], start: u64, len: u64) -> Result<Bytes> {
+        self.read_range_cached(bytes, start, len, &mut LastChunk::default())
     }
 
-    /// As [`ChunkReader::read_range`], reusing the last chunk decompressed through `cache`
-    /// (sequential scans and neighbouring row-index blocks share chunks).
+    /// As [`ChunkReader::read_range`], reusing the last chunk fetched through `last`
+    /// (sequential scans and neighbouring row-index blocks share chunks). A range inside
+    /// one chunk is a view of the chunk's shared bytes, not a copy.
     ///
     /// # Errors
     /// As [`ChunkReader::read_range`].
@@ -305,44 +333,85 @@ impl ChunkReader {
         bytes: &[u8],
         start: u64,
         len: u64,
-        cache: &mut ChunkCache,
-    ) -> Result<Vec<u8>> {
+        last: &mut LastChunk,
+    ) -> Result<Bytes> {
         let end = start
             .checked_add(len)
             .filter(|e| *e <= self.logical_len)
             .ok_or_else(|| SsTableError::corruption(&self.file, start, "range past data end"))?;
         let cap = usize::try_from(len).map_err(|_| SsTableError::InvalidInput("range".into()))?;
-        let mut out = Vec::with_capacity(cap);
+        let mut out: Option<Vec<u8>> = None;
         let mut pos = start;
         while pos < end {
             let index = pos / self.chunk_bytes;
             let idx =
                 usize::try_from(index).map_err(|_| SsTableError::InvalidInput("idx".into()))?;
-            if cache.last.as_ref().is_none_or(|(i, _)| *i != idx) {
-                cache.last = Some((idx, self.chunk(bytes, idx)?));
-            }
-            let chunk = cache
-                .last
-                .as_ref()
-                .map(|(_, c)| c.as_slice())
-                .unwrap_or_default();
+            let chunk = match &last.last {
+                Some((i, c)) if *i == idx => c.clone(),
+                _ => {
+                    let c = self.shared_chunk(bytes, idx, last.populate)?;
+                    last.last = Some((idx, c.clone()));
+                    c
+                }
+            };
             let base = index * self.chunk_bytes;
             let from = usize::try_from(pos - base).unwrap_or(usize::MAX);
             let to = usize::try_from(end.min(base + self.chunk_bytes) - base).unwrap_or(0);
-            let piece = chunk
-                .get(from..to)
-                .ok_or_else(|| SsTableError::corruption(&self.file, start, "chunk too short"))?;
-            out.extend_from_slice(piece);
+            if from > to || to > chunk.len() {
+                return Err(SsTableError::corruption(
+                    &self.file,
+                    start,
+                    "chunk too short",
+                ));
+            }
             pos = base + len_u64(to);
+            if pos >= end && out.is_none() {
+                return Ok(chunk.slice(from..to));
+            }
+            out.get_or_insert_with(|| Vec::with_capacity(cap))
+                .extend_from_slice(chunk.get(from..to).unwrap_or_default());
         }
-        Ok(out)
+        Ok(out.map(Bytes::from).unwrap_or_default())
     }
 }
 
-/// The last chunk a reader decompressed, kept for the next read of the same chunk.
-#[derive(Debug, Default)]
-pub struct ChunkCache {
-    last: Option<(usize, Vec<u8>)>,
+impl Drop for ChunkReader {
+    /// Purges this reader's chunks from the shared cache: no one can read them any more.
+    fn drop(&mut self) {
+        if let Some(slot) = &self.slot {
+            slot.purge(self.offsets.len());
+        }
+    }
+}
+
+/// The last chunk one read fetched, kept for the next read of the same chunk, and
+/// whether that read fills the shared chunk cache.
+#[derive(Debug)]
+pub struct LastChunk {
+    last: Option<(usize, Bytes)>,
+    populate: bool,
+}
+
+impl Default for LastChunk {
+    /// A point or slice read: chunks it misses are kept in the shared cache.
+    fn default() -> Self {
+        Self {
+            last: None,
+            populate: true,
+        }
+    }
+}
+
+impl LastChunk {
+    /// A scan (compaction, token-range scans): it uses cached chunks but does not fill
+    /// the cache, so one pass over a table does not evict the chunks reads keep using.
+    #[must_use]
+    pub fn scan() -> Self {
+        Self {
+            last: None,
+            populate: false,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -28,8 +28,11 @@ pub const CHUNK_BYTES_DEFAULT: u32 = 16 * 1024;
 pub const CHUNK_BYTES_MIN: u32 = 1024;
 /// Largest allowed chunk size (bounds the buffer a reader allocates per chunk).
 pub const CHUNK_BYTES_MAX: u32 = 16 * 1024 * 1024;
-/// Target serialized size of one row-index block inside a wide partition.
-pub const ROW_INDEX_BLOCK_BYTES: u64 = 64 * 1024;
+/// Target serialized size of one row-index block inside a wide partition: one chunk, so
+/// a slice decodes at most about a chunk of rows it does not want and a block rarely
+/// spans more than two chunks (64 KiB blocks, Cassandra 3's `column_index_size`, made
+/// a 100-row slice decode and copy four chunks).
+pub const ROW_INDEX_BLOCK_BYTES: u64 = 16 * 1024;
 /// Every `SUMMARY_INTERVAL`-th index entry is sampled into the Summary.
 pub const SUMMARY_INTERVAL: usize = 128;
 /// Largest partition key (Cassandra's limit: a u16 length).

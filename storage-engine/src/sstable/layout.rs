@@ -51,6 +51,7 @@ pub fn encode_partition(
     out.push(u8::from(p.static_row.is_some()));
     if let Some(row) = &p.static_row {
         put_row(out, row, 0, stats);
+        stats.static_rows = Some(stats.static_rows.unwrap_or(0) + 1);
     }
     super::codec::put_varint(out, len_u64(p.range_tombstones.len()));
     for rt in &p.range_tombstones {

@@ -13,6 +13,7 @@
 
 pub mod block;
 pub mod bloom;
+pub mod chunk_cache;
 pub mod codec;
 pub mod directory;
 pub mod error;
@@ -29,6 +30,7 @@ pub mod stats;
 pub mod toc;
 pub mod writer;
 
+pub use chunk_cache::{ChunkCache, ChunkCacheStats};
 pub use directory::{delete, list_generations, next_generation, remove_incomplete};
 pub use error::SsTableError;
 pub use format::{Component, Descriptor, FORMAT_VERSION};

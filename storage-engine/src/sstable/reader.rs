@@ -11,11 +11,13 @@
 
 use std::cmp::Ordering;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use bytes::Bytes;
 
-use super::block::{ChunkCache, ChunkReader};
+use super::block::{ChunkReader, LastChunk};
 use super::bloom::BloomFilter;
+use super::chunk_cache::ChunkCache;
 use super::error::{Result, SsTableError};
 use super::format::{Component, Descriptor, META_BYTES_MAX, check_header};
 use super::index::{IndexEntry, Summary, cmp_keys};
@@ -149,6 +151,20 @@ impl SsTableReader {
         })
     }
 
+    /// Serves this table's chunk reads through the engine's shared `cache` (under a
+    /// fresh id; the table's entries are purged when the reader is dropped).
+    #[must_use]
+    pub fn with_cache(mut self, cache: &Arc<ChunkCache>) -> Self {
+        self.chunks.attach_cache(cache.attach());
+        self
+    }
+
+    /// This table's id in the shared chunk cache, when attached.
+    #[must_use]
+    pub fn cache_id(&self) -> Option<u64> {
+        self.chunks.cache_id()
+    }
+
     /// Where this table lives.
     #[must_use]
     pub fn descriptor(&self) -> &Descriptor {
@@ -280,7 +296,7 @@ impl SsTableReader {
     pub fn get(&self, key: &PartitionKey, filter: &PartitionFilter) -> Result<Option<Partition>> {
         match self.find_entry(key)? {
             Some(entry) => self
-                .read_partition(&entry, filter, &mut ChunkCache::default())
+                .read_partition(&entry, filter, &mut LastChunk::default())
                 .map(Some),
             None => Ok(None),
         }
@@ -294,7 +310,7 @@ impl SsTableReader {
         &self,
         entry: &IndexEntry,
         filter: &PartitionFilter,
-        cache: &mut ChunkCache,
+        cache: &mut LastChunk,
     ) -> Result<Partition> {
         let pos = entry.data_position;
         let header = self.header(entry, cache)?;
@@ -308,7 +324,7 @@ impl SsTableReader {
     pub(crate) fn header(
         &self,
         entry: &IndexEntry,
-        cache: &mut ChunkCache,
+        cache: &mut LastChunk,
     ) -> Result<PartitionHeader> {
         let pos = entry.data_position;
         if let Some((mark, ldt)) = entry.inline_deletion
@@ -331,7 +347,7 @@ impl SsTableReader {
         Ok(header)
     }
 
-    fn read(&self, pos: u64, len: u64, cache: &mut ChunkCache) -> Result<Vec<u8>> {
+    fn read(&self, pos: u64, len: u64, cache: &mut LastChunk) -> Result<Bytes> {
         self.chunks.read_range_cached(&self.data, pos, len, cache)
     }
 
@@ -378,7 +394,7 @@ impl SsTableReader {
         (start, len): (u64, u64),
         filter: &PartitionFilter,
         max_rows: usize,
-        cache: &mut ChunkCache,
+        cache: &mut LastChunk,
     ) -> Result<Vec<Row>> {
         let bytes = self.read(start, len, cache)?;
         let mut rows = Vec::new();
@@ -393,7 +409,7 @@ impl SsTableReader {
         &self,
         entry: &IndexEntry,
         filter: &PartitionFilter,
-        cache: &mut ChunkCache,
+        cache: &mut LastChunk,
     ) -> Result<Vec<Row>> {
         let mut spans = self.row_spans(entry, filter)?;
         if filter.reversed {

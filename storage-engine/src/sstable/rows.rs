@@ -8,7 +8,7 @@
 
 use std::collections::VecDeque;
 
-use super::block::ChunkCache;
+use super::block::LastChunk;
 use super::error::Result;
 use super::index::IndexEntry;
 use super::layout::PartitionHeader;
@@ -23,7 +23,7 @@ pub struct PartitionRows<'r> {
     filter: PartitionFilter,
     spans: VecDeque<(u64, u64)>,
     buffer: VecDeque<Row>,
-    cache: ChunkCache,
+    cache: LastChunk,
     last: Option<ClusteringKey>,
     failed: bool,
 }
@@ -38,7 +38,7 @@ impl<'r> PartitionRows<'r> {
         entry: &IndexEntry,
         filter: PartitionFilter,
     ) -> Result<Self> {
-        let mut cache = ChunkCache::default();
+        let mut cache = LastChunk::default();
         let mut header = reader.header(entry, &mut cache)?;
         if let (Some(columns), Some(row)) = (&filter.columns, header.static_row.as_mut()) {
             keep_columns(row, columns);

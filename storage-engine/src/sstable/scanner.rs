@@ -10,7 +10,7 @@
 use std::cmp::Ordering;
 use std::sync::Arc;
 
-use super::block::ChunkCache;
+use super::block::LastChunk;
 use super::error::Result;
 use super::index::cmp_keys;
 use super::reader::{PartitionFilter, SsTableReader};
@@ -81,7 +81,7 @@ pub struct Scanner {
     end: ScanEnd,
     filter: PartitionFilter,
     next_offset: u64,
-    cache: ChunkCache,
+    cache: LastChunk,
     last: Option<PartitionKey>,
     done: bool,
 }
@@ -117,7 +117,7 @@ impl Scanner {
             end,
             filter,
             next_offset,
-            cache: ChunkCache::default(),
+            cache: LastChunk::scan(),
             last: None,
             done: false,
         }

@@ -79,6 +79,9 @@ pub struct Stats {
     pub tombstones: TombstoneCounts,
     /// Partition size histogram (see [`SIZE_BUCKETS`]).
     pub partition_size_histogram: [u64; SIZE_BUCKETS],
+    /// Partitions with a static row; `None` for tables written before this count
+    /// existed (then any partition may have one).
+    pub static_rows: Option<u64>,
 }
 
 impl Default for Stats {
@@ -100,6 +103,7 @@ impl Default for Stats {
             max_token: None,
             tombstones: TombstoneCounts::default(),
             partition_size_histogram: [0; SIZE_BUCKETS],
+            static_rows: Some(0),
         }
     }
 }
@@ -190,6 +194,14 @@ impl Stats {
                 .is_some_and(|m| m.saturating_add(gc_grace_s) < now_s)
     }
 
+    /// True when the table holds no partition deletion and no static row, so a read
+    /// whose slices miss its clustering range ([`Stats::clustering_may_intersect`])
+    /// can skip it without looking the partition up.
+    #[must_use]
+    pub fn rows_only(&self) -> bool {
+        self.tombstones.partition == 0 && self.static_rows == Some(0)
+    }
+
     /// True when a read of data newer than `timestamp` can skip this table.
     #[must_use]
     pub fn max_timestamp_below(&self, timestamp: i64) -> bool {
@@ -229,6 +241,9 @@ impl Stats {
         self.partition_size_histogram
             .iter()
             .for_each(|v| put_varint(&mut b, *v));
+        if let Some(n) = self.static_rows {
+            put_varint(&mut b, n);
+        }
         frame_body(Component::Stats, &b)
     }
 
@@ -309,6 +324,12 @@ fn decode_body(r: &mut ByteReader<'_>) -> DecodeResult<Stats> {
     for slot in &mut s.partition_size_histogram {
         *slot = r.varint("histogram")?;
     }
+    // Added after the first tables were written: absent means unknown.
+    s.static_rows = if r.is_empty() {
+        None
+    } else {
+        Some(r.varint("static rows")?)
+    };
     Ok(s)
 }
 
