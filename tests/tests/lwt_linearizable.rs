@@ -3,8 +3,9 @@
 //! (2,000 operations per run) on a 3-node RF 3 cluster show zero violations,
 //! with all nodes up, while a node is killed and restarted, while a replica
 //! is paused, while one node (still taking client requests) is cut off from
-//! the others, and on two data centers at LOCAL_SERIAL while they are cut
-//! apart (clients of one DC).
+//! the others, while one node can hear the others but not reach them (its
+//! outbound messages lost), and on two data centers at LOCAL_SERIAL while
+//! they are cut apart (clients of one DC).
 //! Method: `tests/python/lwt_workload.py` records each run's history as JSON
 //! lines; the Wing–Gong–Lowe checker (`sibyl_tests::linearizability`) judges
 //! it per key and prints the shortest violating prefix on failure. The same
@@ -154,6 +155,44 @@ fn register_and_set_stay_linearizable_while_a_coordinator_is_cut_off_from_the_ot
                 .expect("node3 is cut off");
         },
         repair: |c| c.cluster.heal().expect("the partition heals"),
+    }));
+}
+
+/// node3 hears everything but every message it sends to node1 and node2 is
+/// lost: rounds it coordinates stop part-way (promises and acceptances it
+/// never learns of, commits that never arrive) while node1 and node2, which
+/// soon see node3 as down, keep serving.
+fn cut_node3_outbound(c: &mut TestCluster) {
+    let peers = ["node1", "node2"].map(|n| {
+        c.cluster
+            .native_address(n)
+            .expect("a node")
+            .ip()
+            .to_string()
+    });
+    let rules: Vec<serde_json::Value> = peers
+        .iter()
+        .map(|p| serde_json::json!({"peer": p, "direction": "outbound", "verb": null, "action": "drop"}))
+        .collect();
+    c.cluster
+        .set_faults("node3", &serde_json::json!({ "rules": rules }))
+        .expect("node3 takes the rules");
+}
+
+#[test]
+fn register_and_set_stay_linearizable_while_a_coordinator_cannot_reach_the_replicas() {
+    single_dc_under(Some(&Fault {
+        inject: cut_node3_outbound,
+        repair: |c| {
+            let metrics = c.cluster.metrics("node3").expect("node3's metrics");
+            let filtered = metrics
+                .lines()
+                .find_map(|l| l.strip_prefix("sibyl_messages_filtered_total "))
+                .and_then(|v| v.trim().parse::<f64>().ok())
+                .unwrap_or(0.0);
+            assert!(filtered > 0.0, "the fault dropped nothing:\n{metrics}");
+            c.cluster.heal().expect("the partition heals");
+        },
     }));
 }
 

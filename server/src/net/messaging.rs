@@ -66,6 +66,8 @@ pub struct Messaging {
     handler: OnceLock<Arc<dyn MessageHandler>>,
     metrics: Arc<Metrics>,
     dropped: Arc<crate::metrics::Counter>,
+    /// Messages the fault filter dropped (either direction).
+    filtered: Arc<crate::metrics::Counter>,
     shutdown: ShutdownSignal,
 }
 
@@ -111,6 +113,11 @@ impl Messaging {
             dropped: metrics.counter(
                 "sibyl_messages_dropped_total",
                 "Internode messages dropped because a peer's queue was full.",
+                &[],
+            ),
+            filtered: metrics.counter(
+                "sibyl_messages_filtered_total",
+                "Internode messages dropped by a fault rule (POST /admin/faults).",
                 &[],
             ),
             metrics,
@@ -177,7 +184,7 @@ impl Messaging {
 
     fn send(&self, peer: IpAddr, frame: Frame) {
         match self.filter.verdict(peer, Direction::Outbound, frame.verb) {
-            Verdict::Drop => {}
+            Verdict::Drop => self.filtered.inc(),
             Verdict::Pass => self.enqueue(peer, frame),
             Verdict::Delay(delay) => {
                 let transport = Arc::clone(&self.transport);
@@ -217,7 +224,7 @@ impl Messaging {
     /// decides, then it is dispatched.
     pub fn receive(self: &Arc<Self>, from: IpAddr, frame: Frame) {
         match self.filter.verdict(from, Direction::Inbound, frame.verb) {
-            Verdict::Drop => {}
+            Verdict::Drop => self.filtered.inc(),
             Verdict::Pass => self.dispatch(from, frame),
             Verdict::Delay(delay) => {
                 let this = Arc::clone(self);
