@@ -51,11 +51,9 @@ fn write_sstable(
         ..WriterOptions::default()
     };
     let mut writer = SsTableWriter::create(Arc::clone(&shared.fs), descriptor, options)?;
-    for partition in memtable.iter() {
-        if let Err(e) = writer.append(&partition) {
-            writer.abort();
-            return Err(e.into());
-        }
+    if let Err(e) = memtable.for_each_partition(|p| writer.append_view(p)) {
+        writer.abort();
+        return Err(e.into());
     }
     let written = writer.finish()?;
     let reader = SsTableReader::open(shared.fs.as_ref(), written.descriptor)?;

@@ -7,7 +7,7 @@ use std::ops::Bound;
 
 use super::Memtable;
 use super::state::{PartState, key_range};
-use crate::model::{Partition, PartitionKey, Slices, Token};
+use crate::model::{ClusteringKey, Partition, PartitionKey, PartitionView, Row, Slices, Token};
 
 impl Memtable {
     /// The whole partition `key`, if the memtable holds it.
@@ -95,8 +95,35 @@ impl Memtable {
             })
     }
 
-    /// Every partition in `(token, key)` order: what flush hands to the
-    /// SSTable writer.
+    /// Calls `f` with every non-empty partition in `(token, key)` order,
+    /// borrowed under its mutex (flush encodes it without copying rows);
+    /// stops at the first error.
+    ///
+    /// # Errors
+    /// The first error `f` returns.
+    pub fn for_each_partition<E>(
+        &self,
+        mut f: impl FnMut(
+            &PartitionView<'_, std::collections::btree_map::Values<'_, ClusteringKey, Row>>,
+        ) -> Result<(), E>,
+    ) -> Result<(), E> {
+        for entry in &self.partitions {
+            let state: parking_lot::MutexGuard<'_, PartState> = entry.value().lock();
+            if state.is_empty() {
+                continue;
+            }
+            f(&PartitionView {
+                key: entry.key(),
+                partition_deletion: state.partition_deletion,
+                static_row: state.static_row.as_ref(),
+                rows: state.rows.values(),
+                range_tombstones: &state.range_tombstones,
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Every partition in `(token, key)` order, copied.
     pub fn iter(&self) -> impl Iterator<Item = Partition> + '_ {
         self.range(Bound::Unbounded, Bound::Unbounded)
     }

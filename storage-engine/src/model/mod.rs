@@ -22,7 +22,7 @@ pub use cell::{
     NO_DELETION_TIME,
 };
 pub use key::{ClusteringKey, PartitionKey, TableId, Token};
-pub use partition::{Partition, PartitionUpdate};
+pub use partition::{Partition, PartitionUpdate, PartitionView};
 pub use partitioner::{murmur3_token, pack_composite, unpack_composite};
 pub use purge::Purger;
 pub use row::{RangeTombstone, Row};

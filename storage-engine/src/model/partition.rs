@@ -76,7 +76,11 @@ impl PartitionUpdate {
     /// # Errors
     /// A short description of the first broken invariant.
     pub fn check(&self) -> Result<(), &'static str> {
-        check_parts(self.static_row.as_ref(), &self.rows, &self.range_tombstones)
+        check_parts(
+            self.static_row.as_ref(),
+            self.rows.iter(),
+            &self.range_tombstones,
+        )
     }
 
     /// The highest write timestamp in the update.
@@ -156,15 +160,17 @@ impl Partition {
     /// # Errors
     /// A short description of the first broken invariant.
     pub fn check(&self) -> Result<(), &'static str> {
-        check_parts(self.static_row.as_ref(), &self.rows, &self.range_tombstones)?;
-        let sorted = self.range_tombstones.windows(2).all(|w| match w {
-            [a, b] => a.slice.end.cmp_position(&b.slice.start) != std::cmp::Ordering::Greater,
-            _ => true,
-        });
-        if sorted {
-            Ok(())
-        } else {
-            Err("range tombstones overlap or are unsorted")
+        self.as_view().check()
+    }
+
+    /// A borrowed view of this partition.
+    pub fn as_view(&self) -> PartitionView<'_, std::slice::Iter<'_, Row>> {
+        PartitionView {
+            key: &self.key,
+            partition_deletion: self.partition_deletion,
+            static_row: self.static_row.as_ref(),
+            rows: self.rows.iter(),
+            range_tombstones: &self.range_tombstones,
         }
     }
 
@@ -205,9 +211,9 @@ fn max_timestamp_of(
     rows.chain(rts).chain(pd).max().unwrap_or(i64::MIN)
 }
 
-fn check_parts(
+fn check_parts<'a>(
     static_row: Option<&Row>,
-    rows: &[Row],
+    rows: impl Iterator<Item = &'a Row> + Clone,
     range_tombstones: &[RangeTombstone],
 ) -> Result<(), &'static str> {
     if let Some(row) = static_row {
@@ -216,10 +222,8 @@ fn check_parts(
         }
         row.check()?;
     }
-    for pair in rows.windows(2) {
-        if let [a, b] = pair
-            && a.clustering >= b.clustering
-        {
+    for (a, b) in rows.clone().zip(rows.clone().skip(1)) {
+        if a.clustering >= b.clustering {
             return Err("rows not strictly sorted by clustering");
         }
     }
@@ -239,6 +243,42 @@ fn check_parts(
         return Err("malformed range tombstone");
     }
     Ok(())
+}
+
+/// A partition borrowed from where it lives (a [`Partition`], or a memtable's state
+/// during flush, which then encodes rows without copying them). `rows` iterates the
+/// rows in clustering order.
+#[derive(Clone, Debug)]
+pub struct PartitionView<'a, R> {
+    /// The partition key.
+    pub key: &'a PartitionKey,
+    /// Partition-level deletion.
+    pub partition_deletion: DeletionTime,
+    /// The static row.
+    pub static_row: Option<&'a Row>,
+    /// The rows, strictly sorted by clustering key.
+    pub rows: R,
+    /// Range tombstones: sorted, non-overlapping, canonical bounds.
+    pub range_tombstones: &'a [RangeTombstone],
+}
+
+impl<'a, R: Iterator<Item = &'a Row> + ExactSizeIterator + Clone> PartitionView<'a, R> {
+    /// Checks the invariants, as [`Partition::check`].
+    ///
+    /// # Errors
+    /// The first violated invariant.
+    pub fn check(&self) -> Result<(), &'static str> {
+        check_parts(self.static_row, self.rows.clone(), self.range_tombstones)?;
+        let sorted = self.range_tombstones.windows(2).all(|w| match w {
+            [a, b] => a.slice.end.cmp_position(&b.slice.start) != std::cmp::Ordering::Greater,
+            _ => true,
+        });
+        if sorted {
+            Ok(())
+        } else {
+            Err("range tombstones overlap or are unsorted")
+        }
+    }
 }
 
 /// Inserts `row` into sorted `rows`, merging with an equal clustering.

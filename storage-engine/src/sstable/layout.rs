@@ -19,7 +19,9 @@ use super::serial::{
     put_range_tombstone, put_row, shared_prefix, skip_row_body,
 };
 use super::stats::Stats;
-use crate::model::{ClusteringKey, DeletionTime, PartitionKey, RangeTombstone, Row, Token};
+use crate::model::{
+    ClusteringKey, DeletionTime, PartitionKey, PartitionView, RangeTombstone, Row, Token,
+};
 
 /// Where the writer put the parts of one partition.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,12 +35,15 @@ pub struct EncodedPartition {
 }
 
 /// Appends the serialized `partition` to `out` and records it in `stats`.
-pub fn encode_partition(
-    p: &crate::model::Partition,
+pub fn encode_partition<'a, R>(
+    p: &PartitionView<'a, R>,
     out: &mut Vec<u8>,
     stats: &mut Stats,
     block_bytes: u64,
-) -> EncodedPartition {
+) -> EncodedPartition
+where
+    R: Iterator<Item = &'a Row> + ExactSizeIterator + Clone,
+{
     let start = out.len();
     out.extend_from_slice(&p.key.token().0.to_le_bytes());
     put_bytes(out, p.key.key());
@@ -49,19 +54,19 @@ pub fn encode_partition(
         stats.observe_local_deletion_time(i64::from(p.partition_deletion.local_deletion_time));
     }
     out.push(u8::from(p.static_row.is_some()));
-    if let Some(row) = &p.static_row {
+    if let Some(row) = p.static_row {
         put_row(out, row, 0, stats);
         stats.static_rows = Some(stats.static_rows.unwrap_or(0) + 1);
     }
     super::codec::put_varint(out, len_u64(p.range_tombstones.len()));
-    for rt in &p.range_tombstones {
+    for rt in p.range_tombstones {
         put_range_tombstone(out, rt, stats);
     }
     let header_size = len_u64(out.len() - start);
-    let blocks = encode_rows(&p.rows, out, start, stats, block_bytes);
+    let blocks = encode_rows(p.rows.clone(), out, start, stats, block_bytes);
     let size = len_u64(out.len() - start);
     stats.observe_partition(p.key.token().0, size);
-    if let (Some(first), Some(last)) = (p.rows.first(), p.rows.last()) {
+    if let (Some(first), Some(last)) = (p.rows.clone().next(), p.rows.clone().last()) {
         stats.observe_clustering(first.clustering.as_bytes());
         stats.observe_clustering(last.clustering.as_bytes());
     }
@@ -72,18 +77,19 @@ pub fn encode_partition(
     }
 }
 
-fn encode_rows(
-    rows: &[Row],
+fn encode_rows<'a>(
+    rows: impl ExactSizeIterator<Item = &'a Row>,
     out: &mut Vec<u8>,
     partition_start: usize,
     stats: &mut Stats,
     block_bytes: u64,
 ) -> Vec<RowIndexBlock> {
+    let count = rows.len();
     let mut blocks = Vec::new();
     let mut block_start = out.len();
     let mut block_first: Option<&Row> = None;
     let mut prev: &[u8] = &[];
-    for (i, row) in rows.iter().enumerate() {
+    for (i, row) in rows.enumerate() {
         let shared = if block_first.is_none() {
             0
         } else {
@@ -96,7 +102,7 @@ fn encode_rows(
         put_row(out, row, shared, stats);
         prev = row.clustering.as_bytes();
         let full = len_u64(out.len() - block_start) >= block_bytes;
-        if let Some(first) = block_first.filter(|_| full || i + 1 == rows.len()) {
+        if let Some(first) = block_first.filter(|_| full || i + 1 == count) {
             blocks.push(RowIndexBlock {
                 first: first.clustering.as_bytes().to_vec(),
                 last: row.clustering.as_bytes().to_vec(),

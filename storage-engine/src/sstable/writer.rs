@@ -25,7 +25,7 @@ use super::layout::encode_partition;
 use super::stats::Stats;
 use super::toc;
 use crate::fs::FileSystem;
-use crate::model::{CellKind, Partition, PartitionKey, Row};
+use crate::model::{CellKind, Partition, PartitionKey, PartitionView, Row};
 
 /// Knobs of one SSTable write.
 #[derive(Debug, Clone, PartialEq)]
@@ -130,8 +130,20 @@ impl SsTableWriter {
     /// `InvalidInput` when `partition` does not sort after the previous one, breaks the
     /// partition invariants or exceeds a format limit; `Io` when writing fails.
     pub fn append(&mut self, partition: &Partition) -> Result<()> {
+        self.append_view(&partition.as_view())
+    }
+
+    /// As [`SsTableWriter::append`], from a borrowed partition (flush encodes the
+    /// memtable's rows in place, without copying them).
+    ///
+    /// # Errors
+    /// As [`SsTableWriter::append`].
+    pub fn append_view<'a, R>(&mut self, partition: &PartitionView<'a, R>) -> Result<()>
+    where
+        R: Iterator<Item = &'a Row> + ExactSizeIterator + Clone,
+    {
         if let Some(last) = &self.last_key
-            && partition.key <= *last
+            && *partition.key <= *last
         {
             return Err(SsTableError::InvalidInput(format!(
                 "partition {:?} does not sort after {:?}",
@@ -279,7 +291,10 @@ fn too_large(what: &str, len: usize, max: usize) -> SsTableError {
 }
 
 /// Checks the partition invariants and every length the reader will enforce.
-fn validate(p: &Partition) -> Result<()> {
+fn validate<'a, R>(p: &PartitionView<'a, R>) -> Result<()>
+where
+    R: Iterator<Item = &'a Row> + ExactSizeIterator + Clone,
+{
     p.check()
         .map_err(|e| SsTableError::InvalidInput(format!("partition {:?}: {e}", p.key)))?;
     if p.key.key().len() > KEY_BYTES_MAX {
@@ -292,7 +307,7 @@ fn validate(p: &Partition) -> Result<()> {
             ITEMS_MAX,
         ));
     }
-    for rt in &p.range_tombstones {
+    for rt in p.range_tombstones {
         for prefix in [&rt.slice.start.prefix, &rt.slice.end.prefix] {
             if prefix.len() > CLUSTERING_BYTES_MAX {
                 return Err(too_large(
@@ -304,8 +319,8 @@ fn validate(p: &Partition) -> Result<()> {
         }
     }
     p.rows
-        .iter()
-        .chain(&p.static_row)
+        .clone()
+        .chain(p.static_row)
         .try_for_each(validate_row)
 }
 
