@@ -107,13 +107,13 @@ impl Memtable {
             &PartitionView<'_, std::collections::btree_map::Values<'_, ClusteringKey, Row>>,
         ) -> Result<(), E>,
     ) -> Result<(), E> {
-        for entry in &self.partitions {
-            let state: parking_lot::MutexGuard<'_, PartState> = entry.value().lock();
+        for (key, state) in self.partitions.range(Bound::Unbounded, Bound::Unbounded) {
+            let state: parking_lot::MutexGuard<'_, PartState> = state.lock();
             if state.is_empty() {
                 continue;
             }
             f(&PartitionView {
-                key: entry.key(),
+                key: &key,
                 partition_deletion: state.partition_deletion,
                 static_row: state.static_row.as_ref(),
                 rows: state.rows.values(),
