@@ -204,6 +204,15 @@ impl Table {
     /// [`Error::InvalidArgument`] for an update of another table or breaking
     /// the model's invariants; [`Error::Closed`]; commitlog errors.
     pub fn apply(&self, update: &PartitionUpdate) -> Result<()> {
+        self.apply_owned(update.clone())
+    }
+
+    /// [`Table::apply`] taking the update by value, so the memtable moves
+    /// its rows in rather than cloning them.
+    ///
+    /// # Errors
+    /// As [`Table::apply`].
+    pub fn apply_owned(&self, update: PartitionUpdate) -> Result<()> {
         self.check_open()?;
         if update.table != self.state.id {
             return Err(Error::InvalidArgument(format!(
@@ -218,8 +227,8 @@ impl Table {
         let full = {
             let _shared = self.state.switch.read();
             let version = self.state.version.current();
-            let position = self.shared.commitlog.append(update)?;
-            version.active.apply(update, Some(position))?;
+            let position = self.shared.commitlog.append(&update)?;
+            version.active.apply_owned(update, Some(position))?;
             version.active.size_bytes() >= self.state.options.flush_threshold_bytes
         };
         if full

@@ -78,11 +78,11 @@ impl Coordinator {
             .all(|p| p.replicas.iter().all(|r| r.is_local))
         {
             // This node is the only replica: no messages, no waiting.
-            for p in &planned {
+            for p in planned {
                 crate::traces::activity::local_write(&p.table.name);
                 self.store
                     .table(&p.table)?
-                    .apply(&p.update)
+                    .apply_owned(p.update)
                     .map_err(|e| request_error(&e))?;
             }
             return Ok(());

@@ -215,11 +215,11 @@ impl PaxosStore {
     pub fn commit(&self, ballot: Ballot, update: &Bytes) -> Result<(), RequestError> {
         let decoded = decode_update(update)
             .map_err(|e| RequestError::Server(format!("paxos commit: {e}")))?;
+        let state_key = Self::state_key(decoded.table, &decoded.key);
         self.store
             .table_by_id(decoded.table)?
-            .apply(&decoded)
+            .apply_owned(decoded)
             .map_err(|e| crate::storage::request_error(&e))?;
-        let state_key = Self::state_key(decoded.table, &decoded.key);
         let mut stripe = self.lock(&state_key);
         let mut state = self.load(&stripe, &state_key)?;
         if ballot > state.committed {

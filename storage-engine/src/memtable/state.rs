@@ -9,7 +9,9 @@
 use std::collections::BTreeMap;
 use std::ops::Bound;
 
-use crate::model::reconcile::{covering_deletion, merge_range_tombstones, merge_rows, shadow_row};
+use crate::model::reconcile::{
+    covering_deletion, merge_range_tombstones, merge_rows_owned, shadow_row,
+};
 use crate::model::{
     ClusteringKey, DeletionTime, Partition, PartitionKey, PartitionUpdate, RangeTombstone, Row,
     Slice,
@@ -39,7 +41,8 @@ pub(super) fn key_range(slice: &Slice) -> Option<(Bound<ClusteringKey>, Bound<Cl
 }
 
 impl PartState {
-    pub(super) fn apply(&mut self, update: &PartitionUpdate) {
+    /// Merges `update` (taken by value: its rows and cells move in).
+    pub(super) fn apply(&mut self, update: PartitionUpdate) {
         let pd_changed = update
             .partition_deletion
             .supersedes(&self.partition_deletion);
@@ -52,9 +55,9 @@ impl PartState {
                 self.partition_deletion,
             );
         }
-        let static_row = match (self.static_row.take(), &update.static_row) {
-            (Some(a), Some(b)) => Some(merge_rows(&a, b)),
-            (a, b) => a.or_else(|| b.clone()),
+        let static_row = match (self.static_row.take(), update.static_row) {
+            (Some(a), Some(b)) => Some(merge_rows_owned(a, b)),
+            (a, b) => a.or(b),
         };
         self.static_row = static_row
             .map(|r| shadow_row(r, self.partition_deletion))
@@ -78,12 +81,25 @@ impl PartState {
                 }
             }
         }
-        for row in &update.rows {
-            let merged = match self.rows.remove(&row.clustering) {
-                Some(existing) => merge_rows(&existing, row),
-                None => row.clone(),
-            };
-            self.put(row.clustering.clone(), merged);
+        for row in update.rows {
+            // One search: merged in place when present (most writes to a
+            // partition touch rows it has), inserted otherwise.
+            let active = self
+                .partition_deletion
+                .max(covering_deletion(&self.range_tombstones, &row.clustering));
+            match self.rows.get_mut(&row.clustering) {
+                Some(existing) => {
+                    let merged =
+                        shadow_row(merge_rows_owned(std::mem::take(existing), row), active);
+                    if merged.is_empty() {
+                        let key = merged.clustering;
+                        self.rows.remove(&key);
+                    } else {
+                        *existing = merged;
+                    }
+                }
+                None => self.put(row.clustering.clone(), row),
+            }
         }
     }
 

@@ -49,6 +49,21 @@ pub fn reconcile_cells(a: &Cell, b: &Cell) -> Cell {
     resolve_regular(a, b).clone()
 }
 
+/// [`reconcile_cells`] taking both versions by value: the winner is moved,
+/// not cloned (the memtable's write path).
+pub fn reconcile_cells_owned(a: Cell, b: Cell) -> Cell {
+    let a_counter = matches!(a.kind, CellKind::Counter { .. });
+    let b_counter = matches!(b.kind, CellKind::Counter { .. });
+    if a_counter || b_counter {
+        return resolve_counter(&a, &b);
+    }
+    if std::ptr::eq(resolve_regular(&a, &b), &a) {
+        a
+    } else {
+        b
+    }
+}
+
 fn resolve_regular<'a>(a: &'a Cell, b: &'a Cell) -> &'a Cell {
     if a.timestamp != b.timestamp {
         return if a.timestamp > b.timestamp { a } else { b };
@@ -164,6 +179,51 @@ pub fn merge_rows(a: &Row, b: &Row) -> Row {
     }
     let merged = Row {
         clustering: a.clustering.clone(),
+        liveness: merge_liveness(a.liveness, b.liveness),
+        deletion: a.deletion.max(b.deletion),
+        complex_deletions: complex,
+        cells,
+    };
+    shadow_row(merged, DeletionTime::LIVE)
+}
+
+/// [`merge_rows`] taking both rows by value: cells are moved, not cloned.
+pub fn merge_rows_owned(a: Row, b: Row) -> Row {
+    let mut complex = a.complex_deletions;
+    for (column, deletion) in b.complex_deletions {
+        match complex.binary_search_by_key(&column, |(c, _)| *c) {
+            Ok(i) => {
+                if let Some((_, d)) = complex.get_mut(i) {
+                    *d = d.max(deletion);
+                }
+            }
+            Err(i) => complex.insert(i, (column, deletion)),
+        }
+    }
+    let mut cells = Vec::with_capacity(a.cells.len() + b.cells.len());
+    let (mut x, mut y) = (
+        a.cells.into_iter().peekable(),
+        b.cells.into_iter().peekable(),
+    );
+    loop {
+        let order = match (x.peek(), y.peek()) {
+            (None, None) => break,
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (Some(p), Some(q)) => p.sort_key().cmp(&q.sort_key()),
+        };
+        let cell = match order {
+            Ordering::Less => x.next(),
+            Ordering::Greater => y.next(),
+            Ordering::Equal => x
+                .next()
+                .zip(y.next())
+                .map(|(p, q)| reconcile_cells_owned(p, q)),
+        };
+        cells.extend(cell);
+    }
+    let merged = Row {
+        clustering: a.clustering,
         liveness: merge_liveness(a.liveness, b.liveness),
         deletion: a.deletion.max(b.deletion),
         complex_deletions: complex,
