@@ -48,6 +48,7 @@ fn write_sstable(
     let descriptor = Descriptor::new(&state.dir, generation);
     let options = WriterOptions {
         bloom_fp_chance: state.options.bloom_fp_chance,
+        chunk_bytes: state.options.chunk_bytes,
         ..WriterOptions::default()
     };
     let mut writer = SsTableWriter::create(Arc::clone(&shared.fs), descriptor, options)?;

@@ -244,7 +244,9 @@ fn put_str(out: &mut Vec<u8>, s: &str) -> Result<()> {
 fn encode_edit(edit: &Edit, out: &mut Vec<u8>) -> Result<()> {
     match edit {
         Edit::CreateTable(id, o) => {
-            out.push(1);
+            // Tag 6: tag 1's layout followed by `chunk_bytes u32` (tag 1, from before
+            // per-table chunk sizes, still decodes with the default).
+            out.push(6);
             out.extend_from_slice(&id.0.to_le_bytes());
             out.extend_from_slice(&o.gc_grace_seconds.to_le_bytes());
             out.extend_from_slice(&o.default_ttl_s.unwrap_or(0).to_le_bytes());
@@ -260,6 +262,7 @@ fn encode_edit(edit: &Edit, out: &mut Vec<u8>) -> Result<()> {
                 put_str(out, k)?;
                 put_str(out, v)?;
             }
+            out.extend_from_slice(&o.chunk_bytes.to_le_bytes());
         }
         Edit::DropTable(id) => {
             out.push(2);
@@ -370,7 +373,7 @@ fn decode_body(body: &[u8], edits: &mut Vec<Edit>) -> std::result::Result<(), &'
     while !r.0.is_empty() {
         let tag = r.take(1)?.first().copied().unwrap_or(0);
         let edit = match tag {
-            1 => {
+            tag @ (1 | 6) => {
                 let id = r.table()?;
                 let gc_grace_seconds = r.u32()?;
                 let ttl = r.u32()?;
@@ -382,12 +385,18 @@ fn decode_body(body: &[u8], edits: &mut Vec<Edit>) -> std::result::Result<(), &'
                     let k = r.string()?;
                     compaction.insert(k, r.string()?);
                 }
+                let chunk_bytes = if tag == 6 {
+                    r.u32()?
+                } else {
+                    crate::sstable::format::CHUNK_BYTES_DEFAULT
+                };
                 let options = TableOptions {
                     gc_grace_seconds,
                     default_ttl_s: (ttl != 0).then_some(ttl),
                     bloom_fp_chance,
                     flush_threshold_bytes,
                     compaction,
+                    chunk_bytes,
                 };
                 Edit::CreateTable(id, options)
             }

@@ -336,6 +336,7 @@ fn execute(
         output_dir: state.dir.clone(),
         writer: WriterOptions {
             bloom_fp_chance: state.options.bloom_fp_chance,
+            chunk_bytes: state.options.chunk_bytes,
             ..WriterOptions::default()
         },
         max_output_bytes: choice.max_output_bytes,

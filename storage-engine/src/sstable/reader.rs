@@ -193,6 +193,12 @@ impl SsTableReader {
         &self.summary
     }
 
+    /// Uncompressed bytes per Data chunk (the writer's `chunk_length_in_kb`).
+    #[must_use]
+    pub fn chunk_bytes(&self) -> u64 {
+        self.chunks.chunk_bytes()
+    }
+
     /// Data chunks decompressed by this reader so far (tests and metrics).
     #[must_use]
     pub fn chunks_read(&self) -> u64 {
