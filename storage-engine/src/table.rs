@@ -134,6 +134,7 @@ impl TableState {
         options: TableOptions,
         version: Version,
         next_generation: u64,
+        meta: BTreeMap<u64, SsTableMeta>,
     ) -> Self {
         Self {
             id,
@@ -144,7 +145,7 @@ impl TableState {
             flush_lock: Mutex::new(()),
             next_generation: AtomicU64::new(next_generation),
             dropped: AtomicBool::new(false),
-            sstable_meta: Mutex::new(BTreeMap::new()),
+            sstable_meta: Mutex::new(meta),
         }
     }
 
