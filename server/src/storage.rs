@@ -82,6 +82,12 @@ impl LocalStore {
             default_ttl_s: (params.default_time_to_live > 0).then_some(params.default_time_to_live),
             bloom_fp_chance: params.bloom_filter_fp_chance,
             compaction: params.compaction.clone(),
+            chunk_bytes: params
+                .compression
+                .get("chunk_length_in_kb")
+                .and_then(|kb| kb.parse::<u32>().ok())
+                .and_then(|kb| kb.checked_mul(1024))
+                .unwrap_or(sibyl_storage::sstable::format::CHUNK_BYTES_DEFAULT),
         }
     }
 

@@ -16,7 +16,7 @@ use crate::error::Result;
 use crate::manifest::Edit;
 use crate::memtable::Memtable;
 use crate::sstable::{Descriptor, SsTableReader, SsTableWriter, WriterOptions};
-use crate::table::TableState;
+use crate::table::{SsTableMeta, TableState};
 use crate::version::{LiveSsTable, Version};
 
 /// Flushes every switched-out memtable of `state`, oldest first.
@@ -48,6 +48,7 @@ fn write_sstable(
     let descriptor = Descriptor::new(&state.dir, generation);
     let options = WriterOptions {
         bloom_fp_chance: state.options.bloom_fp_chance,
+        chunk_bytes: state.options.chunk_bytes,
         ..WriterOptions::default()
     };
     let mut writer = SsTableWriter::create(Arc::clone(&shared.fs), descriptor, options)?;
@@ -70,7 +71,19 @@ fn flush_one(shared: &Shared, state: &TableState, memtable: &Arc<Memtable>) -> R
     };
     let mut edits = Vec::new();
     if let Some(t) = &added {
-        edits.push(Edit::AddSsTable(state.id, t.generation()));
+        let (generation, created_at_s) = (t.generation(), shared.options.clock.now_s());
+        edits.push(Edit::AddSsTable(state.id, generation));
+        edits.push(Edit::SsTableMeta {
+            table: state.id,
+            generation,
+            level: 0,
+            created_at_s,
+        });
+        let meta = SsTableMeta {
+            created_at_s,
+            level: 0,
+        };
+        state.sstable_meta.lock().insert(generation, meta);
     }
     if let Some((_, last)) = range {
         edits.push(Edit::Flushed(state.id, last));

@@ -53,6 +53,19 @@ pub enum Edit {
     /// Every commitlog record of the table at or below this position is in
     /// live SSTables (or was truncated away).
     Flushed(TableId, Position),
+    /// What compaction knows of a live SSTable beyond its files: its level
+    /// (leveled compaction) and when it was created (seconds; time-window and
+    /// leveled choices), so both survive a restart.
+    SsTableMeta {
+        /// The table.
+        table: TableId,
+        /// The SSTable generation.
+        generation: u64,
+        /// Its level.
+        level: u32,
+        /// Creation time (seconds since the epoch).
+        created_at_s: u64,
+    },
 }
 
 /// What the manifest knows about one table.
@@ -64,6 +77,8 @@ pub struct TableManifest {
     pub sstables: BTreeSet<u64>,
     /// Commitlog position up to which the table's data is flushed.
     pub flushed: Position,
+    /// Per live generation: `(level, created_at_s)` when recorded.
+    pub meta: BTreeMap<u64, (u32, u64)>,
 }
 
 /// The fold of every manifest record.
@@ -85,6 +100,7 @@ impl ManifestState {
                         options: options.clone(),
                         sstables: BTreeSet::new(),
                         flushed: Position::ZERO,
+                        meta: BTreeMap::new(),
                     },
                 );
             }
@@ -99,11 +115,24 @@ impl ManifestState {
             Edit::RemoveSsTable(id, generation) => {
                 if let Some(t) = self.tables.get_mut(id) {
                     t.sstables.remove(generation);
+                    t.meta.remove(generation);
                 }
             }
             Edit::Flushed(id, position) => {
                 if let Some(t) = self.tables.get_mut(id) {
                     t.flushed = t.flushed.max(*position);
+                }
+            }
+            Edit::SsTableMeta {
+                table,
+                generation,
+                level,
+                created_at_s,
+            } => {
+                if let Some(t) = self.tables.get_mut(table)
+                    && t.sstables.contains(generation)
+                {
+                    t.meta.insert(*generation, (*level, *created_at_s));
                 }
             }
         }
@@ -122,6 +151,16 @@ impl ManifestState {
         for (id, t) in &self.tables {
             edits.push(Edit::CreateTable(*id, t.options.clone()));
             edits.extend(t.sstables.iter().map(|g| Edit::AddSsTable(*id, *g)));
+            edits.extend(
+                t.meta
+                    .iter()
+                    .map(|(g, (level, created_at_s))| Edit::SsTableMeta {
+                        table: *id,
+                        generation: *g,
+                        level: *level,
+                        created_at_s: *created_at_s,
+                    }),
+            );
             edits.push(Edit::Flushed(*id, t.flushed));
         }
         edits
@@ -244,7 +283,9 @@ fn put_str(out: &mut Vec<u8>, s: &str) -> Result<()> {
 fn encode_edit(edit: &Edit, out: &mut Vec<u8>) -> Result<()> {
     match edit {
         Edit::CreateTable(id, o) => {
-            out.push(1);
+            // Tag 6: tag 1's layout followed by `chunk_bytes u32` (tag 1, from before
+            // per-table chunk sizes, still decodes with the default).
+            out.push(6);
             out.extend_from_slice(&id.0.to_le_bytes());
             out.extend_from_slice(&o.gc_grace_seconds.to_le_bytes());
             out.extend_from_slice(&o.default_ttl_s.unwrap_or(0).to_le_bytes());
@@ -260,6 +301,7 @@ fn encode_edit(edit: &Edit, out: &mut Vec<u8>) -> Result<()> {
                 put_str(out, k)?;
                 put_str(out, v)?;
             }
+            out.extend_from_slice(&o.chunk_bytes.to_le_bytes());
         }
         Edit::DropTable(id) => {
             out.push(2);
@@ -279,6 +321,18 @@ fn encode_edit(edit: &Edit, out: &mut Vec<u8>) -> Result<()> {
             out.extend_from_slice(&id.0.to_le_bytes());
             out.extend_from_slice(&p.segment.to_le_bytes());
             out.extend_from_slice(&p.offset.to_le_bytes());
+        }
+        Edit::SsTableMeta {
+            table,
+            generation,
+            level,
+            created_at_s,
+        } => {
+            out.push(7);
+            out.extend_from_slice(&table.0.to_le_bytes());
+            out.extend_from_slice(&generation.to_le_bytes());
+            out.extend_from_slice(&level.to_le_bytes());
+            out.extend_from_slice(&created_at_s.to_le_bytes());
         }
     }
     Ok(())
@@ -370,7 +424,7 @@ fn decode_body(body: &[u8], edits: &mut Vec<Edit>) -> std::result::Result<(), &'
     while !r.0.is_empty() {
         let tag = r.take(1)?.first().copied().unwrap_or(0);
         let edit = match tag {
-            1 => {
+            tag @ (1 | 6) => {
                 let id = r.table()?;
                 let gc_grace_seconds = r.u32()?;
                 let ttl = r.u32()?;
@@ -382,12 +436,18 @@ fn decode_body(body: &[u8], edits: &mut Vec<Edit>) -> std::result::Result<(), &'
                     let k = r.string()?;
                     compaction.insert(k, r.string()?);
                 }
+                let chunk_bytes = if tag == 6 {
+                    r.u32()?
+                } else {
+                    crate::sstable::format::CHUNK_BYTES_DEFAULT
+                };
                 let options = TableOptions {
                     gc_grace_seconds,
                     default_ttl_s: (ttl != 0).then_some(ttl),
                     bloom_fp_chance,
                     flush_threshold_bytes,
                     compaction,
+                    chunk_bytes,
                 };
                 Edit::CreateTable(id, options)
             }
@@ -405,6 +465,12 @@ fn decode_body(body: &[u8], edits: &mut Vec<Edit>) -> std::result::Result<(), &'
                     },
                 )
             }
+            7 => Edit::SsTableMeta {
+                table: r.table()?,
+                generation: r.u64()?,
+                level: r.u32()?,
+                created_at_s: r.u64()?,
+            },
             _ => return Err("unknown manifest edit tag"),
         };
         edits.push(edit);

@@ -42,6 +42,10 @@ pub struct TableOptions {
     /// Compaction options (`class`, `min_threshold`, ...), kept for the
     /// compaction strategy.
     pub compaction: BTreeMap<String, String>,
+    /// Uncompressed bytes per Data chunk of new SSTables (CQL
+    /// `compression = {'chunk_length_in_kb': ...}`): a power of two from
+    /// 1 KiB to 16 MiB; default 16 KiB.
+    pub chunk_bytes: u32,
 }
 
 impl Default for TableOptions {
@@ -52,6 +56,7 @@ impl Default for TableOptions {
             bloom_fp_chance: 0.01,
             flush_threshold_bytes: FLUSH_THRESHOLD_BYTES_DEFAULT,
             compaction: BTreeMap::new(),
+            chunk_bytes: crate::sstable::format::CHUNK_BYTES_DEFAULT,
         }
     }
 }
@@ -69,6 +74,13 @@ impl TableOptions {
         }
         if self.flush_threshold_bytes == 0 {
             return Err(Error::InvalidArgument("flush threshold must be > 0".into()));
+        }
+        let chunk_range =
+            crate::sstable::format::CHUNK_BYTES_MIN..=crate::sstable::format::CHUNK_BYTES_MAX;
+        if !self.chunk_bytes.is_power_of_two() || !chunk_range.contains(&self.chunk_bytes) {
+            return Err(Error::InvalidArgument(
+                "chunk_length_in_kb must be a power of two from 1 to 16384".into(),
+            ));
         }
         crate::compaction::strategy_from_options(&self.compaction)
             .map_err(|e| Error::InvalidArgument(format!("compaction: {e}")))?;
@@ -122,6 +134,7 @@ impl TableState {
         options: TableOptions,
         version: Version,
         next_generation: u64,
+        meta: BTreeMap<u64, SsTableMeta>,
     ) -> Self {
         Self {
             id,
@@ -132,7 +145,7 @@ impl TableState {
             flush_lock: Mutex::new(()),
             next_generation: AtomicU64::new(next_generation),
             dropped: AtomicBool::new(false),
-            sstable_meta: Mutex::new(BTreeMap::new()),
+            sstable_meta: Mutex::new(meta),
         }
     }
 

@@ -2,7 +2,8 @@
 //! only when they can contribute nothing else. Method: an SSTable holding a static row,
 //! and another holding a partition deletion, both with rows outside the slice: the read
 //! still returns the static row and still applies the deletion; tables written without
-//! either are skipped (the chunk counters of their readers do not move).
+//! either are skipped (the chunk counters of their readers do not move). Also: a
+//! table's chunk length (`chunk_length_in_kb`) reaches its SSTables and survives reopen.
 
 mod engine_support;
 
@@ -95,4 +96,34 @@ fn static_rows_and_partition_deletions_outside_the_slice_still_count() {
         "the partition deletion (ts 25) shadows rows at ts 10"
     );
     engine.close().expect("test setup");
+}
+
+#[test]
+fn chunk_length_is_per_table_and_survives_reopen() {
+    let fs: Arc<dyn FileSystem> = Arc::new(MemFs::new());
+    let engine = open(Path::new("/d"), &fs);
+    let bad = TableOptions {
+        chunk_bytes: 3000,
+        ..TableOptions::default()
+    };
+    assert!(engine.create_table(T, bad).is_err(), "not a power of two");
+    let options = TableOptions {
+        chunk_bytes: 4096,
+        ..TableOptions::default()
+    };
+    let table = engine.create_table(T, options).expect("test setup");
+    for r in 0..200 {
+        table.apply(&write("a", r, 1, "value")).expect("test setup");
+    }
+    table.flush().expect("test setup");
+    let chunk = |t: &Table| t.version().sstables[0].reader().chunk_bytes();
+    assert_eq!(chunk(&table), 4096);
+    engine.close().expect("test setup");
+    let engine = open(Path::new("/d"), &fs);
+    let table = engine.table(T).expect("test setup");
+    assert_eq!(table.options().chunk_bytes, 4096, "the manifest kept it");
+    table.apply(&write("b", 1, 2, "value")).expect("test setup");
+    table.flush().expect("test setup");
+    assert_eq!(chunk(&table), 4096);
+    assert_eq!(live_values(&table, "a", 0).len(), 200);
 }

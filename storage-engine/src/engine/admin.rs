@@ -3,6 +3,7 @@
 //! Each change is one manifest record. Dropped and truncated SSTables are
 //! marked obsolete: their files go when the last reader lets go of them.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
@@ -46,7 +47,14 @@ impl Engine {
             sstables: Vec::new(),
         };
         let next = crate::sstable::next_generation(shared.fs.as_ref(), &dir)?;
-        let state = Arc::new(TableState::new(id, dir, options, version, next));
+        let state = Arc::new(TableState::new(
+            id,
+            dir,
+            options,
+            version,
+            next,
+            BTreeMap::new(),
+        ));
         tables.insert(id, Arc::clone(&state));
         Ok(Table {
             shared: Arc::clone(shared),

@@ -30,6 +30,7 @@ use crate::compaction::{
     strategy_from_options,
 };
 use crate::error::{Error, Result};
+use crate::manifest::Edit;
 use crate::model::TableId;
 use crate::sstable::{self, SsTableReader, WriterOptions};
 use crate::table::{SsTableMeta, Table, TableState};
@@ -290,10 +291,10 @@ impl Snapshot {
     }
 }
 
-/// The strategies' view of the live SSTables. Creation time and level are
-/// remembered in memory: created when first seen here (`now_s`; flushes wake
-/// the compactor at once), level 0 unless a leveled compaction wrote it in
-/// this process (levels are not persisted).
+/// The strategies' view of the live SSTables. Creation time and level come
+/// from the manifest (flush records level 0 and its time, compaction the
+/// output level and its time); a table without a record (written before
+/// these records existed) is level 0, created when first seen here.
 fn infos(state: &TableState, snapshot: &Snapshot, now_s: u64) -> Vec<SsTableInfo> {
     let mut meta = state.sstable_meta.lock();
     meta.retain(|g, _| snapshot.sstables.iter().any(|t| t.generation() == *g));
@@ -308,6 +309,37 @@ fn infos(state: &TableState, snapshot: &Snapshot, now_s: u64) -> Vec<SsTableInfo
             SsTableInfo::from_reader(t.reader(), m.level, m.created_at_s)
         })
         .collect()
+}
+
+/// Remembers the level and creation time of compaction outputs, in memory and
+/// in the manifest (after the outputs' AddSsTable edits; lost in a crash in
+/// between, they fall back to level 0, created at first sight, as tables from
+/// before these records existed).
+fn record_meta(
+    shared: &Shared,
+    state: &TableState,
+    added: &[u64],
+    level: u32,
+    now_s: u64,
+) -> Result<()> {
+    let m = SsTableMeta {
+        created_at_s: now_s,
+        level,
+    };
+    state
+        .sstable_meta
+        .lock()
+        .extend(added.iter().map(|g| (*g, m)));
+    let edits: Vec<Edit> = added
+        .iter()
+        .map(|g| Edit::SsTableMeta {
+            table: state.id,
+            generation: *g,
+            level,
+            created_at_s: now_s,
+        })
+        .collect();
+    shared.manifest.append(&edits)
 }
 
 /// Carries out `choice` over `snapshot` (what it was chosen from).
@@ -336,6 +368,7 @@ fn execute(
         output_dir: state.dir.clone(),
         writer: WriterOptions {
             bloom_fp_chance: state.options.bloom_fp_chance,
+            chunk_bytes: state.options.chunk_bytes,
             ..WriterOptions::default()
         },
         max_output_bytes: choice.max_output_bytes,
@@ -367,16 +400,7 @@ fn execute(
     }
     let added: Vec<u64> = readers.iter().map(|r| r.descriptor().generation).collect();
     table.replace_sstables(&choice.inputs, readers)?;
-    let mut meta = state.sstable_meta.lock();
-    for g in added {
-        meta.insert(
-            g,
-            SsTableMeta {
-                created_at_s: now_s,
-                level: choice.output_level,
-            },
-        );
-    }
+    record_meta(shared, state, &added, choice.output_level, now_s)?;
     tracing::info!(table = %state.id, inputs = ?choice.inputs,
         partitions_read = output.partitions_read, partitions_written = output.partitions_written,
         "compaction done");

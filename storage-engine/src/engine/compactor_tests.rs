@@ -79,3 +79,67 @@ fn memtable_data_bounds_the_purge() {
     assert!(!read(&table));
     engine.close().unwrap();
 }
+
+#[derive(Debug)]
+struct FixedClock(u64);
+
+impl super::WallClock for FixedClock {
+    fn now_s(&self) -> u64 {
+        self.0
+    }
+}
+
+#[test]
+fn levels_and_creation_times_survive_reopen() {
+    let fs = Arc::new(MemFs::new());
+    let open = |now: u64| {
+        let mut options =
+            EngineOptions::new("/d", Arc::clone(&fs) as Arc<dyn crate::fs::FileSystem>);
+        options.compaction_enabled = false;
+        options.clock = Arc::new(FixedClock(now));
+        Engine::open(options).unwrap()
+    };
+    let engine = open(5_000);
+    let table = engine.create_table(T, TableOptions::default()).unwrap();
+    let row =
+        |i: u8| Row::new(ClusteringKey::new(vec![i])).with_cell(Cell::live(1, 1, b"v".to_vec()));
+    table.apply(&update(row(1))).unwrap();
+    table.flush().unwrap();
+    table.apply(&update(row(2))).unwrap();
+    table.flush().unwrap();
+    let generations: Vec<u64> = table
+        .version()
+        .sstables
+        .iter()
+        .map(|t| t.generation())
+        .collect();
+    // A compaction at t = 6,000 writing level 2 (as a leveled compaction would).
+    let snapshot = Snapshot::of(&table.version());
+    let mut choice = major_compaction(&infos(&table.state, &snapshot, 6_000), 0, None).unwrap();
+    choice.output_level = 2;
+    execute(&table, &snapshot, &choice, 6_000).unwrap();
+    table.apply(&update(row(3))).unwrap();
+    table.flush().unwrap();
+    engine.close().unwrap();
+    let engine = open(9_000);
+    let table = engine.table(T).unwrap();
+    let snapshot = Snapshot::of(&table.version());
+    let mut seen: Vec<(u32, u64)> = infos(&table.state, &snapshot, 9_000)
+        .iter()
+        .map(|i| (i.level, i.created_at_s))
+        .collect();
+    seen.sort_unstable();
+    assert_eq!(
+        seen,
+        vec![(0, 5_000), (2, 6_000)],
+        "flushed at 5,000; compacted to level 2 at 6,000"
+    );
+    let live: Vec<u64> = table
+        .version()
+        .sstables
+        .iter()
+        .map(|t| t.generation())
+        .collect();
+    assert!(generations.iter().all(|g| !live.contains(g)), "inputs gone");
+    engine.close().unwrap();
+}

@@ -106,13 +106,24 @@ fn open_table(
     }
     let next = sstable::next_generation(fs.as_ref(), &dir)?
         .max(manifest.sstables.last().map_or(1, |g| g + 1));
+    let meta = manifest
+        .meta
+        .iter()
+        .map(|(g, (level, created_at_s))| {
+            let m = crate::table::SsTableMeta {
+                created_at_s: *created_at_s,
+                level: *level,
+            };
+            (*g, m)
+        })
+        .collect();
     let version = Version {
         active: Arc::new(Memtable::new(id)),
         flushing: Vec::new(),
         sstables,
     };
     Ok(OpenedTable {
-        state: TableState::new(id, dir, manifest.options.clone(), version, next),
+        state: TableState::new(id, dir, manifest.options.clone(), version, next, meta),
         quarantined,
     })
 }

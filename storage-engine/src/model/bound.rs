@@ -221,7 +221,12 @@ impl ClusteringBound {
     /// Where this bound lies relative to `key`: `Less` when the bound is
     /// before the key, `Greater` when after. Never `Equal`.
     pub fn cmp_key(&self, key: &ClusteringKey) -> Ordering {
-        self.position().cmp_bytes(key.as_bytes())
+        self.cmp_key_bytes(key.as_bytes())
+    }
+
+    /// As [`ClusteringBound::cmp_key`], on a key's bytes (no `ClusteringKey` needed).
+    pub fn cmp_key_bytes(&self, key: &[u8]) -> Ordering {
+        self.position().cmp_bytes(key)
     }
 
     /// Orders two bounds by position. A start and an end may compare `Equal`
@@ -351,13 +356,19 @@ impl Slices {
 
     /// True when some slice contains `key`.
     pub fn contains(&self, key: &ClusteringKey) -> bool {
+        self.contains_bytes(key.as_bytes())
+    }
+
+    /// As [`Slices::contains`], on a key's bytes (a reader decides before
+    /// building the key).
+    pub fn contains_bytes(&self, key: &[u8]) -> bool {
         // The first slice whose end is after the key is the only candidate.
         let idx = self
             .0
-            .partition_point(|s| s.end.cmp_key(key) == Ordering::Less);
+            .partition_point(|s| s.end.cmp_key_bytes(key) == Ordering::Less);
         self.0
             .get(idx)
-            .is_some_and(|s| s.start.cmp_key(key) == Ordering::Less)
+            .is_some_and(|s| s.start.cmp_key_bytes(key) == Ordering::Less)
     }
 
     /// True when the set selects no key.

@@ -238,6 +238,12 @@ impl ChunkReader {
         self.chunks_read.load(Ordering::Relaxed)
     }
 
+    /// Uncompressed bytes per chunk.
+    #[must_use]
+    pub fn chunk_bytes(&self) -> u64 {
+        self.chunk_bytes
+    }
+
     /// Number of chunks in the file.
     #[must_use]
     pub fn chunk_count(&self) -> usize {

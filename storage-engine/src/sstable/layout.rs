@@ -15,8 +15,8 @@ use super::codec::{ByteReader, DecodeError, DecodeResult, len_u64, put_bytes};
 use super::format::{ITEMS_MAX, KEY_BYTES_MAX};
 use super::index::RowIndexBlock;
 use super::serial::{
-    get_clustering, get_deletion, get_range_tombstone, get_row, get_row_body, put_deletion,
-    put_range_tombstone, put_row, shared_prefix, skip_row_body,
+    get_deletion, get_range_tombstone, get_row, get_row_body, put_deletion, put_range_tombstone,
+    put_row, read_clustering, shared_prefix, skip_row_body,
 };
 use super::stats::Stats;
 use crate::model::{
@@ -184,14 +184,17 @@ pub fn decode_rows(
     bytes: &[u8],
     out: &mut Vec<Row>,
     max_rows: usize,
-    mut choose: impl FnMut(&ClusteringKey) -> RowChoice,
+    mut choose: impl FnMut(&[u8]) -> RowChoice,
 ) -> DecodeResult<()> {
     let mut r = ByteReader::new(bytes);
     let mut prev = Vec::new();
     while !r.is_empty() && out.len() < max_rows {
-        let clustering = get_clustering(&mut r, &mut prev)?;
-        match choose(&clustering) {
-            RowChoice::Keep => out.push(get_row_body(&mut r, clustering)?),
+        read_clustering(&mut r, &mut prev)?;
+        match choose(&prev) {
+            RowChoice::Keep => {
+                let clustering = ClusteringKey::new(Bytes::copy_from_slice(&prev));
+                out.push(get_row_body(&mut r, clustering)?);
+            }
             RowChoice::Skip => skip_row_body(&mut r)?,
             RowChoice::Stop => break,
         }

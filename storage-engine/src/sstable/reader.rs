@@ -26,9 +26,7 @@ use super::layout::{PartitionHeader, RowChoice, decode_header, decode_rows};
 use super::stats::Stats;
 use super::toc;
 use crate::fs::FileSystem;
-use crate::model::{
-    ClusteringKey, ColumnId, DeletionTime, Partition, PartitionKey, Row, Slices, Token,
-};
+use crate::model::{ColumnId, DeletionTime, Partition, PartitionKey, Row, Slices, Token};
 
 /// Which part of a partition a read wants.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -193,6 +191,12 @@ impl SsTableReader {
     #[must_use]
     pub fn summary(&self) -> &Summary {
         &self.summary
+    }
+
+    /// Uncompressed bytes per Data chunk (the writer's `chunk_length_in_kb`).
+    #[must_use]
+    pub fn chunk_bytes(&self) -> u64 {
+        self.chunks.chunk_bytes()
     }
 
     /// Data chunks decompressed by this reader so far (tests and metrics).
@@ -434,14 +438,14 @@ impl SsTableReader {
 }
 
 /// Keep rows inside the slices, skip rows between them, stop after the last slice.
-fn choose(filter: &PartitionFilter, key: &ClusteringKey) -> RowChoice {
-    if filter.slices.contains(key) {
+fn choose(filter: &PartitionFilter, key: &[u8]) -> RowChoice {
+    if filter.slices.contains_bytes(key) {
         RowChoice::Keep
     } else if filter
         .slices
         .as_slice()
         .last()
-        .is_none_or(|s| s.is_before(key))
+        .is_none_or(|s| s.end.cmp_key_bytes(key) == Ordering::Less)
     {
         RowChoice::Stop
     } else {

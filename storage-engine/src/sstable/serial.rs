@@ -281,6 +281,15 @@ pub fn get_row(r: &mut ByteReader<'_>, prev: &mut Vec<u8>) -> DecodeResult<Row> 
 /// # Errors
 /// On malformed bytes or a limit exceeded.
 pub fn get_clustering(r: &mut ByteReader<'_>, prev: &mut Vec<u8>) -> DecodeResult<ClusteringKey> {
+    read_clustering(r, prev)?;
+    Ok(ClusteringKey::new(Bytes::copy_from_slice(prev)))
+}
+
+/// As [`get_clustering`], leaving the key in `prev` without allocating one.
+///
+/// # Errors
+/// On malformed bytes.
+pub fn read_clustering(r: &mut ByteReader<'_>, prev: &mut Vec<u8>) -> DecodeResult<()> {
     let shared = r.count(CLUSTERING_BYTES_MAX, "clustering shared prefix")?;
     let suffix = r.bytes(CLUSTERING_BYTES_MAX, "clustering suffix")?;
     if shared > prev.len() || shared + suffix.len() > CLUSTERING_BYTES_MAX {
@@ -288,7 +297,7 @@ pub fn get_clustering(r: &mut ByteReader<'_>, prev: &mut Vec<u8>) -> DecodeResul
     }
     prev.truncate(shared);
     prev.extend_from_slice(suffix);
-    Ok(ClusteringKey::new(Bytes::copy_from_slice(prev)))
+    Ok(())
 }
 
 /// Steps over the rest of a row (after its clustering key) without allocating.
