@@ -284,10 +284,25 @@ impl TableParams {
             )));
         }
         options.insert("class".into(), qualify(short, COMPRESSION_PACKAGE));
-        options
+        let chunk = options
             .entry("chunk_length_in_kb".into())
             .or_insert_with(|| "16".into());
-        Ok(options)
+        // Cassandra's CompressionParams checks; the engine takes 1 KiB to 16 MiB.
+        match chunk.parse::<i64>() {
+            Ok(kb) if kb <= 0 => Err(SchemaError::Config(format!(
+                "Invalid negative or null chunk_length_in_kb: {chunk}"
+            ))),
+            Ok(kb) if kb.count_ones() != 1 => Err(SchemaError::Config(
+                "chunk_length_in_kb must be a power of 2".to_owned(),
+            )),
+            Ok(kb) if kb > 16 * 1024 => Err(SchemaError::Config(format!(
+                "chunk_length_in_kb must be at most 16384 (16 MiB) in Sibyl, got {chunk}"
+            ))),
+            Ok(_) => Ok(options),
+            Err(_) => Err(SchemaError::Config(format!(
+                "Invalid value for chunk_length_in_kb: {chunk}"
+            ))),
+        }
     }
 
     /// The compaction strategy's short class name.
@@ -365,5 +380,28 @@ mod tests {
                 .to_string()
                 .contains("class")
         );
+    }
+
+    #[test]
+    fn chunk_length_is_a_power_of_two_within_the_engine_bounds() {
+        let chunk = |kb: &str| {
+            OptionValue::Map(BTreeMap::from([(
+                "chunk_length_in_kb".to_owned(),
+                kb.to_owned(),
+            )]))
+        };
+        let mut p = TableParams::default();
+        p.apply("compression", &chunk("64")).unwrap();
+        assert_eq!(p.compression["chunk_length_in_kb"], "64");
+        let err = |kb: &str| {
+            TableParams::default()
+                .apply("compression", &chunk(kb))
+                .unwrap_err()
+                .to_string()
+        };
+        assert!(err("3").contains("must be a power of 2"), "{}", err("3"));
+        assert!(err("0").contains("Invalid negative or null"));
+        assert!(err("32768").contains("at most 16384"));
+        assert!(err("big").contains("Invalid value"));
     }
 }
