@@ -118,7 +118,7 @@ impl IndexEntry {
     }
 
     /// The `(token, key)` of the entry at `offset` (checksum verified, nothing allocated)
-    /// and the next entry's offset: lookups skip entries with this.
+    /// and the next entry's offset.
     ///
     /// # Errors
     /// As [`IndexEntry::decode_at`].
@@ -133,6 +133,44 @@ impl IndexEntry {
 }
 
 /// The checksum-verified body of the entry at `offset` and the next entry's offset.
+impl IndexEntry {
+    /// [`IndexEntry::key_at`] for an Index file whose entries were all
+    /// checksum-verified when it was opened (`SsTableReader::verify_index`):
+    /// lookups skip entries with this without re-checking every checksum.
+    /// Lengths and bounds are still checked, so damage after opening can
+    /// never read out of bounds.
+    ///
+    /// # Errors
+    /// `Corruption` naming `file` and the entry's offset.
+    pub fn key_at_verified<'a>(
+        bytes: &'a [u8],
+        offset: u64,
+        file: &Path,
+    ) -> Result<(i64, &'a [u8], u64)> {
+        let start = usize::try_from(offset)
+            .ok()
+            .filter(|s| *s >= HEADER_LEN)
+            .ok_or_else(|| SsTableError::corruption(file, offset, "index offset"))?;
+        let mut r = ByteReader::new(bytes.get(start..).unwrap_or_default());
+        let at = |e: super::codec::DecodeError| e.at(file, offset);
+        let len = usize::try_from(r.u32("index entry length").map_err(at)?).unwrap_or(usize::MAX);
+        if len > INDEX_ENTRY_BYTES_MAX {
+            return Err(SsTableError::corruption(
+                file,
+                offset,
+                "index entry length over limit",
+            ));
+        }
+        let body = r.take(len, "index entry body").map_err(at)?;
+        r.u32("index entry checksum").map_err(at)?;
+        let next = offset.saturating_add(len_u64(r.position()));
+        let mut b = ByteReader::new(body);
+        let token = b.i64("token").map_err(at)?;
+        let key = b.bytes(KEY_BYTES_MAX, "partition key").map_err(at)?;
+        Ok((token, key, next))
+    }
+}
+
 fn verified_body_at<'a>(bytes: &'a [u8], offset: u64, file: &Path) -> Result<(&'a [u8], u64)> {
     let start = usize::try_from(offset)
         .ok()
