@@ -5,6 +5,8 @@
 //! made by rcgen for every loopback address the harness hands out, one node
 //! started with a config file, each client run as a real process.
 
+mod sibylsh_common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -123,6 +125,78 @@ fn cqlsh_ssl(node: &Node, env: &[(&str, &str)]) -> (bool, String) {
             String::from_utf8_lossy(&output.stderr)
         ),
     )
+}
+
+/// `sibylsh --ssl -e ...` with an rc file and environment, as cqlsh is run.
+fn sibylsh_ssl(node: &Node, rc: &str, env: &[(&str, &str)]) -> (bool, String) {
+    let home = tempfile::tempdir().expect("home");
+    std::fs::write(home.path().join(".sibylshrc"), rc).expect("write rc");
+    let output = Command::new(sibylsh_common::sibylsh_binary())
+        .arg(node.address.to_string())
+        .arg("--ssl")
+        .arg("-e")
+        .arg("SELECT release_version FROM system.local")
+        .env("HOME", home.path())
+        .env_remove("SSL_CERTFILE")
+        .env_remove("SSL_VALIDATE")
+        .envs(env.iter().copied())
+        .output()
+        .expect("sibylsh runs");
+    (
+        output.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        ),
+    )
+}
+
+#[test]
+fn sibylsh_ssl_speaks_tls_like_cqlsh() {
+    let certificate = Certificate::new();
+    let node = start_tls_node(&certificate, false);
+    let ca = certificate.cert().display().to_string();
+    let (ok, out) = sibylsh_ssl(&node, "", &[("SSL_VALIDATE", "false")]);
+    assert!(
+        ok && out.contains("release_version") && out.contains("(1 rows)"),
+        "SSL_VALIDATE=false: {out}"
+    );
+    let (ok, out) = sibylsh_ssl(
+        &node,
+        &format!("[ssl]\ncertfile = {ca}\nvalidate = true\n"),
+        &[],
+    );
+    assert!(ok && out.contains("(1 rows)"), "[ssl] certfile: {out}");
+    let (ok, out) = sibylsh_ssl(&node, "", &[("SSL_CERTFILE", &ca)]);
+    assert!(ok && out.contains("(1 rows)"), "SSL_CERTFILE: {out}");
+    // A certificate the node's does not chain to is refused.
+    let stranger = Certificate::new();
+    let (ok, out) = sibylsh_ssl(
+        &node,
+        "",
+        &[("SSL_CERTFILE", &stranger.cert().display().to_string())],
+    );
+    assert!(
+        !ok && out.contains("Connection error"),
+        "an untrusted node must be refused: {out}"
+    );
+    // Without --ssl sibylsh is a plain client, and the node refuses it.
+    let output = Command::new(sibylsh_common::sibylsh_binary())
+        .arg(node.address.to_string())
+        .args([
+            "--connect-timeout",
+            "3",
+            "-e",
+            "SELECT release_version FROM system.local",
+        ])
+        .env("HOME", certificate.dir.path())
+        .output()
+        .expect("sibylsh runs");
+    assert!(
+        !output.status.success(),
+        "plain sibylsh must fail against a TLS-only node"
+    );
 }
 
 #[test]
