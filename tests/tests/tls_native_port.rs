@@ -266,4 +266,16 @@ fn a_bad_certificate_file_stops_start_up_naming_it() {
     let message = format!("{error:#}");
     assert!(message.contains("garbage.crt"), "{message}");
     assert!(!message.contains("panicked"), "{message}");
+    // A certificate whose key is not the configured one: both files named.
+    let stranger = Certificate::new();
+    let config = certificate.config(&stranger.cert(), false);
+    let Err(error) = Node::start(&["--config", config.to_str().expect("utf-8")]) else {
+        panic!("sibyld must refuse a key that does not match the certificate");
+    };
+    let message = format!("{error:#}");
+    assert!(
+        message.contains("node.crt") && message.contains("node.key"),
+        "{message}"
+    );
+    assert!(!message.contains("panicked"), "{message}");
 }

@@ -199,7 +199,14 @@ pub async fn run(config: NodeConfig, shutdown: ShutdownSignal) -> Result<(), Nod
         source,
     })?;
     let listener = match tls {
-        Some(tls) => listener.with_tls(tls),
+        Some(tls) => {
+            let optional = config.client_encryption_options.optional;
+            tracing::info!(
+                optional,
+                "native transport: client encryption (TLS) enabled"
+            );
+            listener.with_tls(tls)
+        }
         None => listener,
     };
     let native = listener.local_addr().unwrap_or(native);
