@@ -122,11 +122,14 @@ fn open_data(
 fn native_tls(config: &NodeConfig) -> Result<Option<NativeTls>, NodeError> {
     let options = &config.client_encryption_options;
     match (&options.certificate, &options.private_key) {
-        (Some(certificate), Some(key)) if options.enabled => Ok(Some(NativeTls::from_pem_files(
-            certificate,
-            key,
-            options.optional,
-        )?)),
+        (Some(certificate), Some(key)) if options.enabled => {
+            let tls = NativeTls::from_pem_files(certificate, key, options.optional)?;
+            tracing::info!(
+                optional = options.optional,
+                "native transport: client encryption (TLS) enabled"
+            );
+            Ok(Some(tls))
+        }
         _ => Ok(None),
     }
 }
@@ -199,14 +202,7 @@ pub async fn run(config: NodeConfig, shutdown: ShutdownSignal) -> Result<(), Nod
         source,
     })?;
     let listener = match tls {
-        Some(tls) => {
-            let optional = config.client_encryption_options.optional;
-            tracing::info!(
-                optional,
-                "native transport: client encryption (TLS) enabled"
-            );
-            listener.with_tls(tls)
-        }
+        Some(tls) => listener.with_tls(tls),
         None => listener,
     };
     let native = listener.local_addr().unwrap_or(native);
