@@ -4,9 +4,11 @@
 //! rc file, then defaults.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Parser;
+pub use sibyl_protocol::client::TlsOptions;
 
 /// Default port of the native protocol.
 pub const PORT_DEFAULT: u16 = 9042;
@@ -42,7 +44,7 @@ pub struct Args {
     /// Execute the statements of a file and exit.
     #[arg(short = 'f', long = "file")]
     pub file: Option<String>,
-    /// Use TLS (not supported yet).
+    /// Use TLS: `[ssl]` in the rc file, `SSL_CERTFILE` and `SSL_VALIDATE` say how.
     #[arg(long)]
     pub ssl: bool,
     /// Connect timeout in seconds.
@@ -72,9 +74,11 @@ pub struct Args {
 #[derive(Debug, thiserror::Error, PartialEq)]
 #[non_exhaustive]
 pub enum CliError {
-    /// `--ssl` was asked for.
-    #[error("--ssl is not supported yet: sibylsh connects without TLS")]
-    SslUnsupported,
+    /// `--ssl` with validation on but no certificate file to validate against.
+    #[error(
+        "Validation is enabled; SSL transport factory requires a valid certfile to be specified. Please provide path to the certfile in [ssl] section as 'certfile' option in ~/.sibylshrc (or use [certfiles] section) or set SSL_CERTFILE environment variable."
+    )]
+    SslNoCertfile,
     /// A value in the rc file or environment does not parse.
     #[error("invalid {what}: {value:?}")]
     Invalid {
@@ -125,6 +129,8 @@ pub struct Settings {
     pub double_precision: usize,
     /// Debug logging.
     pub debug: bool,
+    /// TLS (`--ssl`), as cqlsh's `[ssl]` section and `SSL_*` variables say.
+    pub ssl: Option<TlsOptions>,
 }
 
 /// A parsed ini file: section -> key -> value (keys lower-cased).
@@ -197,9 +203,6 @@ pub fn settings(
     env: &dyn Fn(&str) -> Option<String>,
     ini: &Ini,
 ) -> Result<Settings, CliError> {
-    if args.ssl || get(ini, "connection", "ssl").is_some_and(|v| v.eq_ignore_ascii_case("true")) {
-        return Err(CliError::SslUnsupported);
-    }
     let host = args
         .host
         .clone()
@@ -238,6 +241,7 @@ pub fn settings(
         _ => REQUEST_TIMEOUT_S_DEFAULT,
     };
     let color = color_mode(args, ini);
+    let ssl = ssl_options(args, env, ini, &host)?;
     Ok(Settings {
         host,
         port,
@@ -255,7 +259,38 @@ pub fn settings(
         float_precision: precision(ini, "float_precision", 5)?,
         double_precision: precision(ini, "double_precision", 12)?,
         debug: args.debug,
+        ssl,
     })
+}
+
+/// cqlsh's sslhandling: `SSL_VALIDATE` over `[ssl] validate` (on unless
+/// "false"); `SSL_CERTFILE` over `[certfiles] <host>` over `[ssl] certfile`;
+/// validation without a certificate file is an error.
+fn ssl_options(
+    args: &Args,
+    env: &dyn Fn(&str) -> Option<String>,
+    ini: &Ini,
+    host: &str,
+) -> Result<Option<TlsOptions>, CliError> {
+    let wanted =
+        args.ssl || get(ini, "connection", "ssl").is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    if !wanted {
+        return Ok(None);
+    }
+    let validate = env("SSL_VALIDATE")
+        .or_else(|| get(ini, "ssl", "validate").map(str::to_owned))
+        .is_none_or(|v| !v.eq_ignore_ascii_case("false"));
+    let certfile = env("SSL_CERTFILE")
+        .or_else(|| get(ini, "certfiles", host).map(str::to_owned))
+        .or_else(|| get(ini, "ssl", "certfile").map(str::to_owned));
+    if validate && certfile.is_none() {
+        return Err(CliError::SslNoCertfile);
+    }
+    let ca_file = certfile.map(|path| match (path.strip_prefix("~/"), env("HOME")) {
+        (Some(rest), Some(home)) => PathBuf::from(home).join(rest),
+        _ => PathBuf::from(path),
+    });
+    Ok(Some(TlsOptions { ca_file, validate }))
 }
 
 #[cfg(test)]

@@ -64,7 +64,7 @@ fn defaults_env_and_rc() {
 fn errors() {
     assert_eq!(
         settings(&parse(&["--ssl"]), &no_env, &Ini::new()),
-        Err(CliError::SslUnsupported)
+        Err(CliError::SslNoCertfile)
     );
     let bad_port = |k: &str| (k == "SIBYLSH_PORT").then(|| "x".to_owned());
     assert!(matches!(
@@ -87,5 +87,53 @@ fn errors() {
     assert_eq!(
         (s.color, s.request_timeout, s.protocol_version),
         (ColorMode::Never, Duration::from_millis(2500), Some(4))
+    );
+}
+
+#[test]
+fn ssl_settings_follow_cqlsh() {
+    let no_env = |_: &str| None;
+    assert_eq!(
+        settings(&parse(&[]), &no_env, &Ini::new()).unwrap().ssl,
+        None
+    );
+    let ini = parse_ini("[ssl]\ncertfile = ~/ca.pem\n[certfiles]\nnode1 = /etc/node1.pem\n");
+    let home = |k: &str| (k == "HOME").then(|| "/home/me".to_owned());
+    let s = settings(&parse(&["--ssl"]), &home, &ini).unwrap();
+    assert_eq!(
+        s.ssl,
+        Some(TlsOptions {
+            ca_file: Some(PathBuf::from("/home/me/ca.pem")),
+            validate: true
+        })
+    );
+    // [certfiles] <host> wins over [ssl] certfile; the environment over both.
+    let s = settings(&parse(&["node1", "--ssl"]), &no_env, &ini).unwrap();
+    assert_eq!(
+        s.ssl.unwrap().ca_file,
+        Some(PathBuf::from("/etc/node1.pem"))
+    );
+    let env = |k: &str| match k {
+        "SSL_CERTFILE" => Some("/env.pem".to_owned()),
+        "SSL_VALIDATE" => Some("FALSE".to_owned()),
+        _ => None,
+    };
+    let s = settings(&parse(&["node1", "--ssl"]), &env, &ini).unwrap();
+    assert_eq!(
+        s.ssl,
+        Some(TlsOptions {
+            ca_file: Some(PathBuf::from("/env.pem")),
+            validate: false
+        })
+    );
+    // validate = false needs no certificate; [connection] ssl = true turns TLS on.
+    let ini = parse_ini("[connection]\nssl = true\n[ssl]\nvalidate = false\n");
+    let s = settings(&parse(&[]), &no_env, &ini).unwrap();
+    assert_eq!(
+        s.ssl,
+        Some(TlsOptions {
+            ca_file: None,
+            validate: false
+        })
     );
 }

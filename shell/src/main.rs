@@ -65,6 +65,7 @@ fn connect_options(settings: &Settings) -> Result<ConnectOptions, String> {
         keyspace: settings.keyspace.clone(),
         connect_timeout: settings.connect_timeout,
         request_timeout: settings.request_timeout,
+        tls: settings.ssl.clone(),
         ..ConnectOptions::default()
     })
 }

@@ -280,14 +280,20 @@ async fn describe_forms() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn ssl_is_a_clear_error_and_unreachable_host_fails() {
+async fn ssl_without_a_certfile_is_a_clear_error_and_unreachable_host_fails() {
+    // cqlsh's rule: validation is on by default and needs a certificate file.
     let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_sibylsh"))
-        .arg("--ssl")
+        .args(["--ssl", "--sibylshrc", "/nonexistent/sibylshrc"])
+        .env_remove("SSL_CERTFILE")
+        .env_remove("SSL_VALIDATE")
         .output()
         .await
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--ssl is not supported yet"));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("Validation is enabled; SSL transport factory requires a valid certfile")
+    );
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     drop(listener);

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::io::{ReadHalf, WriteHalf};
 use tokio::net::{TcpStream, ToSocketAddrs};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
@@ -26,6 +26,7 @@ use crate::client::framing::{FrameReader, FrameWriter};
 use crate::client::handshake::{self, Established, server_error, unexpected};
 use crate::client::options::ConnectOptions;
 use crate::client::streams::Streams;
+use crate::client::tls::ClientStream;
 use crate::compression::Compression;
 use crate::frame::{ProtocolVersion, RequestFrame, ResponseFrame};
 use crate::limits::Limits;
@@ -112,6 +113,7 @@ impl Connection {
             let attempt = async {
                 let stream = TcpStream::connect(addr).await?;
                 stream.set_nodelay(true)?;
+                let stream = super::tls::wrap(stream, options.tls.as_ref()).await?;
                 handshake::handshake(stream, version, &options).await
             };
             let established = match timeout(options.connect_timeout, attempt).await {
@@ -152,7 +154,7 @@ impl Connection {
             event_capacity: options.event_capacity,
             reader_done,
         });
-        let (rd, wr) = e.stream.into_split();
+        let (rd, wr) = tokio::io::split(e.stream);
         let reader = tokio::spawn(read_loop(
             rd,
             e.read_buf,
@@ -368,7 +370,7 @@ impl Connection {
 }
 
 async fn read_loop(
-    mut rd: OwnedReadHalf,
+    mut rd: ReadHalf<ClientStream>,
     mut buf: BytesMut,
     mut reader: FrameReader,
     shared: Arc<Shared>,
@@ -399,7 +401,7 @@ async fn read_loop(
 }
 
 async fn write_loop(
-    mut wr: OwnedWriteHalf,
+    mut wr: WriteHalf<ClientStream>,
     mut rx: mpsc::Receiver<Bytes>,
     mut reader_done: watch::Receiver<bool>,
     writer: FrameWriter,
@@ -429,7 +431,11 @@ async fn write_loop(
         }
         out.clear();
         let written = match writer.write_frames(&frames, &mut out) {
-            Ok(()) => wr.write_all(&out).await.map_err(ClientError::from),
+            // flush: TLS may hold encrypted bytes until flushed (a no-op on TCP).
+            Ok(()) => match wr.write_all(&out).await {
+                Ok(()) => wr.flush().await.map_err(ClientError::from),
+                Err(e) => Err(ClientError::from(e)),
+            },
             Err(e) => Err(ClientError::Protocol(e)),
         };
         frames.clear();

@@ -4,9 +4,9 @@
 //! say: v4 requests are compressed after READY/AUTHENTICATE (responses may be
 //! from READY on); v5 moves both directions to segments on READY/AUTHENTICATE.
 
+use super::tls::ClientStream;
 use bytes::{Bytes, BytesMut};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
 use crate::client::error::{ClientError, Result};
 use crate::client::framing::{FrameReader, FrameWriter};
@@ -23,7 +23,7 @@ pub(crate) const DRIVER_NAME: &str = "Sibyl Rust client";
 
 /// A socket that finished its handshake, with whatever was read past it.
 pub(crate) struct Established {
-    pub stream: TcpStream,
+    pub stream: ClientStream,
     pub read_buf: BytesMut,
     pub reader: FrameReader,
     pub writer: FrameWriter,
@@ -33,7 +33,7 @@ pub(crate) struct Established {
 }
 
 struct Handshake {
-    stream: TcpStream,
+    stream: ClientStream,
     buf: BytesMut,
     reader: FrameReader,
     writer: FrameWriter,
@@ -71,6 +71,7 @@ impl Handshake {
         let mut out = BytesMut::new();
         self.writer.write_frames(&[raw.to_bytes()], &mut out)?;
         self.stream.write_all(&out).await?;
+        self.stream.flush().await?;
         loop {
             if let Some(raw) = self.reader.next_frame(&mut self.buf)? {
                 let frame = ResponseFrame::from_raw(&raw, self.compress_in, &self.limits)?;
@@ -149,7 +150,7 @@ fn offered(supported: &StringMultimap, wanted: Option<Compression>) -> Option<Co
 
 /// Runs the handshake at `version` on a fresh socket.
 pub(crate) async fn handshake(
-    stream: TcpStream,
+    stream: ClientStream,
     version: ProtocolVersion,
     options: &ConnectOptions,
 ) -> Result<Established> {

@@ -8,6 +8,7 @@
 //!   negotiation, STARTUP, SASL PLAIN, many concurrent streams and events.
 //! - [`session`]: [`Session`], typed queries, prepared statements, paging and
 //!   batches on top of a connection.
+//! - [`tls`]: [`TlsOptions`] and the TLS wrapping of a socket.
 //! - [`options`], [`error`]: [`ConnectOptions`] and [`ClientError`].
 //!
 //! Invariants: every spawned task is owned by the connection and aborted when the
@@ -23,9 +24,11 @@ pub mod options;
 pub mod rows;
 pub mod session;
 mod streams;
+pub mod tls;
 
 pub use connection::Connection;
 pub use error::ClientError;
 pub use options::ConnectOptions;
 pub use rows::{QueryResult, RowSet};
 pub use session::{BatchItem, PreparedStatement, QueryOptions, RowPager, Session};
+pub use tls::TlsOptions;

@@ -35,6 +35,8 @@ pub struct ConnectOptions {
     /// Events buffered for the event receiver before new ones are dropped.
     /// Default 1024.
     pub event_capacity: usize,
+    /// Speak TLS (the node's `client_encryption_options`). Default `None`.
+    pub tls: Option<super::tls::TlsOptions>,
 }
 
 impl Default for ConnectOptions {
@@ -49,6 +51,7 @@ impl Default for ConnectOptions {
             limits: Limits::default(),
             in_flight_max: IN_FLIGHT_MAX,
             event_capacity: 1024,
+            tls: None,
         }
     }
 }

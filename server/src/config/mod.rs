@@ -8,6 +8,7 @@
 
 mod flags;
 mod load;
+mod tls;
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;
@@ -16,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 pub use flags::Flags;
 pub use load::{ConfigError, ConfigSources, Origin, load};
+pub use tls::ClientEncryptionOptions;
 
 /// When the commitlog is fsynced relative to acknowledging a write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -121,6 +123,8 @@ pub struct NodeConfig {
     pub hinted_handoff_enabled: bool,
     /// How long a replica may be down and still receive hints.
     pub max_hint_window_ms: u64,
+    /// TLS on the native port (a TOML table; see [`ClientEncryptionOptions`]).
+    pub client_encryption_options: ClientEncryptionOptions,
 }
 
 impl Default for NodeConfig {
@@ -164,6 +168,7 @@ impl Default for NodeConfig {
             phi_convict_threshold: 8.0,
             hinted_handoff_enabled: true,
             max_hint_window_ms: 3 * 60 * 60 * 1_000,
+            client_encryption_options: ClientEncryptionOptions::default(),
         }
     }
 }
@@ -236,7 +241,8 @@ impl NodeConfig {
             "auth_bcrypt_gensalt_log2_rounds",
             "must be between 4 and 31",
         )?;
-        self.validate_limits()
+        self.validate_limits()?;
+        self.client_encryption_options.validate()
     }
 
     fn validate_ports(&self) -> Result<(), InvalidValue> {

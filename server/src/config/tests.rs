@@ -166,3 +166,30 @@ fn set_without_equals_is_reported() {
     };
     assert!(matches!(load(&sources), Err(ConfigError::BadSet(_))));
 }
+
+#[test]
+fn client_encryption_options_parse_and_need_both_files() {
+    let (_file, sources) = sources_with_file(
+        "[client_encryption_options]\nenabled = true\ncertificate = \"/etc/sibyl/node.crt\"\nprivate_key = \"/etc/sibyl/node.key\"\n",
+    );
+    let tls = load(&sources).unwrap().client_encryption_options;
+    assert!(tls.enabled && !tls.optional);
+    assert_eq!(
+        tls.certificate.as_deref(),
+        Some(std::path::Path::new("/etc/sibyl/node.crt"))
+    );
+    // Off by default; enabled without a key names the missing key.
+    assert!(!NodeConfig::default().client_encryption_options.enabled);
+    let sources = ConfigSources {
+        sets: vec!["client_encryption_options={enabled=true, certificate=\"a.pem\"}".to_owned()],
+        ..Default::default()
+    };
+    let error = load(&sources).unwrap_err().to_string();
+    assert!(
+        error.contains("client_encryption_options.private_key"),
+        "{error}"
+    );
+    // An unknown key inside the table is refused.
+    let (_file, sources) = sources_with_file("[client_encryption_options]\nkeystore = \"x\"\n");
+    assert!(load(&sources).is_err());
+}

@@ -30,6 +30,7 @@ use crate::schema::store::{SchemaStore, SchemaStoreError};
 use crate::shutdown::ShutdownSignal;
 use crate::storage::LocalStore;
 use crate::transport::Listener;
+use crate::transport::tls::NativeTls;
 
 /// Why a node could not start.
 #[derive(Debug, thiserror::Error)]
@@ -60,6 +61,9 @@ pub enum NodeError {
     /// The roles could not be loaded or the default role created.
     #[error(transparent)]
     Auth(#[from] crate::auth::AuthError),
+    /// The native port's TLS certificate or key is unusable.
+    #[error(transparent)]
+    Tls(#[from] crate::transport::tls::TlsSetupError),
     /// A port could not be bound.
     #[error("cannot bind {what} to {address}: {source}")]
     Bind {
@@ -80,6 +84,9 @@ impl NodeError {
                 "another process (maybe another node) uses that port; pick another with --native-port, --admin-port or --listen-address"
             }
             NodeError::DataDir { .. } => "check that --data-dir exists and is writable",
+            NodeError::Tls(_) => {
+                "client_encryption_options needs a readable PEM certificate chain and its matching PEM private key"
+            }
             NodeError::Identity { .. }
             | NodeError::Schema(_)
             | NodeError::Storage(_)
@@ -110,6 +117,23 @@ fn open_data(
     Ok((identity, schema, store))
 }
 
+/// The native port's TLS, when client encryption is enabled; the PEM files are
+/// read now so that a bad one stops start-up.
+fn native_tls(config: &NodeConfig) -> Result<Option<NativeTls>, NodeError> {
+    let options = &config.client_encryption_options;
+    match (&options.certificate, &options.private_key) {
+        (Some(certificate), Some(key)) if options.enabled => {
+            let tls = NativeTls::from_pem_files(certificate, key, options.optional)?;
+            tracing::info!(
+                optional = options.optional,
+                "native transport: client encryption (TLS) enabled"
+            );
+            Ok(Some(tls))
+        }
+        _ => Ok(None),
+    }
+}
+
 /// What system.local says about this node.
 fn local_node(config: &NodeConfig, identity: &Identity, clock: &dyn Clock) -> LocalNode {
     LocalNode {
@@ -130,6 +154,7 @@ fn local_node(config: &NodeConfig, identity: &Identity, clock: &dyn Clock) -> Lo
 /// # Errors
 /// Start-up failures ([`NodeError`]); once serving, the node stops only on shutdown.
 pub async fn run(config: NodeConfig, shutdown: ShutdownSignal) -> Result<(), NodeError> {
+    let tls = native_tls(&config)?;
     let (identity, schema, store) = open_data(&config)?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let local = local_node(&config, &identity, clock.as_ref());
@@ -176,6 +201,10 @@ pub async fn run(config: NodeConfig, shutdown: ShutdownSignal) -> Result<(), Nod
         address: native,
         source,
     })?;
+    let listener = match tls {
+        Some(tls) => listener.with_tls(tls),
+        None => listener,
+    };
     let native = listener.local_addr().unwrap_or(native);
     tracing::info!(
         "sibyld ready: native={native} storage={} admin={}",

@@ -24,13 +24,13 @@ use sibyl_protocol::segment::{FrameAssembler, SegmentCodec};
 use sibyl_protocol::{RawFrame, RequestFrame, ResponseFrame};
 use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
-use tokio::net::tcp::OwnedReadHalf;
 use tokio::sync::{Semaphore, broadcast};
 use tokio::task::JoinSet;
 
 use super::session::ClientSession;
 use super::startup::{self, Phase};
-use super::writer::{Outgoing, WriterHandle};
+use super::tls::{Accepted, NativeTls};
+use super::writer::{BoxedWrite, Outgoing, WriterHandle};
 use super::{HandlerResponse, RequestHandler, TransportConfig};
 use crate::shutdown::ShutdownSignal;
 
@@ -46,7 +46,12 @@ pub struct ConnectionContext<H> {
     pub events: broadcast::Receiver<Event>,
     /// Stops the connection.
     pub shutdown: ShutdownSignal,
+    /// TLS on this port, when client encryption is enabled.
+    pub tls: Option<NativeTls>,
 }
+
+/// The read half of a client connection: TCP, or TCP under TLS.
+type BoxedRead = Box<dyn tokio::io::AsyncRead + Send + Unpin>;
 
 /// How incoming bytes are cut into frames.
 enum Framing {
@@ -61,7 +66,7 @@ enum Framing {
 
 struct Connection<H: RequestHandler> {
     ctx: ConnectionContext<H>,
-    reader: OwnedReadHalf,
+    reader: BoxedRead,
     peer: SocketAddr,
     local: SocketAddr,
     input: BytesMut,
@@ -84,7 +89,9 @@ pub async fn serve<H: RequestHandler>(stream: TcpStream, ctx: ConnectionContext<
         _ => return,
     };
     let _ = stream.set_nodelay(true);
-    let (reader, write_half) = stream.into_split();
+    let Some((reader, write_half)) = split(stream, ctx.tls.as_ref(), peer).await else {
+        return;
+    };
     let writer = WriterHandle::spawn(write_half, ctx.config.requests_per_connection_max + 16);
     let connection_permits = Arc::new(Semaphore::new(ctx.config.requests_per_connection_max));
     let mut connection = Connection {
@@ -106,6 +113,35 @@ pub async fn serve<H: RequestHandler>(stream: TcpStream, ctx: ConnectionContext<
     };
     connection.run().await;
     connection.finish().await;
+}
+
+/// Splits the socket into boxed halves, after the TLS handshake when TLS is on.
+/// `None`: the handshake failed; only this connection is dropped.
+async fn split(
+    stream: TcpStream,
+    tls: Option<&NativeTls>,
+    peer: SocketAddr,
+) -> Option<(BoxedRead, BoxedWrite)> {
+    let accepted = match tls {
+        None => Accepted::Plain(stream),
+        Some(tls) => match tls.accept(stream).await {
+            Ok(accepted) => accepted,
+            Err(e) => {
+                tracing::debug!(%peer, error = %e, "TLS handshake failed; closing the connection");
+                return None;
+            }
+        },
+    };
+    Some(match accepted {
+        Accepted::Plain(stream) => {
+            let (reader, writer) = stream.into_split();
+            (Box::new(reader), Box::new(writer))
+        }
+        Accepted::Tls(stream) => {
+            let (reader, writer) = tokio::io::split(*stream);
+            (Box::new(reader), Box::new(writer))
+        }
+    })
 }
 
 impl<H: RequestHandler> Connection<H> {

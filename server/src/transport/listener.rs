@@ -11,6 +11,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use super::connection::{self, ConnectionContext};
+use super::tls::NativeTls;
 use super::{EventSender, RequestHandler, TransportConfig};
 use crate::shutdown::ShutdownSignal;
 
@@ -24,6 +25,7 @@ pub struct Listener<H: RequestHandler> {
     config: Arc<TransportConfig>,
     events: EventSender,
     shutdown: ShutdownSignal,
+    tls: Option<NativeTls>,
 }
 
 impl<H: RequestHandler> Listener<H> {
@@ -45,7 +47,15 @@ impl<H: RequestHandler> Listener<H> {
             config: Arc::new(config),
             events,
             shutdown,
+            tls: None,
         })
+    }
+
+    /// Wraps every accepted connection in TLS (client encryption).
+    #[must_use]
+    pub fn with_tls(mut self, tls: NativeTls) -> Self {
+        self.tls = Some(tls);
+        self
     }
 
     /// The bound address (useful with port 0).
@@ -81,6 +91,7 @@ impl<H: RequestHandler> Listener<H> {
                             node_permits: Arc::clone(&node_permits),
                             events: self.events.subscribe(),
                             shutdown: self.shutdown.clone(),
+                            tls: self.tls.clone(),
                         };
                         connections.spawn(async move {
                             connection::serve(stream, ctx).await;

@@ -9,6 +9,7 @@
 //!   STARTUP, AUTH_RESPONSE (SASL PLAIN), REGISTER.
 //! - [`session`]: per-connection state the CQL layer reads and updates.
 //! - [`writer`]: the task that alone writes a connection's socket.
+//! - [`tls`]: client encryption: the acceptor and the per-connection handshake.
 //!
 //! QUERY, PREPARE, EXECUTE and BATCH go to a [`RequestHandler`]. Every task
 //! spawned here has an owner that joins it: the listener owns connections, a
@@ -18,6 +19,7 @@ pub mod connection;
 pub mod listener;
 pub mod session;
 pub mod startup;
+pub mod tls;
 pub mod writer;
 
 use std::future::Future;

@@ -12,7 +12,6 @@ use sibyl_protocol::limits::SEGMENT_PAYLOAD_BYTES_MAX;
 use sibyl_protocol::response::{ErrorKind, ErrorResponse, Response};
 use sibyl_protocol::segment::SegmentCodec;
 use tokio::io::AsyncWriteExt;
-use tokio::net::tcp::OwnedWriteHalf;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
@@ -35,6 +34,9 @@ pub enum Outgoing {
     },
 }
 
+/// The write half of a client connection: TCP, or TCP under TLS.
+pub type BoxedWrite = Box<dyn tokio::io::AsyncWrite + Send + Unpin>;
+
 /// The connection's handle on its writer task.
 #[derive(Debug)]
 pub struct WriterHandle {
@@ -44,7 +46,7 @@ pub struct WriterHandle {
 
 impl WriterHandle {
     /// Starts the writer task on the socket's write half.
-    pub fn spawn(socket: OwnedWriteHalf, queue_max: usize) -> Self {
+    pub fn spawn(socket: BoxedWrite, queue_max: usize) -> Self {
         let (sender, receiver) = mpsc::channel(queue_max.max(1));
         let task = tokio::spawn(write_loop(socket, receiver));
         Self {
@@ -170,7 +172,7 @@ impl Encoder {
     }
 }
 
-async fn write_loop(mut socket: OwnedWriteHalf, mut receiver: mpsc::Receiver<Outgoing>) {
+async fn write_loop(mut socket: BoxedWrite, mut receiver: mpsc::Receiver<Outgoing>) {
     let mut encoder = Encoder {
         compression: None,
         segments: None,
@@ -186,7 +188,8 @@ async fn write_loop(mut socket: OwnedWriteHalf, mut receiver: mpsc::Receiver<Out
             }
         }
         encoder.flush_segment(&mut out);
-        if socket.write_all(&out).await.is_err() {
+        // flush: a TLS stream may hold encrypted bytes until flushed (a no-op on TCP).
+        if socket.write_all(&out).await.is_err() || socket.flush().await.is_err() {
             return;
         }
         out.clear();
