@@ -124,15 +124,11 @@ impl IndexEntry {
     /// As [`IndexEntry::decode_at`].
     pub fn key_at<'a>(bytes: &'a [u8], offset: u64, file: &Path) -> Result<(i64, &'a [u8], u64)> {
         let (body, next) = verified_body_at(bytes, offset, file)?;
-        let mut r = ByteReader::new(body);
-        let at = |e: super::codec::DecodeError| e.at(file, offset.saturating_add(4));
-        let token = r.i64("token").map_err(at)?;
-        let key = r.bytes(KEY_BYTES_MAX, "partition key").map_err(at)?;
+        let (token, key) = token_and_key(body, offset, file)?;
         Ok((token, key, next))
     }
 }
 
-/// The checksum-verified body of the entry at `offset` and the next entry's offset.
 impl IndexEntry {
     /// [`IndexEntry::key_at`] for an Index file whose entries were all
     /// checksum-verified when it was opened (`SsTableReader::verify_index`):
@@ -147,31 +143,24 @@ impl IndexEntry {
         offset: u64,
         file: &Path,
     ) -> Result<(i64, &'a [u8], u64)> {
-        let start = usize::try_from(offset)
-            .ok()
-            .filter(|s| *s >= HEADER_LEN)
-            .ok_or_else(|| SsTableError::corruption(file, offset, "index offset"))?;
-        let mut r = ByteReader::new(bytes.get(start..).unwrap_or_default());
-        let at = |e: super::codec::DecodeError| e.at(file, offset);
-        let len = usize::try_from(r.u32("index entry length").map_err(at)?).unwrap_or(usize::MAX);
-        if len > INDEX_ENTRY_BYTES_MAX {
-            return Err(SsTableError::corruption(
-                file,
-                offset,
-                "index entry length over limit",
-            ));
-        }
-        let body = r.take(len, "index entry body").map_err(at)?;
-        r.u32("index entry checksum").map_err(at)?;
-        let next = offset.saturating_add(len_u64(r.position()));
-        let mut b = ByteReader::new(body);
-        let token = b.i64("token").map_err(at)?;
-        let key = b.bytes(KEY_BYTES_MAX, "partition key").map_err(at)?;
+        let (body, _checksum, next) = framed_body_at(bytes, offset, file)?;
+        let (token, key) = token_and_key(body, offset, file)?;
         Ok((token, key, next))
     }
 }
 
-fn verified_body_at<'a>(bytes: &'a [u8], offset: u64, file: &Path) -> Result<(&'a [u8], u64)> {
+/// The `(token, key)` at the start of an entry body.
+fn token_and_key<'a>(body: &'a [u8], offset: u64, file: &Path) -> Result<(i64, &'a [u8])> {
+    let mut r = ByteReader::new(body);
+    let at = |e: super::codec::DecodeError| e.at(file, offset.saturating_add(4));
+    let token = r.i64("token").map_err(at)?;
+    let key = r.bytes(KEY_BYTES_MAX, "partition key").map_err(at)?;
+    Ok((token, key))
+}
+
+/// The body of the entry at `offset` (length and bounds checked), its
+/// stored checksum, and the next entry's offset.
+fn framed_body_at<'a>(bytes: &'a [u8], offset: u64, file: &Path) -> Result<(&'a [u8], u32, u64)> {
     let start = usize::try_from(offset)
         .ok()
         .filter(|s| *s >= HEADER_LEN)
@@ -187,18 +176,23 @@ fn verified_body_at<'a>(bytes: &'a [u8], offset: u64, file: &Path) -> Result<(&'
         ));
     }
     let body = r.take(len, "index entry body").map_err(at)?;
-    let expected = r.u32("index entry checksum").map_err(at)?;
+    let checksum = r.u32("index entry checksum").map_err(at)?;
+    Ok((body, checksum, offset.saturating_add(len_u64(r.position()))))
+}
+
+/// The checksum-verified body of the entry at `offset` and the next entry's offset.
+fn verified_body_at<'a>(bytes: &'a [u8], offset: u64, file: &Path) -> Result<(&'a [u8], u64)> {
+    let (body, expected, next) = framed_body_at(bytes, offset, file)?;
     let got = crc32(body);
     if got != expected {
-        let file = file.to_path_buf();
         return Err(SsTableError::ChecksumMismatch {
-            file,
+            file: file.to_path_buf(),
             offset,
             expected,
             got,
         });
     }
-    Ok((body, offset.saturating_add(len_u64(r.position()))))
+    Ok((body, next))
 }
 
 fn decode_body(r: &mut ByteReader<'_>) -> DecodeResult<IndexEntry> {
