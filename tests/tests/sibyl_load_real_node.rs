@@ -242,6 +242,19 @@ fn load_killed_and_resumed(node: &Node, file: &Path, cp: &Path) -> (u64, LoadSum
     (done_before_kill, resumed)
 }
 
+/// Unloads `ld.table` into `out`, asserting success.
+fn unload(node: &Node, table: &str, out: &Path) {
+    let done = run_bounded(
+        loader(node, "unload", table).arg("--out").arg(out),
+        Duration::from_secs(60),
+    );
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+}
+
 #[test]
 fn kill_and_resume_then_unload_and_reload_round_trip() {
     let node = Node::start(&[]).expect("sibyld starts");
@@ -262,15 +275,7 @@ fn kill_and_resume_then_unload_and_reload_round_trip() {
     );
 
     let first = dir.path().join("first.csv");
-    let out = run_bounded(
-        loader(&node, "unload", "readings").arg("--out").arg(&first),
-        Duration::from_secs(60),
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    unload(&node, "readings", &first);
     assert_same_rows(
         &sorted_rows(&first),
         &sorted_rows(&file),
@@ -282,15 +287,7 @@ fn kill_and_resume_then_unload_and_reload_round_trip() {
     ));
     assert_eq!((s.loaded, s.rejected), (20_000, 0));
     let second = dir.path().join("second.csv");
-    let out = run_bounded(
-        loader(&node, "unload", "copy").arg("--out").arg(&second),
-        Duration::from_secs(60),
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    unload(&node, "copy", &second);
     assert_same_rows(
         &sorted_rows(&second),
         &sorted_rows(&first),
