@@ -56,12 +56,7 @@ pub fn table_rows(roles: &Roles, table: &TableMetadata) -> Vec<Vec<Option<CqlVal
     };
     named
         .into_iter()
-        .map(|mut row| {
-            table
-                .select_star_order()
-                .map(|c| row.remove(c.name.as_str()))
-                .collect()
-        })
+        .map(|row| table.row_in_select_star_order(row))
         .collect()
 }
 

@@ -64,13 +64,6 @@ fn text_map(map: &BTreeMap<String, String>) -> CqlValue {
     CqlValue::Map(map.iter().map(|(k, v)| (text(k), text(v))).collect())
 }
 
-fn ordered(table: &TableMetadata, mut row: NamedRow) -> Vec<Option<CqlValue>> {
-    table
-        .select_star_order()
-        .map(|c| row.remove(c.name.as_str()))
-        .collect()
-}
-
 /// The rows of a generated system table, or `None` if `keyspace.table` is not one.
 /// The peers tables come out empty: a single node's view ([`rows_with_peers`] takes gossip's).
 pub fn rows(
@@ -118,7 +111,12 @@ pub fn rows_with_peers(
         }
         _ => return None,
     };
-    Some(named.into_iter().map(|row| ordered(table, row)).collect())
+    Some(
+        named
+            .into_iter()
+            .map(|row| table.row_in_select_star_order(row))
+            .collect(),
+    )
 }
 
 /// True when `keyspace.table` is generated here rather than stored.

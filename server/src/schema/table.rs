@@ -369,6 +369,17 @@ impl TableMetadata {
         self.columns.iter()
     }
 
+    /// A row given by column name, as values in `SELECT *` order (`None`
+    /// for a column the row lacks): how generated system tables build rows.
+    pub fn row_in_select_star_order(
+        &self,
+        mut row: BTreeMap<&str, sibyl_protocol::value::CqlValue>,
+    ) -> Vec<Option<sibyl_protocol::value::CqlValue>> {
+        self.select_star_order()
+            .map(|c| row.remove(c.name.as_str()))
+            .collect()
+    }
+
     /// Columns in Cassandra's CREATE order (what DESCRIBE prints): partition
     /// key, clustering, then static and then regular columns, each group with
     /// single-cell columns before multi-cell ones, by name.

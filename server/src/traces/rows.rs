@@ -51,12 +51,7 @@ pub fn rows(
     };
     named
         .into_iter()
-        .map(|mut row| {
-            table
-                .select_star_order()
-                .map(|c| row.remove(c.name.as_str()))
-                .collect()
-        })
+        .map(|row| table.row_in_select_star_order(row))
         .collect()
 }
 
