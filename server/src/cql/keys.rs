@@ -41,7 +41,7 @@ pub struct KeyRestrictions {
 fn values_of(term_values: Vec<Bound>, column: &str) -> Result<Vec<CqlValue>, RequestError> {
     term_values
         .into_iter()
-        .map(|b| b.required(&format!("partition or clustering key column {column}")))
+        .map(|b| b.required(format_args!("partition or clustering key column {column}")))
         .collect()
 }
 

@@ -26,7 +26,7 @@ impl Bound {
     ///
     /// # Errors
     /// [`RequestError::Invalid`] when the term was null or unset.
-    pub fn required(self, receiver: &str) -> Result<CqlValue, RequestError> {
+    pub fn required(self, receiver: impl std::fmt::Display) -> Result<CqlValue, RequestError> {
         match self {
             Bound::Value(v) => Ok(v),
             Bound::Null => Err(RequestError::invalid(format!(
@@ -280,7 +280,7 @@ fn bind_map(
             ctx,
             depth + 1,
         )?
-        .required(&format!("key of {receiver}"))?;
+        .required(format_args!("key of {receiver}"))?;
         let value = bind_at(
             value,
             value_ty.unfrozen(),
@@ -288,7 +288,7 @@ fn bind_map(
             ctx,
             depth + 1,
         )?
-        .required(&format!("value of {receiver}"))?;
+        .required(format_args!("value of {receiver}"))?;
         pairs.push((key, value));
     }
     Ok(Bound::Value(CqlValue::Map(pairs).normalized(ty)))

@@ -29,35 +29,79 @@ const SHARDS: usize = 64;
 /// A partition's shared state.
 pub(super) type SharedState = Arc<Mutex<PartState>>;
 
+/// The length and first bytes of a key, kept beside it in the map: finding
+/// a partition compares bytes in the node it already reads, and follows the
+/// key's own allocation (a cache miss per write) only for keys longer than
+/// the copy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct KeyHead {
+    len: usize,
+    bytes: [u8; KEY_HEAD_BYTES],
+}
+
+/// Key bytes copied into [`KeyHead`].
+const KEY_HEAD_BYTES: usize = 16;
+
+impl KeyHead {
+    fn of(key: &PartitionKey) -> Self {
+        let key = key.key();
+        let mut bytes = [0u8; KEY_HEAD_BYTES];
+        let n = key.len().min(KEY_HEAD_BYTES);
+        if let (Some(to), Some(from)) = (bytes.get_mut(..n), key.get(..n)) {
+            to.copy_from_slice(from);
+        }
+        Self {
+            len: key.len(),
+            bytes,
+        }
+    }
+}
+
+/// One partition of the map.
+#[derive(Debug)]
+struct Entry {
+    head: KeyHead,
+    key: PartitionKey,
+    state: SharedState,
+}
+
+impl Entry {
+    /// True when this is partition `key` (whose head is `head`); the caller
+    /// found it under `key`'s token.
+    fn is(&self, key: &PartitionKey, head: &KeyHead) -> bool {
+        self.head == *head && (head.len <= KEY_HEAD_BYTES || self.key.key() == key.key())
+    }
+}
+
 /// The partitions of one token: almost always one (tokens are 64-bit
 /// Murmur3 hashes), in key order when several collide.
 #[derive(Debug)]
 enum Slot {
-    One((PartitionKey, SharedState)),
-    Many(Vec<(PartitionKey, SharedState)>),
+    One(Entry),
+    Many(Vec<Entry>),
 }
 
 impl Slot {
-    fn get(&self, key: &PartitionKey) -> Option<&SharedState> {
-        match self {
-            Self::One((k, state)) => (k == key).then_some(state),
-            Self::Many(entries) => entries.iter().find(|(k, _)| k == key).map(|(_, s)| s),
-        }
+    fn get(&self, key: &PartitionKey, head: &KeyHead) -> Option<&SharedState> {
+        self.entries()
+            .iter()
+            .find(|e| e.is(key, head))
+            .map(|e| &e.state)
     }
 
-    fn insert(&mut self, key: PartitionKey, state: SharedState) {
+    fn insert(&mut self, entry: Entry) {
         let mut entries = match std::mem::replace(self, Self::Many(Vec::new())) {
-            Self::One(pair) => vec![pair],
+            Self::One(one) => vec![one],
             Self::Many(entries) => entries,
         };
-        let at = entries.partition_point(|(k, _)| *k < key);
-        entries.insert(at, (key, state));
+        let at = entries.partition_point(|e| e.key < entry.key);
+        entries.insert(at, entry);
         *self = Self::Many(entries);
     }
 
-    fn entries(&self) -> &[(PartitionKey, SharedState)] {
+    fn entries(&self) -> &[Entry] {
         match self {
-            Self::One(pair) => std::slice::from_ref(pair),
+            Self::One(one) => std::slice::from_ref(one),
             Self::Many(entries) => entries,
         }
     }
@@ -141,7 +185,10 @@ impl PartitionMap {
     /// The state of partition `key`, if present.
     pub(super) fn get(&self, key: &PartitionKey) -> Option<SharedState> {
         let shard = self.shard(key).read();
-        shard.get(&key.token().0)?.get(key).cloned()
+        shard
+            .get(&key.token().0)?
+            .get(key, &KeyHead::of(key))
+            .cloned()
     }
 
     /// The state of partition `key`, created empty when absent; also says
@@ -149,20 +196,26 @@ impl PartitionMap {
     pub(super) fn get_or_insert(&self, key: &PartitionKey) -> (SharedState, bool) {
         let token = key.token().0;
         let shard = self.shard(key);
-        if let Some(state) = shard.read().get(&token).and_then(|s| s.get(key)) {
+        let head = KeyHead::of(key);
+        if let Some(state) = shard.read().get(&token).and_then(|s| s.get(key, &head)) {
             return (Arc::clone(state), false);
         }
         let mut guard = shard.write();
         let state = SharedState::default();
+        let entry = Entry {
+            head,
+            key: key.clone(),
+            state: Arc::clone(&state),
+        };
         match guard.get_mut(&token) {
             Some(slot) => {
-                if let Some(found) = slot.get(key) {
+                if let Some(found) = slot.get(key, &head) {
                     return (Arc::clone(found), false);
                 }
-                slot.insert(key.clone(), Arc::clone(&state));
+                slot.insert(entry);
             }
             None => {
-                guard.insert(token, Slot::One((key.clone(), Arc::clone(&state))));
+                guard.insert(token, Slot::One(entry));
             }
         }
         self.len.fetch_add(1, Ordering::Relaxed);
@@ -187,8 +240,8 @@ impl PartitionMap {
             let handles: Vec<(PartitionKey, SharedState)> = shard
                 .range(lo..=hi)
                 .flat_map(|(_, slot)| slot.entries())
-                .filter(|(k, _)| contains(&start, &end, k))
-                .map(|(k, s)| (k.clone(), Arc::clone(s)))
+                .filter(|e| contains(&start, &end, &e.key))
+                .map(|e| (e.key.clone(), Arc::clone(&e.state)))
                 .collect();
             handles
         })
@@ -261,6 +314,28 @@ mod tests {
             .map(|(k, _)| k)
             .collect();
         assert_eq!(keys, vec![b, c]);
+        assert_eq!(map.len(), 3);
+    }
+
+    #[test]
+    fn long_keys_with_one_head_are_told_apart_by_their_full_bytes() {
+        let map = PartitionMap::new();
+        let long_a = key(9, b"0123456789abcdef-tail-a");
+        let long_b = key(9, b"0123456789abcdef-tail-b");
+        let head_only = key(9, b"0123456789abcdef");
+        let (state_a, created) = map.get_or_insert(&long_a);
+        assert!(created);
+        assert!(
+            map.get_or_insert(&long_b).1,
+            "same head and token, other key"
+        );
+        assert!(
+            map.get_or_insert(&head_only).1,
+            "a prefix of both is its own key"
+        );
+        assert!(Arc::ptr_eq(&map.get(&long_a).expect("a"), &state_a));
+        assert!(!Arc::ptr_eq(&map.get(&long_b).expect("b"), &state_a));
+        assert!(map.get(&key(9, b"0123456789abcdef-tail-c")).is_none());
         assert_eq!(map.len(), 3);
     }
 }

@@ -41,11 +41,11 @@ pub fn insert(
         match meta.kind {
             ColumnKind::PartitionKey => pk.push((
                 meta.position,
-                bound.required(&format!("partition key part {}", meta.name))?,
+                bound.required(format_args!("partition key part {}", meta.name))?,
             )),
             ColumnKind::Clustering => ck.push((
                 meta.position,
-                bound.required(&format!("clustering key part {}", meta.name))?,
+                bound.required(format_args!("clustering key part {}", meta.name))?,
             )),
             ColumnKind::Static | ColumnKind::Regular => regular.push((meta, bound)),
         }
