@@ -99,6 +99,10 @@ impl FileSystem for Faulty {
     fn exists(&self, path: &Path) -> bool {
         self.inner.exists(path)
     }
+    fn truncate(&self, path: &Path, len: u64) -> Result<()> {
+        spend(&self.budget, path)?;
+        self.inner.truncate(path, len)
+    }
 }
 
 /// One run: returns true when the flush succeeded within `budget` operations.

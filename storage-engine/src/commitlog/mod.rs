@@ -31,6 +31,8 @@
 //! failure poisons the log: every later append and wait fails (Cassandra's
 //! `commit_failure_policy: stop`).
 
+#[cfg(test)]
+mod mapped_tests;
 pub mod record;
 pub mod replay;
 pub mod segment;
@@ -49,7 +51,7 @@ use self::record::{RECORD_OVERHEAD, encode_header, encode_record};
 use self::segment::{DirtyTables, segment_file_name};
 use crate::config::{CommitlogConfig, CommitlogSync};
 use crate::error::{Error, Result};
-use crate::fs::{FileSystem, WritableFile};
+use crate::fs::{FileSystem, MappedFile, WritableFile};
 use crate::model::codec::encode_update;
 use crate::model::{PartitionUpdate, TableId};
 
@@ -74,10 +76,35 @@ impl Position {
     };
 }
 
+/// The active segment's file: written through a memory map when the file
+/// system maps files (no system call per record), appended to otherwise.
+#[derive(Clone, Debug)]
+enum SegmentFile {
+    Mapped(Arc<dyn MappedFile>),
+    Appended(Arc<dyn WritableFile>),
+}
+
+impl SegmentFile {
+    /// Writes `buf` at `offset`, the current end of the segment's records.
+    fn write(&self, offset: u64, buf: &[u8]) -> Result<()> {
+        match self {
+            Self::Mapped(file) => file.write_at(offset, buf),
+            Self::Appended(file) => file.append(buf),
+        }
+    }
+
+    fn sync(&self) -> Result<()> {
+        match self {
+            Self::Mapped(file) => file.sync(),
+            Self::Appended(file) => file.sync(),
+        }
+    }
+}
+
 #[derive(Debug)]
 struct Active {
     id: u64,
-    file: Arc<dyn WritableFile>,
+    file: SegmentFile,
     len: u64,
 }
 
@@ -144,6 +171,12 @@ impl CommitLog {
                 fs.remove(&seg.path)?;
                 removed = true;
             } else {
+                if let Some(end) = seg.tail_at {
+                    // The tail is garbage or never written: cut it off, so
+                    // that replay after newer segments exist sees a segment
+                    // that ends at its last record.
+                    fs.truncate(&seg.path, end)?;
+                }
                 segments.insert(seg.id, (seg.path.clone(), seg.dirty.clone()));
             }
         }
@@ -304,9 +337,12 @@ impl Drop for CommitLog {
 
 fn create_segment(fs: &dyn FileSystem, config: &CommitlogConfig, id: u64) -> Result<Active> {
     let path = config.dir.join(segment_file_name(id));
-    let file = fs.create(&path)?;
+    let file = match fs.create_mapped(&path, config.segment_size_bytes)? {
+        Some(mapped) => SegmentFile::Mapped(mapped),
+        None => SegmentFile::Appended(fs.create(&path)?),
+    };
     let header = encode_header(id);
-    file.append(&header)?;
+    file.write(0, &header)?;
     file.sync()?;
     fs.sync_dir(&config.dir)?;
     Ok(Active {
@@ -355,7 +391,7 @@ impl Inner {
         }
         st.active
             .file
-            .append(&frame)
+            .write(st.active.len, &frame)
             .inspect_err(|e| self.fail(e))?;
         st.active.len += frame_len;
         let position = Position {
@@ -372,6 +408,11 @@ impl Inner {
     /// Closes the active segment (fsynced first) and starts the next one.
     fn roll_over(&self, st: &mut AppendState) -> Result<()> {
         st.active.file.sync()?;
+        if let SegmentFile::Mapped(file) = &st.active.file {
+            // A closed segment ends at its last record, so only the newest
+            // segment can end in never-written (zero) bytes.
+            self.fs.truncate(file.path(), st.active.len)?;
+        }
         let next = st.active.id + 1;
         let active = create_segment(self.fs.as_ref(), &self.config, next)?;
         let old = std::mem::replace(&mut st.active, active);

@@ -161,10 +161,29 @@ pub fn read_record(buf: &[u8], offset: usize, record_bytes_max: u64) -> RecordRe
 /// The first offset at or after `from` where a valid record starts, if any
 /// (used only after a failure, to tell a torn tail from mid-log damage).
 pub fn find_next_valid(buf: &[u8], from: usize, record_bytes_max: u64) -> Option<usize> {
-    (from..buf.len().saturating_sub(RECORD_OVERHEAD - 1)).find(|&at| {
-        matches!(
+    let last = buf.len().saturating_sub(RECORD_OVERHEAD - 1);
+    let mut at = from;
+    while at < last {
+        // A record never starts with eight zero bytes (see the module doc):
+        // jump over zero runs (the unwritten end of a mapped segment).
+        if buf
+            .get(at..at + 8)
+            .is_some_and(|h| h.iter().all(|&b| b == 0))
+        {
+            let run = buf
+                .get(at..)
+                .and_then(|rest| rest.iter().position(|&b| b != 0))
+                .unwrap_or(buf.len() - at);
+            at += run.saturating_sub(7).max(1);
+            continue;
+        }
+        if matches!(
             read_record(buf, at, record_bytes_max),
             RecordRead::Valid { .. }
-        )
-    })
+        ) {
+            return Some(at);
+        }
+        at += 1;
+    }
+    None
 }

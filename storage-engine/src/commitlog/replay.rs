@@ -10,6 +10,12 @@
 //!   replay resumes at the next valid record.
 //! - A segment whose header is missing or zeroed is an empty segment created
 //!   just before a crash when it is the last; otherwise it is corruption.
+//! - Segments are written through a memory map into a file created at its
+//!   full size, so the newest one ends in zero bytes never written: zeros up
+//!   to the end of the file, with nothing valid in a later segment, end the
+//!   segment cleanly (no scan). Its owner then cuts such a tail off
+//!   ([`ReplayedSegment::tail_at`]), so that once newer segments exist an
+//!   unexplained zero run is corruption again.
 
 use std::path::{Path, PathBuf};
 
@@ -35,6 +41,9 @@ pub struct ReplayedSegment {
     pub path: PathBuf,
     /// Tables with records in the segment (end offset of the last one).
     pub dirty: DirtyTables,
+    /// Where replay stopped before the end of the file at a torn or
+    /// never-written tail (the end of the last valid record).
+    pub tail_at: Option<u64>,
 }
 
 /// What replay found.
@@ -77,12 +86,15 @@ pub fn replay(
             path,
             later,
             outcome: &mut outcome,
+            tail_at: None,
         };
         let dirty = seg.run(&mut on_record)?;
+        let tail_at = seg.tail_at;
         outcome.segments.push(ReplayedSegment {
             id: *id,
             path: path.clone(),
             dirty,
+            tail_at,
         });
     }
     Ok(outcome)
@@ -102,6 +114,8 @@ struct SegmentReplay<'a> {
     path: &'a Path,
     later: &'a [(u64, PathBuf)],
     outcome: &'a mut ReplayOutcome,
+    /// Set when the segment ended at a torn or never-written tail.
+    tail_at: Option<u64>,
 }
 
 impl SegmentReplay<'_> {
@@ -146,6 +160,15 @@ impl SegmentReplay<'_> {
                     }
                 },
                 RecordRead::End if offset >= buf.len() => return Ok(dirty),
+                RecordRead::End
+                    if buf
+                        .get(offset..)
+                        .is_some_and(|rest| rest.iter().all(|&b| b == 0))
+                        && !self.later_has_records()? =>
+                {
+                    self.tail_at = Some(offset as u64);
+                    return Ok(dirty);
+                }
                 RecordRead::End => "zeroed bytes".to_string(),
                 RecordRead::Invalid(what) => what.to_string(),
             };
@@ -190,6 +213,7 @@ impl SegmentReplay<'_> {
                 file = %self.path.display(), offset, what,
                 "commitlog: torn tail, replay ends here"
             );
+            self.tail_at = Some(offset as u64);
             return Ok(None);
         }
         if !self.config.skip_corrupt {

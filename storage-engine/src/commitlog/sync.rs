@@ -64,7 +64,7 @@ impl Inner {
     fn sync_active(&self) -> Result<Position> {
         let (file, target) = {
             let st = self.state.lock();
-            (Arc::clone(&st.active.file), st.written)
+            (st.active.file.clone(), st.written)
         };
         file.sync()?;
         Ok(target)

@@ -352,4 +352,17 @@ impl FileSystem for MemFs {
     fn exists(&self, path: &Path) -> bool {
         self.state.lock().names.contains_key(path)
     }
+
+    fn truncate(&self, path: &Path, len: u64) -> Result<()> {
+        let st = self.state.lock();
+        let (_, inode) = st.inode(path)?;
+        let mut inode = inode.lock();
+        let len = usize::try_from(len)
+            .ok()
+            .filter(|&l| l <= inode.data.len())
+            .ok_or_else(|| Error::io(path, io::Error::other("truncate past end of file")))?;
+        inode.data.truncate(len);
+        inode.synced_len = inode.synced_len.min(len);
+        Ok(())
+    }
 }

@@ -53,6 +53,32 @@ pub trait WritableFile: Send + Sync + Debug {
     fn path(&self) -> &Path;
 }
 
+/// A file of fixed capacity written through a shared memory map (commitlog
+/// segments): a write is a copy into the page cache, with no system call,
+/// and survives a crash of the process (not of the machine) before any
+/// sync, like an appended write. Bytes never written read as zero.
+pub trait MappedFile: Send + Sync + Debug {
+    /// Copies `buf` to `offset`; the range must lie inside the capacity.
+    /// Callers serialise writes (methods take `&self` so that one thread can
+    /// `sync` while another writes).
+    ///
+    /// # Errors
+    /// [`Error::LimitExceeded`] past the capacity.
+    fn write_at(&self, offset: u64, buf: &[u8]) -> Result<()>;
+
+    /// Makes every byte written so far durable (`msync`).
+    ///
+    /// # Errors
+    /// [`Error::Io`] on failure.
+    fn sync(&self) -> Result<()>;
+
+    /// The file's fixed length.
+    fn capacity(&self) -> u64;
+
+    /// The file's path.
+    fn path(&self) -> &Path;
+}
+
 /// A file open for positional reads.
 pub trait ReadableFile: Send + Sync + Debug {
     /// Reads up to `buf.len()` bytes at `offset`; returns how many were read
@@ -161,6 +187,25 @@ pub trait FileSystem: Send + Sync + Debug {
 
     /// True when a file exists at `path`.
     fn exists(&self, path: &Path) -> bool;
+
+    /// Creates (or truncates) `path` as `capacity` zero bytes written through
+    /// a memory map, when this file system maps files (`Ok(None)` otherwise:
+    /// callers then append). Like [`FileSystem::create`], the name is durable
+    /// only after [`FileSystem::sync_dir`].
+    ///
+    /// # Errors
+    /// [`Error::Io`] on failure.
+    fn create_mapped(&self, path: &Path, capacity: u64) -> Result<Option<Arc<dyn MappedFile>>> {
+        let _ = (path, capacity);
+        Ok(None)
+    }
+
+    /// Cuts the file at `path` to `len` bytes (no longer than it is) and makes
+    /// the new length durable.
+    ///
+    /// # Errors
+    /// [`Error::Io`] on failure or when `len` is past the end.
+    fn truncate(&self, path: &Path, len: u64) -> Result<()>;
 
     /// The real path for memory mapping, when the file system is the OS's.
     fn real_path(&self, path: &Path) -> Option<PathBuf> {

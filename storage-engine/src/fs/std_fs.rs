@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::{FileSystem, ReadableFile, WritableFile};
+use super::{FileSystem, MappedFile, ReadableFile, WritableFile};
 use crate::error::{Error, Result};
 
 /// The operating system's file system.
@@ -158,5 +158,94 @@ impl FileSystem for StdFs {
 
     fn real_path(&self, path: &Path) -> Option<PathBuf> {
         Some(path.to_path_buf())
+    }
+
+    fn create_mapped(&self, path: &Path, capacity: u64) -> Result<Option<Arc<dyn MappedFile>>> {
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(path)
+            .map_err(|e| Error::io(path, e))?;
+        file.set_len(capacity).map_err(|e| Error::io(path, e))?;
+        // The map itself is safe to make (memmap2 hands out a raw pointer);
+        // writes through it are bounds-checked copies (`write_at`).
+        let map = memmap2::MmapOptions::new()
+            .map_raw(&file)
+            .map_err(|e| Error::io(path, e))?;
+        Ok(Some(Arc::new(StdMapped {
+            map,
+            path: path.to_path_buf(),
+        })))
+    }
+
+    fn truncate(&self, path: &Path, len: u64) -> Result<()> {
+        let file = OpenOptions::new()
+            .write(true)
+            .open(path)
+            .map_err(|e| Error::io(path, e))?;
+        let now = file.metadata().map_err(|e| Error::io(path, e))?.len();
+        if len > now {
+            return Err(Error::io(
+                path,
+                std::io::Error::other(format!("cannot truncate {now} bytes to {len}")),
+            ));
+        }
+        file.set_len(len)
+            .and_then(|()| file.sync_all())
+            .map_err(|e| Error::io(path, e))
+    }
+}
+
+/// A [`MappedFile`] over a real file.
+#[derive(Debug)]
+struct StdMapped {
+    map: memmap2::MmapRaw,
+    path: PathBuf,
+}
+
+impl MappedFile for StdMapped {
+    fn write_at(&self, offset: u64, buf: &[u8]) -> Result<()> {
+        let start = usize::try_from(offset).ok();
+        let end = start.and_then(|s| s.checked_add(buf.len()));
+        let (Some(start), Some(end)) = (start, end) else {
+            return Err(past_capacity(offset, buf.len(), self.map.len()));
+        };
+        if end > self.map.len() {
+            return Err(past_capacity(offset, buf.len(), self.map.len()));
+        }
+        #[expect(unsafe_code, reason = "a copy into the map, bounds checked above")]
+        // SAFETY: `start..end` lies inside the mapping (checked above), the
+        // source is a live slice that cannot overlap our private mapping, and
+        // the commitlog serialises writers.
+        unsafe {
+            std::ptr::copy_nonoverlapping(
+                buf.as_ptr(),
+                self.map.as_mut_ptr().add(start),
+                buf.len(),
+            );
+        }
+        Ok(())
+    }
+
+    fn sync(&self) -> Result<()> {
+        self.map.flush().map_err(|e| Error::io(&self.path, e))
+    }
+
+    fn capacity(&self) -> u64 {
+        self.map.len() as u64
+    }
+
+    fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+fn past_capacity(offset: u64, len: usize, capacity: usize) -> Error {
+    Error::LimitExceeded {
+        what: "mapped file write",
+        got: offset.saturating_add(len as u64),
+        max: capacity as u64,
     }
 }
