@@ -6,12 +6,15 @@
 //! request tasks (bounded per connection and per node; past the bound the
 //! answer is Overloaded) -> response frames -> writer task -> socket.
 //!
-//! Invariants: the reader never waits on a request task; a request task that
-//! panics still gets an answer (ServerError) on its stream; the first frame's
-//! version decides the connection's version, and an unsupported one gets the
-//! ERROR drivers need to retry lower, then the connection closes.
+//! Invariants: the reader never waits on a request task, nor is it woken when
+//! one ends (tasks are detached; a join set cost a wake-up of the reader per
+//! request); closing waits until every task has returned its connection
+//! permit; a request task that panics still gets an answer (ServerError, from
+//! its drop guard) on its stream; the first frame's version decides the
+//! connection's version, and an unsupported one gets the ERROR drivers need
+//! to retry lower, then the connection closes.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -24,8 +27,7 @@ use sibyl_protocol::segment::{FrameAssembler, SegmentCodec};
 use sibyl_protocol::{RawFrame, RequestFrame, ResponseFrame};
 use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
-use tokio::sync::{Semaphore, broadcast};
-use tokio::task::JoinSet;
+use tokio::sync::{Semaphore, broadcast, mpsc};
 
 use super::session::ClientSession;
 use super::startup::{self, Phase};
@@ -76,8 +78,6 @@ struct Connection<H: RequestHandler> {
     phase: Phase,
     session: Option<Arc<ClientSession>>,
     writer: WriterHandle,
-    tasks: JoinSet<()>,
-    task_streams: HashMap<tokio::task::Id, (ProtocolVersion, i16)>,
     connection_permits: Arc<Semaphore>,
     closing: bool,
 }
@@ -106,8 +106,6 @@ pub async fn serve<H: RequestHandler>(stream: TcpStream, ctx: ConnectionContext<
         phase: Phase::AwaitingStartup,
         session: None,
         writer,
-        tasks: JoinSet::new(),
-        task_streams: HashMap::new(),
         connection_permits,
         closing: false,
     };
@@ -158,9 +156,6 @@ impl<H: RequestHandler> Connection<H> {
             }
             tokio::select! {
                 () = shutdown.fired() => return,
-                Some(done) = self.tasks.join_next_with_id(), if !self.tasks.is_empty() => {
-                    self.on_task_done(done).await;
-                }
                 event = self.ctx.events.recv(), if self.session.is_some() => self.on_event(event).await,
                 read = self.reader.read_buf(&mut self.input) => match read {
                     Ok(0) | Err(_) => return,
@@ -172,9 +167,10 @@ impl<H: RequestHandler> Connection<H> {
 
     /// Waits for in-flight requests, then lets the writer flush and close.
     async fn finish(mut self) {
-        while let Some(done) = self.tasks.join_next_with_id().await {
-            self.on_task_done(done).await;
-        }
+        // Every request task holds a connection permit until it has sent its
+        // answer: having them all back means none is in flight.
+        let all = u32::try_from(self.ctx.config.requests_per_connection_max).unwrap_or(u32::MAX);
+        let _idle = self.connection_permits.acquire_many(all).await;
         self.writer.close().await;
     }
 
@@ -379,9 +375,15 @@ impl<H: RequestHandler> Connection<H> {
                 .await;
         };
         let handler = Arc::clone(&self.ctx.handler);
-        let sender = self.writer.sender();
-        let task = self.tasks.spawn(async move {
+        let guard = AnswerGuard {
+            sender: Some(self.writer.sender()),
+            version,
+            stream,
+            peer: self.peer,
+        };
+        tokio::spawn(async move {
             let answer = handler.handle(session, frame).await;
+            let sender = guard.disarm();
             let _ = sender
                 .send(Outgoing::Frame(Box::new(response_frame(
                     version, stream, answer,
@@ -389,27 +391,6 @@ impl<H: RequestHandler> Connection<H> {
                 .await;
             drop((connection_permit, node_permit));
         });
-        self.task_streams.insert(task.id(), (version, stream));
-    }
-
-    async fn on_task_done(&mut self, done: Result<(tokio::task::Id, ()), tokio::task::JoinError>) {
-        match done {
-            Ok((id, ())) => {
-                self.task_streams.remove(&id);
-            }
-            Err(join_error) => {
-                let Some((version, stream)) = self.task_streams.remove(&join_error.id()) else {
-                    return;
-                };
-                tracing::error!(peer = %self.peer, stream, error = %join_error, "request task failed");
-                let error = ErrorResponse {
-                    kind: ErrorKind::Server,
-                    message: "internal error while serving the request".into(),
-                };
-                let frame = ResponseFrame::new(version, stream, Response::Error(error));
-                self.writer.send(Outgoing::Frame(Box::new(frame))).await;
-            }
-        }
     }
 
     async fn on_event(&mut self, event: Result<Event, broadcast::error::RecvError>) {
@@ -476,5 +457,39 @@ fn opcode_name(opcode: Opcode) -> &'static str {
         Opcode::Batch => "BATCH",
         Opcode::Register => "REGISTER",
         _ => "response message",
+    }
+}
+
+/// Held by a request task until it answers: a task that ends without
+/// answering (it panicked) still sends ServerError on its stream.
+struct AnswerGuard {
+    sender: Option<mpsc::Sender<Outgoing>>,
+    version: ProtocolVersion,
+    stream: i16,
+    peer: SocketAddr,
+}
+
+impl AnswerGuard {
+    /// The task is about to answer itself.
+    fn disarm(mut self) -> mpsc::Sender<Outgoing> {
+        match self.sender.take() {
+            Some(sender) => sender,
+            None => unreachable!("an answer guard is disarmed once"),
+        }
+    }
+}
+
+impl Drop for AnswerGuard {
+    fn drop(&mut self) {
+        let Some(sender) = self.sender.take() else {
+            return;
+        };
+        tracing::error!(peer = %self.peer, stream = self.stream, "request task failed");
+        let error = ErrorResponse {
+            kind: ErrorKind::Server,
+            message: "internal error while serving the request".into(),
+        };
+        let frame = ResponseFrame::new(self.version, self.stream, Response::Error(error));
+        let _ = sender.try_send(Outgoing::Frame(Box::new(frame)));
     }
 }
