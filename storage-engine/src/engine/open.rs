@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, AtomicU64};
 
 use parking_lot::{Condvar, Mutex, RwLock};
 
@@ -169,6 +169,7 @@ impl Engine {
             queue_cv: Condvar::new(),
             budget: Mutex::new(()),
             budget_cv: Condvar::new(),
+            memtable_estimate: AtomicU64::new(0),
             closed: AtomicBool::new(false),
             compaction: super::compactor::CompactionSignal::default(),
             chunk_cache,
