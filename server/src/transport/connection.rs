@@ -32,7 +32,7 @@ use tokio::sync::{Semaphore, broadcast, mpsc};
 use super::session::ClientSession;
 use super::startup::{self, Phase};
 use super::tls::{Accepted, NativeTls};
-use super::writer::{BoxedWrite, Outgoing, WriterHandle};
+use super::writer::{BoxedWrite, InFlight, Outgoing, WriterHandle};
 use super::{HandlerResponse, RequestHandler, TransportConfig};
 use crate::shutdown::ShutdownSignal;
 
@@ -92,8 +92,16 @@ pub async fn serve<H: RequestHandler>(stream: TcpStream, ctx: ConnectionContext<
     let Some((reader, write_half)) = split(stream, ctx.tls.as_ref(), peer).await else {
         return;
     };
-    let writer = WriterHandle::spawn(write_half, ctx.config.requests_per_connection_max + 16);
     let connection_permits = Arc::new(Semaphore::new(ctx.config.requests_per_connection_max));
+    let in_flight = InFlight {
+        permits: Arc::clone(&connection_permits),
+        max: ctx.config.requests_per_connection_max,
+    };
+    let writer = WriterHandle::spawn(
+        write_half,
+        ctx.config.requests_per_connection_max + 16,
+        in_flight,
+    );
     let mut connection = Connection {
         ctx,
         reader,

@@ -5,6 +5,8 @@
 //! what is queued, encodes it (v4 body compression, or v5 segments once the
 //! handshake switched the connection) and writes it in one go.
 
+use std::sync::Arc;
+
 use bytes::{Bytes, BytesMut};
 use sibyl_protocol::ResponseFrame;
 use sibyl_protocol::compression::Compression;
@@ -12,11 +14,27 @@ use sibyl_protocol::limits::SEGMENT_PAYLOAD_BYTES_MAX;
 use sibyl_protocol::response::{ErrorKind, ErrorResponse, Response};
 use sibyl_protocol::segment::SegmentCodec;
 use tokio::io::AsyncWriteExt;
-use tokio::sync::mpsc;
+use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinHandle;
 
 /// Messages queued per write, at most.
 const WRITE_BATCH_MESSAGES_MAX: usize = 128;
+
+/// The connection's request permits: fewer available than `max` means
+/// requests are being served, and their answers will follow.
+#[derive(Clone, Debug)]
+pub struct InFlight {
+    /// The connection's request permits.
+    pub permits: Arc<Semaphore>,
+    /// How many there are when none is taken.
+    pub max: usize,
+}
+
+impl InFlight {
+    fn any(&self) -> bool {
+        self.permits.available_permits() < self.max
+    }
+}
 
 /// What the writer is asked to do.
 #[derive(Debug)]
@@ -45,10 +63,11 @@ pub struct WriterHandle {
 }
 
 impl WriterHandle {
-    /// Starts the writer task on the socket's write half.
-    pub fn spawn(socket: BoxedWrite, queue_max: usize) -> Self {
+    /// Starts the writer task on the socket's write half; `in_flight` tells
+    /// whether more answers are on their way (requests being served).
+    pub fn spawn(socket: BoxedWrite, queue_max: usize, in_flight: InFlight) -> Self {
         let (sender, receiver) = mpsc::channel(queue_max.max(1));
-        let task = tokio::spawn(write_loop(socket, receiver));
+        let task = tokio::spawn(write_loop(socket, receiver, in_flight));
         Self {
             sender: Some(sender),
             task: Some(task),
@@ -172,7 +191,11 @@ impl Encoder {
     }
 }
 
-async fn write_loop(mut socket: BoxedWrite, mut receiver: mpsc::Receiver<Outgoing>) {
+async fn write_loop(
+    mut socket: BoxedWrite,
+    mut receiver: mpsc::Receiver<Outgoing>,
+    in_flight: InFlight,
+) {
     let mut encoder = Encoder {
         compression: None,
         segments: None,
@@ -181,6 +204,14 @@ async fn write_loop(mut socket: BoxedWrite, mut receiver: mpsc::Receiver<Outgoin
     let mut out = BytesMut::with_capacity(16 * 1024);
     while let Some(first) = receiver.recv().await {
         encoder.push(first, &mut out);
+        if receiver.is_empty() && in_flight.any() {
+            // Other requests are being served: let them finish first, so that
+            // their answers share this write. Woken by the first answer, the
+            // writer otherwise ran right after it (the runtime runs next the
+            // task a worker wakes) and sent about one answer per system call.
+            // A lone request is answered at once.
+            tokio::task::yield_now().await;
+        }
         for _ in 1..WRITE_BATCH_MESSAGES_MAX {
             match receiver.try_recv() {
                 Ok(message) => encoder.push(message, &mut out),
