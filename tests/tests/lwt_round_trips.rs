@@ -4,7 +4,10 @@
 //! inserts with commit consistency QUORUM (and then ALL) send exactly 2N
 //! PAXOS_PREPARE_REQ, 2N PAXOS_PROPOSE_REQ and no PAXOS_COMMIT_REQ, and every
 //! row is then visible on each replica alone at ONE (so the commits reached
-//! them with the proposals) and at QUORUM.
+//! them with the proposals) and at QUORUM. A coordinator that is not a
+//! participant keeps the classic three round trips: with RF 1, node1's
+//! LWTs on keys another node owns send one prepare, one propose and one
+//! commit each, and those on its own keys send nothing.
 //! Method: our protocol client connected to node1 only (RF 3 on 3 nodes, so
 //! the coordinator is always a replica, as a token-aware driver's would
 //! be); the per-verb counters of every node's `/metrics` before and after;
@@ -52,11 +55,14 @@ fn options(consistency: Consistency) -> QueryOptions {
     }
 }
 
-/// Waits until `session`'s node knows the test table.
-async fn wait_for_table(session: &Session) {
+/// Waits until `session`'s node knows the table `keyspace.t`.
+async fn wait_for_table(session: &Session, keyspace: &str) {
     let deadline = Instant::now() + WAIT;
-    let ask = "SELECT table_name FROM system_schema.tables \
-               WHERE keyspace_name = 'rt' AND table_name = 't'";
+    let ask = format!(
+        "SELECT table_name FROM system_schema.tables \
+         WHERE keyspace_name = '{keyspace}' AND table_name = 't'"
+    );
+    let ask = ask.as_str();
     loop {
         let rows = session
             .query(ask, &[], &QueryOptions::default())
@@ -108,6 +114,34 @@ async fn lwts_take_two_round_trips(
     }
 }
 
+/// With RF 1 node1 coordinates `LWTS` inserts, as participant (its own
+/// keys: no message) or not (one of each verb to the owner, classic path).
+async fn non_participants_keep_three_round_trips(c: &TestCluster, node1: &Session) {
+    let before = all_paxos_sent(c).await;
+    for k in 0..LWTS {
+        node1
+            .query(
+                "INSERT INTO solo.t (k, v) VALUES (?, ?) IF NOT EXISTS",
+                &[CqlValue::Int(k), CqlValue::Text(format!("v{k}"))],
+                &options(Consistency::Quorum),
+            )
+            .await
+            .expect("the LWT is served");
+    }
+    let after = all_paxos_sent(c).await;
+    let [prepare, propose, commit] = [0, 1, 2].map(|v| after[0][v] - before[0][v]);
+    let n = u64::try_from(LWTS).expect("a small count");
+    assert!(
+        prepare > 0 && prepare < n,
+        "node1 owns some but not all of {n} keys: {prepare} prepares"
+    );
+    assert_eq!(
+        (propose, commit),
+        (prepare, prepare),
+        "one prepare, propose and commit per LWT node1 does not own a key of"
+    );
+}
+
 /// Every key of `0..keys` with its value, read through `session` at `level`.
 async fn all_rows_visible(session: &Session, keys: i32, level: Consistency) -> bool {
     for k in 0..keys {
@@ -131,7 +165,7 @@ async fn all_rows_visible(session: &Session, keys: i32, level: Consistency) -> b
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn uncontended_lwts_coordinated_by_a_replica_send_no_commit() {
+async fn uncontended_lwts_take_two_round_trips_from_a_replica_three_from_elsewhere() {
     let c = tokio::task::spawn_blocking(|| TestCluster::start(Topology::single_dc(3, 3), &[]))
         .await
         .expect("the start task runs")
@@ -158,13 +192,28 @@ async fn uncontended_lwts_coordinated_by_a_replica_send_no_commit() {
         .query("CREATE TABLE rt.t (k int PRIMARY KEY, v text)", &[], &ddl)
         .await
         .expect("create table");
+    node1
+        .query(
+            "CREATE KEYSPACE solo WITH replication = \
+             {'class': 'SimpleStrategy', 'replication_factor': 1}",
+            &[],
+            &ddl,
+        )
+        .await
+        .expect("create keyspace");
+    node1
+        .query("CREATE TABLE solo.t (k int PRIMARY KEY, v text)", &[], &ddl)
+        .await
+        .expect("create table");
     for session in &sessions {
-        wait_for_table(session).await;
+        wait_for_table(session, "rt").await;
+        wait_for_table(session, "solo").await;
     }
 
     lwts_take_two_round_trips(&c, node1, 0, Consistency::Quorum).await;
     // ALL too: both other replicas answer "committed" to the proposal.
     lwts_take_two_round_trips(&c, node1, LWTS, Consistency::All).await;
+    non_participants_keep_three_round_trips(&c, node1).await;
 
     // ONE first: a read at QUORUM could repair a replica the commits missed.
     let keys = 2 * LWTS;
