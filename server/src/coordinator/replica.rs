@@ -1,6 +1,7 @@
 //! The replica side of the coordinator's verbs: apply a mutation, read a
 //! partition, scan a range, truncate a table, and the Paxos phases (prepare
-//! with its read, propose, commit), all against the local store on the
+//! with its read, propose (committing at once when told the proposal is
+//! then chosen), commit), all against the local store on the
 //! blocking pool, answering with the response verb or FAILURE_RSP
 //! (a reason in UTF-8) when the request cannot be served (an unknown table:
 //! this node has not seen the schema change yet).
@@ -19,7 +20,7 @@ use super::messages::{
 use crate::net::{Messaging, Verb, frame::Frame};
 use crate::paxos::PaxosStore;
 use crate::paxos::messages::{
-    PrepareRequest, PrepareResponse, decode_proposal, encode_propose_response,
+    PrepareRequest, PrepareResponse, ProposeRequest, decode_commit, encode_propose_response,
 };
 use crate::paxos::store::PrepareOutcome;
 use crate::storage::LocalStore;
@@ -173,19 +174,17 @@ impl ReplicaService {
                 Ok((Verb::PaxosPrepareRsp, response.encode(read.table)))
             }
             Verb::PaxosProposeReq => {
-                let (ballot, update) = decode_proposal(frame.body).map_err(|e| e.to_string())?;
-                let decoded = decode_update(&update).map_err(|e| e.to_string())?;
-                let (accepted, promised) = self
+                // Accept, and commit at once when the proposer says that
+                // accepting here makes the proposal chosen (docs/paxos.md).
+                let propose = ProposeRequest::decode(frame.body).map_err(|e| e.to_string())?;
+                let outcome = self
                     .paxos
-                    .propose(decoded.table, &decoded.key, ballot, update)
+                    .accept(propose.ballot, propose.update, propose.commit_on_accept)
                     .map_err(|e| e.to_string())?;
-                Ok((
-                    Verb::PaxosProposeRsp,
-                    encode_propose_response(accepted, promised),
-                ))
+                Ok((Verb::PaxosProposeRsp, encode_propose_response(outcome)))
             }
             Verb::PaxosCommitReq => {
-                let (ballot, update) = decode_proposal(frame.body).map_err(|e| e.to_string())?;
+                let (ballot, update) = decode_commit(frame.body).map_err(|e| e.to_string())?;
                 self.paxos
                     .commit(ballot, &update)
                     .map_err(|e| e.to_string())?;

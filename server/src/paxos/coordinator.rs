@@ -9,7 +9,9 @@
 //!    committed at a quorum, and the round starts over.
 //! 3. Otherwise the quorum's merged data is the current state: the
 //!    condition is evaluated on it; not applied -> answer; applied ->
-//!    propose the update (a quorum must accept), then commit it.
+//!    get the update chosen and committed ([`super::accept`]: one round
+//!    trip when this node is a participant of a round of at most three,
+//!    else propose then commit).
 //!
 //! A refusal (a higher ballot) is contention: back off a random while and
 //! retry with a ballot above the one seen, until the deadline. The commit
@@ -17,9 +19,7 @@
 //! chosen value a commit did not reach is completed by the next prepare
 //! that sees it (step 2), which is what makes SERIAL reads linearizable.
 
-use std::net::IpAddr;
 use std::sync::Arc;
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -29,14 +29,15 @@ use sibyl_storage::ReadLimits;
 use sibyl_storage::model::reconcile::merge_partitions;
 use sibyl_storage::model::{Partition, PartitionKey, Slices};
 
+use super::accept::{CommitAt, Proposed};
 use super::ballot::{Ballot, BallotClock};
-use super::messages::{PrepareRequest, PrepareResponse, decode_propose_response, encode_proposal};
+use super::exchange::{Reply, ok_count};
+use super::messages::{PrepareRequest, PrepareResponse};
 use super::store::{PaxosStore, PrepareOutcome};
 use crate::coordinator::messages::ReadCommand;
 use crate::coordinator::{Coordinator, Replica, unavailable, write_timeout};
 use crate::error::RequestError;
 use crate::net::Verb;
-use crate::net::frame::Frame;
 use crate::schema::TableMetadata;
 use crate::storage::{engine_id, request_error};
 
@@ -59,27 +60,24 @@ pub type Decide<'a> =
 
 /// The proposer of one node.
 pub struct Paxos {
-    coordinator: Arc<Coordinator>,
-    replica: Arc<PaxosStore>,
+    pub(super) coordinator: Arc<Coordinator>,
+    pub(super) replica: Arc<PaxosStore>,
     ballots: BallotClock,
 }
 
 /// One partition's round parameters.
-struct Round<'a> {
-    table: &'a TableMetadata,
-    key: &'a PartitionKey,
+pub(super) struct Round<'a> {
+    pub(super) table: &'a TableMetadata,
+    pub(super) key: &'a PartitionKey,
     slices: &'a Slices,
     now_s: u32,
     serial: Consistency,
-    participants: Vec<Replica>,
-    quorum: usize,
-    deadline: Instant,
-}
-
-/// A replica's answer in one phase.
-enum Reply<T> {
-    Ok(T),
-    Failed,
+    /// The partition's replicas taking part (SERIAL: all; LOCAL_SERIAL:
+    /// this data center's), live or not.
+    pub(super) participants: Vec<Replica>,
+    /// A majority of `participants`.
+    pub(super) quorum: usize,
+    pub(super) deadline: Instant,
 }
 
 impl Paxos {
@@ -155,6 +153,10 @@ impl Paxos {
         decide: &mut Decide<'_>,
     ) -> Result<CasOutcome, RequestError> {
         let round = self.round(table, key, slices, now_s, serial, deadline)?;
+        let at = CommitAt {
+            need: self.commit_need(&round, commit)?,
+            level: commit,
+        };
         let mut contention = Contention::default();
         loop {
             if Instant::now() >= deadline {
@@ -174,8 +176,8 @@ impl Paxos {
                     current,
                 });
             };
-            match self.propose(&round, ballot, &update)? {
-                Proposed::Accepted => {}
+            match self.choose(&round, ballot, &update, at)? {
+                Proposed::Chosen => {}
                 Proposed::Refused(seen) => {
                     contention.lost_to(seen, deadline);
                     continue;
@@ -189,8 +191,6 @@ impl Paxos {
                     ));
                 }
             }
-            let need = self.commit_need(&round, commit)?;
-            self.commit(&round, ballot, &update, need, commit)?;
             return Ok(CasOutcome {
                 applied: true,
                 current,
@@ -250,13 +250,6 @@ enum Settled {
     Completed(Ballot),
 }
 
-/// How a proposal went.
-enum Proposed {
-    Accepted,
-    Refused(Ballot),
-    TimedOut(usize),
-}
-
 impl Paxos {
     /// Phase 1 (with the read), completing an in-progress proposal if found.
     fn prepare_and_settle(
@@ -278,7 +271,7 @@ impl Paxos {
             Verb::PaxosPrepareReq,
             body,
             |replies| ok_count(replies) >= round.quorum,
-            |frame| {
+            |_, frame| {
                 (frame.verb == Verb::PaxosPrepareRsp)
                     .then(|| PrepareResponse::decode(frame.body).ok())
                     .flatten()
@@ -308,11 +301,12 @@ impl Paxos {
         }
         let in_progress = in_progress(&answers);
         if let Some(update) = in_progress {
-            return match self.propose(round, ballot, &update)? {
-                Proposed::Accepted => {
-                    self.commit(round, ballot, &update, round.quorum, round.serial)?;
-                    Ok(Settled::Completed(ballot))
-                }
+            let at = CommitAt {
+                need: round.quorum,
+                level: round.serial,
+            };
+            return match self.choose(round, ballot, &update, at)? {
+                Proposed::Chosen => Ok(Settled::Completed(ballot)),
                 Proposed::Refused(seen) => Ok(Settled::Contended(seen)),
                 Proposed::TimedOut(received) => Err(cas_timeout(
                     round.serial,
@@ -357,159 +351,6 @@ impl Paxos {
             }
         };
         Ok(PrepareResponse { outcome, data })
-    }
-
-    /// Phase 2: a quorum must accept.
-    fn propose(
-        &self,
-        round: &Round<'_>,
-        ballot: Ballot,
-        update: &Bytes,
-    ) -> Result<Proposed, RequestError> {
-        let replies = self.exchange(
-            round,
-            Verb::PaxosProposeReq,
-            encode_proposal(ballot, update),
-            // Done early only on success: after a refusal every replica's
-            // answer is needed to know whether anyone accepted.
-            |replies| {
-                replies
-                    .iter()
-                    .filter(|r| matches!(r, Reply::Ok((true, _))))
-                    .count()
-                    >= round.quorum
-            },
-            |frame| {
-                (frame.verb == Verb::PaxosProposeRsp)
-                    .then(|| decode_propose_response(frame.body).ok())
-                    .flatten()
-            },
-            || {
-                self.replica
-                    .propose(engine_id(round.table), round.key, ballot, update.clone())
-            },
-        )?;
-        let live = round.participants.iter().filter(|r| r.alive).count();
-        let mut accepted = 0;
-        let mut refused_by = None;
-        for reply in &replies {
-            match reply {
-                Reply::Ok((true, _)) => accepted += 1,
-                Reply::Ok((false, promised)) => {
-                    refused_by = Some(refused_by.map_or(*promised, |b: Ballot| b.max(*promised)));
-                }
-                Reply::Failed => {}
-            }
-        }
-        // Retrying is safe only when nobody accepted: a proposal accepted by
-        // some replicas may still be chosen (completed by a later round), so
-        // its outcome is unknown (CASSANDRA-12126).
-        Ok(match refused_by {
-            _ if accepted >= round.quorum => Proposed::Accepted,
-            Some(seen) if accepted == 0 && replies.len() == live => Proposed::Refused(seen),
-            _ => Proposed::TimedOut(accepted),
-        })
-    }
-
-    /// How many commit acknowledgements the statement's level needs.
-    fn commit_need(&self, round: &Round<'_>, commit: Consistency) -> Result<usize, RequestError> {
-        let view = self.coordinator.topology().current();
-        let replication = self.coordinator.replication(round.table);
-        let level = if matches!(commit, Consistency::Serial | Consistency::LocalSerial) {
-            Consistency::Quorum
-        } else {
-            commit
-        };
-        let need = crate::coordinator::plan::requirement(
-            level,
-            &replication,
-            &view.local_dc,
-            view.node_count(),
-            true,
-        )?
-        .block_for();
-        Ok(need.clamp(1, round.participants.len()))
-    }
-
-    /// Commit: every live participant applies; `need` acknowledgements are awaited.
-    fn commit(
-        &self,
-        round: &Round<'_>,
-        ballot: Ballot,
-        update: &Bytes,
-        need: usize,
-        level: Consistency,
-    ) -> Result<(), RequestError> {
-        let replies = self.exchange(
-            round,
-            Verb::PaxosCommitReq,
-            encode_proposal(ballot, update),
-            |replies| ok_count(replies) >= need,
-            |frame| (frame.verb == Verb::PaxosCommitRsp).then_some(()),
-            || self.replica.commit(ballot, update),
-        )?;
-        let acked = replies
-            .iter()
-            .filter(|r| matches!(r, Reply::Ok(())))
-            .count();
-        if acked < need {
-            return Err(write_timeout(level, (acked, need), WriteType::Simple, None));
-        }
-        Ok(())
-    }
-
-    /// Sends `body` to every live participant (this node answers inline
-    /// through `local`) and collects replies until `done` says so, every
-    /// one answered, or the deadline passed.
-    fn exchange<T: Send + 'static>(
-        &self,
-        round: &Round<'_>,
-        verb: Verb,
-        body: Bytes,
-        done: impl Fn(&[Reply<T>]) -> bool,
-        decode: impl Fn(Frame) -> Option<T> + Send + Sync + Clone + 'static,
-        local: impl FnOnce() -> Result<T, RequestError>,
-    ) -> Result<Vec<Reply<T>>, RequestError> {
-        let (tx, rx) = mpsc::channel::<Reply<T>>();
-        let timeout = round.deadline.saturating_duration_since(Instant::now());
-        let live: Vec<&Replica> = round.participants.iter().filter(|r| r.alive).collect();
-        for replica in live.iter().filter(|r| !r.is_local) {
-            let tx = tx.clone();
-            let decode = decode.clone();
-            let address: IpAddr = replica.address;
-            self.coordinator.messaging()?.request(
-                address,
-                verb,
-                body.clone(),
-                timeout,
-                Box::new(move |result| {
-                    let reply = match result {
-                        Ok(frame) => decode(frame).map_or(Reply::Failed, Reply::Ok),
-                        Err(_) => return,
-                    };
-                    let _ = tx.send(reply);
-                }),
-            );
-        }
-        drop(tx);
-        let mut replies = Vec::with_capacity(live.len());
-        if live.iter().any(|r| r.is_local) {
-            replies.push(match local() {
-                Ok(t) => Reply::Ok(t),
-                Err(e) => {
-                    tracing::warn!(error = %e, "local paxos step failed");
-                    Reply::Failed
-                }
-            });
-        }
-        while !done(&replies) && replies.len() < live.len() {
-            let left = round.deadline.saturating_duration_since(Instant::now());
-            match rx.recv_timeout(left) {
-                Ok(reply) => replies.push(reply),
-                Err(_) => break,
-            }
-        }
-        Ok(replies)
     }
 }
 
@@ -572,11 +413,6 @@ impl Contention {
         self.count = self.count.saturating_add(1);
         backoff(self.count, deadline);
     }
-}
-
-/// Replies that arrived and decoded.
-fn ok_count<T>(replies: &[Reply<T>]) -> usize {
-    replies.iter().filter(|r| matches!(r, Reply::Ok(_))).count()
 }
 
 /// Sleeps a random while, growing with the contention, never past `deadline`.

@@ -6,9 +6,14 @@
 //! - [`store`]: the replica side, durable in an internal engine table.
 //! - [`messages`]: the Paxos verbs' bodies.
 //! - [`coordinator`]: the proposer: compare-and-set and SERIAL reads.
+//! - `accept` (private): the proposer's phase 2 and commit, learning the
+//!   choice on accept when it is itself a participant.
+//! - `exchange` (private): one message exchange with the participants.
 
+mod accept;
 pub mod ballot;
 pub mod coordinator;
+mod exchange;
 pub mod messages;
 pub mod state;
 pub mod store;

@@ -56,6 +56,21 @@ pub enum PrepareOutcome {
     },
 }
 
+/// What a replica did with a proposal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProposeOutcome {
+    /// Refused: a higher ballot was promised.
+    Refused {
+        /// That ballot.
+        promised: Ballot,
+    },
+    /// Accepted, durably.
+    Accepted,
+    /// Accepted and, the proposer having said the proposal is chosen once
+    /// accepted here, committed here (applied, recorded as the last commit).
+    Committed,
+}
+
 /// The node's Paxos replica state.
 pub struct PaxosStore {
     store: Arc<LocalStore>,
@@ -185,7 +200,7 @@ impl PaxosStore {
     }
 
     /// Phase 2: accept `update` at `ballot` unless a higher ballot was
-    /// promised; returns whether accepted and the promised ballot.
+    /// promised ([`ProposeOutcome::Refused`] or [`ProposeOutcome::Accepted`]).
     ///
     /// # Errors
     /// Storage errors.
@@ -195,17 +210,51 @@ impl PaxosStore {
         key: &PartitionKey,
         ballot: Ballot,
         update: Bytes,
-    ) -> Result<(bool, Ballot), RequestError> {
+    ) -> Result<ProposeOutcome, RequestError> {
         let state_key = Self::state_key(table, key);
         let mut stripe = self.lock(&state_key);
         let mut state = self.load(&stripe, &state_key)?;
         if ballot < state.promised {
-            return Ok((false, state.promised));
+            return Ok(ProposeOutcome::Refused {
+                promised: state.promised,
+            });
         }
         state.promised = ballot;
         state.accepted = Some((ballot, update));
         self.save(&mut stripe, &state_key, state)?;
-        Ok((true, ballot))
+        Ok(ProposeOutcome::Accepted)
+    }
+
+    /// Serves a PROPOSE request: accepts `update` at `ballot` as
+    /// [`PaxosStore::propose`] does and, when `commit_on_accept` (the
+    /// proposer accepted it at this ballot already, and two accepts are a
+    /// quorum of the round's participants, so accepting it here makes it
+    /// chosen), commits it at once exactly as [`PaxosStore::commit`] does.
+    /// The accept is durable before the commit starts; a commit that fails
+    /// leaves the answer [`ProposeOutcome::Accepted`], and the proposer then
+    /// sends the commit itself.
+    ///
+    /// # Errors
+    /// A malformed update; storage errors of the accept.
+    pub fn accept(
+        &self,
+        ballot: Ballot,
+        update: Bytes,
+        commit_on_accept: bool,
+    ) -> Result<ProposeOutcome, RequestError> {
+        let decoded = decode_update(&update)
+            .map_err(|e| RequestError::Server(format!("paxos proposal: {e}")))?;
+        let outcome = self.propose(decoded.table, &decoded.key, ballot, update)?;
+        if outcome != ProposeOutcome::Accepted || !commit_on_accept {
+            return Ok(outcome);
+        }
+        Ok(match self.commit_decoded(ballot, decoded) {
+            Ok(()) => ProposeOutcome::Committed,
+            Err(e) => {
+                tracing::warn!(error = %e, "commit on accept failed; left to the proposer");
+                ProposeOutcome::Accepted
+            }
+        })
     }
 
     /// Commit: applies `update` to its table and records the commit.
@@ -215,6 +264,13 @@ impl PaxosStore {
     pub fn commit(&self, ballot: Ballot, update: &Bytes) -> Result<(), RequestError> {
         let decoded = decode_update(update)
             .map_err(|e| RequestError::Server(format!("paxos commit: {e}")))?;
+        self.commit_decoded(ballot, decoded)
+    }
+
+    /// [`PaxosStore::commit`] of an update already decoded. The data is
+    /// applied before the state records the commit, so a replica that
+    /// reports a commit in a promise also has its data.
+    fn commit_decoded(&self, ballot: Ballot, decoded: PartitionUpdate) -> Result<(), RequestError> {
         let state_key = Self::state_key(decoded.table, &decoded.key);
         self.store
             .table_by_id(decoded.table)?
@@ -231,3 +287,7 @@ impl PaxosStore {
         self.save(&mut stripe, &state_key, state)
     }
 }
+
+#[cfg(test)]
+#[path = "store_tests.rs"]
+mod tests;
