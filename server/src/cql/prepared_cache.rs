@@ -7,12 +7,13 @@
 //! evicted statement is answered `Unprepared`, which drivers handle by
 //! preparing again.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use bytes::Bytes;
 use md5::{Digest, Md5};
-use parking_lot::Mutex;
+use parking_lot::RwLock;
 
 /// The id of a prepared statement.
 pub fn prepared_id(keyspace: Option<&str>, query: &str) -> Bytes {
@@ -27,49 +28,49 @@ pub fn prepared_id(keyspace: Option<&str>, query: &str) -> Bytes {
 struct Entry<T> {
     value: Arc<T>,
     size_bytes: usize,
-    last_used: u64,
+    /// The cache's tick at the last use (under the read lock: an atomic).
+    last_used: AtomicU64,
 }
 
 struct Inner<T> {
     entries: HashMap<Bytes, Entry<T>>,
-    by_last_use: BTreeMap<u64, Bytes>,
-    tick: u64,
     size_bytes: usize,
 }
 
 /// A byte-bounded LRU cache of prepared statements by id.
+///
+/// Every EXECUTE looks its statement up, so a lookup takes only a read lock
+/// and stamps the entry with a tick; the least recently used entry is found
+/// by a scan when an insert must evict (rare: statements are prepared once).
 pub struct PreparedCache<T> {
     capacity_bytes: usize,
-    inner: Mutex<Inner<T>>,
+    tick: AtomicU64,
+    inner: RwLock<Inner<T>>,
 }
 
 impl<T> PreparedCache<T> {
     /// A cache holding at most `capacity_bytes` of statements (as sized by the caller).
     pub fn new(capacity_bytes: usize) -> Self {
-        let inner = Inner {
-            entries: HashMap::new(),
-            by_last_use: BTreeMap::new(),
-            tick: 0,
-            size_bytes: 0,
-        };
         Self {
             capacity_bytes,
-            inner: Mutex::new(inner),
+            tick: AtomicU64::new(0),
+            inner: RwLock::new(Inner {
+                entries: HashMap::new(),
+                size_bytes: 0,
+            }),
         }
+    }
+
+    fn next_tick(&self) -> u64 {
+        self.tick.fetch_add(1, Ordering::Relaxed) + 1
     }
 
     /// The statement with this id, marking it recently used.
     pub fn get(&self, id: &[u8]) -> Option<Arc<T>> {
-        let mut inner = self.inner.lock();
-        inner.tick += 1;
-        let tick = inner.tick;
-        let entry = inner.entries.get_mut(id)?;
-        let previous = std::mem::replace(&mut entry.last_used, tick);
-        let value = Arc::clone(&entry.value);
-        if let Some(key) = inner.by_last_use.remove(&previous) {
-            inner.by_last_use.insert(tick, key);
-        }
-        Some(value)
+        let inner = self.inner.read();
+        let entry = inner.entries.get(id)?;
+        entry.last_used.store(self.next_tick(), Ordering::Relaxed);
+        Some(Arc::clone(&entry.value))
     }
 
     /// Stores a statement, evicting the least recently used ones to stay in
@@ -78,15 +79,18 @@ impl<T> PreparedCache<T> {
         if size_bytes > self.capacity_bytes {
             return;
         }
-        let mut inner = self.inner.lock();
-        inner.tick += 1;
-        let tick = inner.tick;
+        let tick = self.next_tick();
+        let mut inner = self.inner.write();
         if let Some(old) = inner.entries.remove(&id) {
-            inner.by_last_use.remove(&old.last_used);
             inner.size_bytes -= old.size_bytes;
         }
         while inner.size_bytes + size_bytes > self.capacity_bytes {
-            let Some((_, victim)) = inner.by_last_use.pop_first() else {
+            let victim = inner
+                .entries
+                .iter()
+                .min_by_key(|(_, e)| e.last_used.load(Ordering::Relaxed))
+                .map(|(k, _)| k.clone());
+            let Some(victim) = victim else {
                 break;
             };
             if let Some(evicted) = inner.entries.remove(&victim) {
@@ -94,28 +98,26 @@ impl<T> PreparedCache<T> {
             }
         }
         inner.size_bytes += size_bytes;
-        inner.by_last_use.insert(tick, id.clone());
         inner.entries.insert(
             id,
             Entry {
                 value,
                 size_bytes,
-                last_used: tick,
+                last_used: AtomicU64::new(tick),
             },
         );
     }
 
     /// Drops every statement (schema changes may invalidate them).
     pub fn clear(&self) {
-        let mut inner = self.inner.lock();
+        let mut inner = self.inner.write();
         inner.entries.clear();
-        inner.by_last_use.clear();
         inner.size_bytes = 0;
     }
 
     /// Number of cached statements.
     pub fn len(&self) -> usize {
-        self.inner.lock().entries.len()
+        self.inner.read().entries.len()
     }
 
     /// True when nothing is cached.
