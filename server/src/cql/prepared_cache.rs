@@ -40,8 +40,9 @@ struct Inner<T> {
 /// A byte-bounded LRU cache of prepared statements by id.
 ///
 /// Every EXECUTE looks its statement up, so a lookup takes only a read lock
-/// and stamps the entry with a tick; the least recently used entry is found
-/// by a scan when an insert must evict (rare: statements are prepared once).
+/// and stamps the entry with the current tick (advanced by inserts); the
+/// least recently used entry is found by a scan when an insert must evict
+/// (rare: statements are prepared once).
 pub struct PreparedCache<T> {
     capacity_bytes: usize,
     tick: AtomicU64,
@@ -66,10 +67,18 @@ impl<T> PreparedCache<T> {
     }
 
     /// The statement with this id, marking it recently used.
+    ///
+    /// The tick moves on inserts only, so a statement executed over and over
+    /// is stamped once per insert, not once per use: its entry is not
+    /// written (and its cache line not bounced between cores) on every
+    /// EXECUTE. Statements used since the last insert tie as most recent.
     pub fn get(&self, id: &[u8]) -> Option<Arc<T>> {
         let inner = self.inner.read();
         let entry = inner.entries.get(id)?;
-        entry.last_used.store(self.next_tick(), Ordering::Relaxed);
+        let now = self.tick.load(Ordering::Relaxed);
+        if entry.last_used.load(Ordering::Relaxed) != now {
+            entry.last_used.store(now, Ordering::Relaxed);
+        }
         Some(Arc::clone(&entry.value))
     }
 
