@@ -6,11 +6,14 @@ judged by the Python driver. Usage: python cluster_multi_dc.py PHASE HOST...
   partitioned  (dc1 and dc2 cut apart by message filters) once convicted: LOCAL_QUORUM and
                LOCAL_ONE work in dc1; EACH_QUORUM and QUORUM are Unavailable as in Cassandra
   healed       (filters cleared) EACH_QUORUM works again and dc2 gets the writes it missed
+  local_serial LWTs at LOCAL_SERIAL through dc1 reach dc2's replicas too (the commit goes to
+               every replica, as in Cassandra): dc2 reads them at LOCAL_QUORUM
 """
 import sys
 
 from cassandra import ConsistencyLevel as CL
 from cassandra import Unavailable, WriteTimeout
+from cassandra.query import SimpleStatement
 
 from cluster_common import connect, stmt, until
 
@@ -74,6 +77,27 @@ elif phase == "healed":
     cluster, session = connect(dc2[0], [dc2[0]])
     expected = {k: f"v{k}" for k in range(152)}
     until("dc2 has the writes it missed", lambda: rows(session, CL.LOCAL_QUORUM) == expected, 60)
+    cluster.shutdown()
+
+elif phase == "local_serial":
+    cluster, session = connect(dc1[0], [dc1[0]])
+    session.execute("CREATE TABLE md.lwt (k int PRIMARY KEY, v text)")
+    assert cluster.control_connection.wait_for_schema_agreement(wait_time=10), "schema agreement"
+    insert = SimpleStatement(
+        "INSERT INTO md.lwt (k, v) VALUES (%s, %s) IF NOT EXISTS",
+        consistency_level=CL.LOCAL_QUORUM,
+        serial_consistency_level=CL.LOCAL_SERIAL,
+    )
+    for k in range(20):
+        assert session.execute(insert, (k, f"v{k}")).one()[0] is True, k
+    cluster.shutdown()
+    cluster, session = connect(dc2[0], [dc2[0]])
+    expected = {k: f"v{k}" for k in range(20)}
+
+    def dc2_rows():
+        return {r.k: r.v for r in session.execute(stmt("SELECT k, v FROM md.lwt", CL.LOCAL_QUORUM))}
+
+    until("dc2's replicas have the LOCAL_SERIAL writes", lambda: dc2_rows() == expected, 10)
     cluster.shutdown()
 
 else:

@@ -1,7 +1,8 @@
 //! Goal: a 2-DC cluster (3 + 3 nodes, NetworkTopologyStrategy {dc1: 3, dc2: 3})
 //! behaves as Cassandra when the data centers lose contact: LOCAL_QUORUM and
 //! LOCAL_ONE keep working, EACH_QUORUM and QUORUM are Unavailable with the
-//! exact figures, and after healing dc2 gets what it missed (hints).
+//! exact figures, and after healing dc2 gets what it missed (hints); LWTs at
+//! LOCAL_SERIAL in dc1 reach dc2's replicas (the commit goes to every replica).
 //! Method: real nodes through the `sibyl-cluster` library; the partition is
 //! made with every node's message filter (`POST /admin/faults`); phases of
 //! `tests/python/cluster_multi_dc.py` judge through the Python driver.
@@ -25,4 +26,5 @@ fn data_centers_cut_apart_and_healed() {
     c.phase(SCRIPT, "partitioned");
     c.cluster.heal().expect("the partition heals");
     c.phase(SCRIPT, "healed");
+    c.phase(SCRIPT, "local_serial");
 }

@@ -93,10 +93,27 @@ impl Paxos {
         update: &Bytes,
         at: CommitAt,
     ) -> Result<Proposed, RequestError> {
-        if round.local_is_live() && round.quorum <= 2 {
-            return self.choose_learning(round, ballot, update, at);
+        let proposed = if round.local_is_live() && round.quorum <= 2 {
+            self.choose_learning(round, ballot, update, at)?
+        } else {
+            self.choose_classic(round, ballot, update, at)?
+        };
+        if matches!(proposed, Proposed::Chosen) && !round.outsiders.is_empty() {
+            // LOCAL_SERIAL: the other data centers' replicas hold the
+            // partition too; like Cassandra, every replica gets the commit
+            // (theirs unawaited), so their reads see the update without
+            // waiting for repair.
+            let unawaited = CommitAt { need: 0, ..at };
+            self.commit_to(
+                round,
+                &round.outsiders,
+                false,
+                (ballot, update),
+                0,
+                unawaited,
+            )?;
         }
-        self.choose_classic(round, ballot, update, at)
+        Ok(proposed)
     }
 
     fn choose_classic(

@@ -19,6 +19,7 @@
 //! chosen value a commit did not reach is completed by the next prepare
 //! that sees it (step 2), which is what makes SERIAL reads linearizable.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -77,6 +78,9 @@ pub(super) struct Round<'a> {
     pub(super) participants: Vec<Replica>,
     /// A majority of `participants`.
     pub(super) quorum: usize,
+    /// Live replicas of the partition that do not take part (LOCAL_SERIAL:
+    /// the other data centers'): they get every commit, unawaited.
+    pub(super) outsiders: Vec<IpAddr>,
     pub(super) deadline: Instant,
 }
 
@@ -112,7 +116,13 @@ impl Paxos {
         let view = self.coordinator.topology().current();
         let replication = self.coordinator.replication(table);
         let mut participants = view.replicas(&replication, key.token().0);
+        let mut outsiders = Vec::new();
         if serial == Consistency::LocalSerial {
+            outsiders = participants
+                .iter()
+                .filter(|r| r.dc != view.local_dc && r.alive && !r.is_local)
+                .map(|r| r.address)
+                .collect();
             participants.retain(|r| r.dc == view.local_dc);
         }
         let quorum = participants.len() / 2 + 1;
@@ -128,6 +138,7 @@ impl Paxos {
             serial,
             participants,
             quorum,
+            outsiders,
             deadline,
         })
     }
