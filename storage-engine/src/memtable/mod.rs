@@ -81,15 +81,19 @@ impl Memtable {
     /// [`Error::InvalidArgument`] when the update belongs to another table or
     /// breaks the model's ordering invariants.
     pub fn apply(&self, update: &PartitionUpdate, position: Option<Position>) -> Result<()> {
-        self.apply_owned(update.clone(), position)
+        self.apply_ref(update, position)
     }
 
-    /// [`Memtable::apply`] taking the update by value: its rows and cells
-    /// move into the memtable instead of being cloned (the write path).
+    /// [`Memtable::apply`] taking the update by value (kept for callers that
+    /// own it; the bytes are copied into the partition's arena either way).
     ///
     /// # Errors
     /// As [`Memtable::apply`].
     pub fn apply_owned(&self, update: PartitionUpdate, position: Option<Position>) -> Result<()> {
+        self.apply_ref(&update, position)
+    }
+
+    fn apply_ref(&self, update: &PartitionUpdate, position: Option<Position>) -> Result<()> {
         if update.table != self.table {
             return Err(Error::InvalidArgument(format!(
                 "update for table {} applied to the memtable of {}",
@@ -118,7 +122,7 @@ impl Memtable {
         // Lowered before the data is visible, so a compaction that sees the
         // data in a version also sees a bound at or below its timestamps.
         self.min_timestamp
-            .fetch_min(update_min_timestamp(&update), Ordering::AcqRel);
+            .fetch_min(update_min_timestamp(update), Ordering::AcqRel);
         state.lock().apply(update);
         self.size_bytes.fetch_add(added, Ordering::Relaxed);
         if let Some(position) = position {

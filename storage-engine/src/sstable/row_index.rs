@@ -7,14 +7,8 @@
 
 use std::cmp::Ordering;
 
-use bytes::Bytes;
-
 use super::index::RowIndexBlock;
-use crate::model::{ClusteringKey, Slices};
-
-fn key(bytes: &[u8]) -> ClusteringKey {
-    ClusteringKey::new(Bytes::copy_from_slice(bytes))
-}
+use crate::model::Slices;
 
 /// Indexes of the blocks (ascending, no duplicates) holding rows that `slices` may select.
 #[must_use]
@@ -23,9 +17,9 @@ pub fn blocks_for(blocks: &[RowIndexBlock], slices: &Slices) -> Vec<usize> {
     for slice in slices.as_slice() {
         // First block whose last key is not before the slice start.
         let first =
-            blocks.partition_point(|b| slice.start.cmp_key(&key(&b.last)) == Ordering::Greater);
+            blocks.partition_point(|b| slice.start.cmp_key_bytes(&b.last) == Ordering::Greater);
         for (i, b) in blocks.iter().enumerate().skip(first) {
-            if slice.end.cmp_key(&key(&b.first)) == Ordering::Less {
+            if slice.end.cmp_key_bytes(&b.first) == Ordering::Less {
                 break;
             }
             if out.last().is_none_or(|l| *l < i) {
