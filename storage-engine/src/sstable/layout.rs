@@ -13,7 +13,7 @@ use bytes::Bytes;
 
 use super::codec::{ByteReader, DecodeError, DecodeResult, len_u64, put_bytes};
 use super::format::{ITEMS_MAX, KEY_BYTES_MAX};
-use super::index::RowIndexBlock;
+use super::index::RowIndex;
 use super::serial::{
     get_deletion, get_range_tombstone, get_row, get_row_body_in, put_deletion, put_range_tombstone,
     put_row, read_clustering, shared_prefix, skip_row_body,
@@ -31,7 +31,7 @@ pub struct EncodedPartition {
     /// Whole serialized size.
     pub size: u64,
     /// Row index; empty when the rows fit in one block.
-    pub blocks: Vec<RowIndexBlock>,
+    pub blocks: RowIndex,
 }
 
 /// Appends the serialized `partition` to `out` and records it in `stats`.
@@ -83,9 +83,9 @@ fn encode_rows<'a>(
     partition_start: usize,
     stats: &mut Stats,
     block_bytes: u64,
-) -> Vec<RowIndexBlock> {
+) -> RowIndex {
     let count = rows.len();
-    let mut blocks = Vec::new();
+    let mut blocks = RowIndex::default();
     let mut block_start = out.len();
     let mut block_first: Option<&Row> = None;
     let mut prev: &[u8] = &[];
@@ -103,12 +103,12 @@ fn encode_rows<'a>(
         prev = row.clustering.as_bytes();
         let full = len_u64(out.len() - block_start) >= block_bytes;
         if let Some(first) = block_first.filter(|_| full || i + 1 == count) {
-            blocks.push(RowIndexBlock {
-                first: first.clustering.as_bytes().to_vec(),
-                last: row.clustering.as_bytes().to_vec(),
-                offset: len_u64(block_start - partition_start),
-                size: len_u64(out.len() - block_start),
-            });
+            blocks.push(
+                first.clustering.as_bytes(),
+                row.clustering.as_bytes(),
+                len_u64(block_start - partition_start),
+                len_u64(out.len() - block_start),
+            );
             block_first = None;
         }
     }

@@ -395,7 +395,7 @@ impl SsTableReader {
         }
         let wanted = super::row_index::blocks_for(&entry.blocks, &filter.slices);
         let mut spans = Vec::with_capacity(wanted.len());
-        for block in wanted.iter().filter_map(|i| entry.blocks.get(*i)) {
+        for block in wanted.iter().filter_map(|&i| entry.blocks.get(i)) {
             let end = block.offset.checked_add(block.size);
             if block.offset < entry.header_size || end.is_none_or(|e| e > entry.partition_size) {
                 let what = "row index block outside its partition";
