@@ -26,6 +26,7 @@ use super::layout::{PartitionHeader, RowChoice, decode_header, decode_row_pieces
 use super::stats::Stats;
 use super::toc;
 use crate::fs::FileSystem;
+use crate::model::key::cmp_key_bytes;
 use crate::model::{ColumnId, DeletionTime, Partition, PartitionKey, Row, Slices, Token};
 
 /// Which part of a partition a read wants.
@@ -430,7 +431,8 @@ impl SsTableReader {
         out: &mut Vec<Row>,
     ) -> Result<()> {
         let pieces = self.chunks.read_pieces(&self.data, start, len, cache)?;
-        decode_row_pieces(&pieces, out, max_rows, |k| choose(filter, k))
+        let positions = SlicePositions::of(&filter.slices);
+        decode_row_pieces(&pieces, out, max_rows, |k| positions.choose(k))
             .map_err(|e| e.at(&self.data_path, start))
     }
 
@@ -471,19 +473,36 @@ impl SsTableReader {
     }
 }
 
-/// Keep rows inside the slices, skip rows between them, stop after the last slice.
-fn choose(filter: &PartitionFilter, key: &[u8]) -> RowChoice {
-    if filter.slices.contains_bytes(key) {
-        RowChoice::Keep
-    } else if filter
-        .slices
-        .as_slice()
-        .last()
-        .is_none_or(|s| s.end.cmp_key_bytes(key) == Ordering::Less)
-    {
+/// The slices as plain key positions, so deciding per row is a few byte comparisons:
+/// a key is in a slice when `start <= key` and (no end or) `key < end`.
+struct SlicePositions(Vec<(Bytes, Option<Bytes>)>);
+
+impl SlicePositions {
+    fn of(slices: &Slices) -> Self {
+        let positions = slices
+            .as_slice()
+            .iter()
+            .filter_map(|s| Some((s.start.position_bytes()?, s.end.position_bytes())))
+            .collect();
+        Self(positions)
+    }
+
+    /// Keep rows inside the slices, skip rows between them, stop after the last slice.
+    fn choose(&self, key: &[u8]) -> RowChoice {
+        for (start, end) in &self.0 {
+            if end
+                .as_ref()
+                .is_some_and(|e| cmp_key_bytes(key, e) != Ordering::Less)
+            {
+                continue;
+            }
+            return if cmp_key_bytes(key, start) == Ordering::Less {
+                RowChoice::Skip
+            } else {
+                RowChoice::Keep
+            };
+        }
         RowChoice::Stop
-    } else {
-        RowChoice::Skip
     }
 }
 
