@@ -28,6 +28,7 @@
 
 mod iter;
 mod map;
+mod rowmap;
 mod state;
 #[cfg(test)]
 mod tests;
@@ -37,6 +38,7 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use parking_lot::Mutex;
 
 use self::map::PartitionMap;
+pub use self::rowmap::Values as RowValues;
 use self::state::PartState;
 use crate::commitlog::Position;
 use crate::error::{Error, Result};

@@ -13,11 +13,11 @@
 //! row's clustering rather than a second allocation, and dropping a flushed
 //! memtable frees one chunk per few hundred rows instead of every value.
 
-use std::collections::BTreeMap;
 use std::ops::Bound;
 
 use bytes::{Bytes, BytesMut};
 
+use super::rowmap::RowMap;
 use crate::model::reconcile::{
     covering_deletion, merge_range_tombstones, merge_rows_owned, shadow_row,
 };
@@ -116,7 +116,7 @@ impl Arena {
 pub(super) struct PartState {
     pub(super) partition_deletion: DeletionTime,
     pub(super) static_row: Option<Row>,
-    pub(super) rows: BTreeMap<ClusteringKey, Row>,
+    pub(super) rows: RowMap,
     /// Normalised (see `merge_range_tombstones`).
     pub(super) range_tombstones: Vec<RangeTombstone>,
     /// Where the rows' bytes live.
@@ -160,20 +160,22 @@ impl PartState {
             .map(|r| shadow_row(r, self.partition_deletion))
             .filter(|r| !r.is_empty());
         if pd_changed {
-            let rows = std::mem::take(&mut self.rows);
-            for (key, row) in rows {
-                self.put(key, row);
+            for row in self.rows.take_all() {
+                self.put(row);
             }
         } else {
             for rt in &update.range_tombstones {
                 let Some(range) = key_range(&rt.slice) else {
                     continue;
                 };
-                let keys: Vec<ClusteringKey> =
-                    self.rows.range(range).map(|(k, _)| k.clone()).collect();
+                let keys: Vec<ClusteringKey> = self
+                    .rows
+                    .range(range)
+                    .map(|r| r.clustering.clone())
+                    .collect();
                 for key in keys {
                     if let Some(row) = self.rows.remove(&key) {
-                        self.put(key, row);
+                        self.put(row);
                     }
                 }
             }
@@ -187,29 +189,26 @@ impl PartState {
                 .max(covering_deletion(&self.range_tombstones, &row.clustering));
             match self.rows.get_mut(&row.clustering) {
                 Some(existing) => {
-                    let merged =
-                        shadow_row(merge_rows_owned(std::mem::take(existing), row), active);
-                    if merged.is_empty() {
-                        let key = merged.clustering;
+                    *existing = shadow_row(merge_rows_owned(std::mem::take(existing), row), active);
+                    if existing.is_empty() {
+                        let key = existing.clustering.clone();
                         self.rows.remove(&key);
-                    } else {
-                        *existing = merged;
                     }
                 }
-                None => self.put(row.clustering.clone(), row),
+                None => self.put(row),
             }
         }
         self.arena.first_update_done();
     }
 
     /// Inserts `row` after shadowing it by the deletions above it.
-    fn put(&mut self, key: ClusteringKey, row: Row) {
+    fn put(&mut self, row: Row) {
         let active = self
             .partition_deletion
-            .max(covering_deletion(&self.range_tombstones, &key));
+            .max(covering_deletion(&self.range_tombstones, &row.clustering));
         let row = shadow_row(row, active);
         if !row.is_empty() {
-            self.rows.insert(key, row);
+            self.rows.insert(row);
         }
     }
 
