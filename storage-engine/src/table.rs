@@ -227,7 +227,7 @@ impl Table {
         update
             .check()
             .map_err(|what| Error::InvalidArgument(what.to_string()))?;
-        self.shared.throttle(&self.state);
+        self.shared.throttle(&self.state, update.heap_size() as u64);
         let full = {
             let _shared = self.state.switch.read();
             let version = self.state.version.current();

@@ -20,7 +20,7 @@ mod open;
 use std::collections::{BTreeMap, VecDeque};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -49,6 +49,9 @@ pub(crate) fn with_cache(reader: SsTableReader, cache: Option<&Arc<ChunkCache>>)
 
 /// Default global memtable budget (bytes).
 pub const MEMTABLE_BUDGET_BYTES_DEFAULT: u64 = 512 * 1024 * 1024;
+
+/// Bytes written between two checks of the memtable budget (see `Shared::throttle`).
+const BUDGET_CHECK_BYTES: u64 = 1024 * 1024;
 
 /// Default compaction throughput limit (MiB/s), as Cassandra's.
 pub const COMPACTION_THROUGHPUT_MB_PER_SEC_DEFAULT: u64 = 64;
@@ -122,6 +125,8 @@ pub(crate) struct Shared {
     queue_cv: Condvar,
     budget: Mutex<()>,
     budget_cv: Condvar,
+    /// Bytes applied since the memtable budget was last found respected.
+    unchecked_bytes: AtomicU64,
     closed: AtomicBool,
     pub(crate) compaction: compactor::CompactionSignal,
     /// Decompressed chunks shared by every table (`None` when disabled).
@@ -160,8 +165,21 @@ impl Shared {
     }
 
     /// Waits while every memtable together is over budget (bounded).
-    pub(crate) fn throttle(&self, table: &TableState) {
+    /// `bytes` is the size of the write about to be applied: the budget (a
+    /// lock per table to sum) is checked once a 64th of it (at most
+    /// `BUDGET_CHECK_BYTES`) was written since it was last found respected,
+    /// so memtables pass it by at most that much plus one write per writer.
+    pub(crate) fn throttle(&self, table: &TableState, bytes: u64) {
+        let since = self
+            .unchecked_bytes
+            .fetch_add(bytes, Ordering::Relaxed)
+            .saturating_add(bytes);
+        let interval = (self.options.memtable_budget_bytes / 64).min(BUDGET_CHECK_BYTES);
+        if since < interval {
+            return;
+        }
         if self.memtable_bytes() <= self.options.memtable_budget_bytes {
+            self.unchecked_bytes.store(0, Ordering::Relaxed);
             return;
         }
         // Free memory where it is: the table with the largest active memtable

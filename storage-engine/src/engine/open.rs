@@ -169,6 +169,7 @@ impl Engine {
             queue_cv: Condvar::new(),
             budget: Mutex::new(()),
             budget_cv: Condvar::new(),
+            unchecked_bytes: std::sync::atomic::AtomicU64::new(0),
             closed: AtomicBool::new(false),
             compaction: super::compactor::CompactionSignal::default(),
             chunk_cache,
