@@ -116,16 +116,20 @@ impl Memtable {
             .sum();
         let rts = update.range_tombstones.len() * std::mem::size_of::<RangeTombstone>();
         let mut added = (rows + rts) as u64;
-        let (state, created) = self.partitions.get_or_insert(&update.key);
+        // Lowered before the data is visible, so a compaction that sees the
+        // data in a version also sees a bound at or below its timestamps (the
+        // bound only falls, so a load at or below ours needs no write).
+        let min_ts = update_min_timestamp(update);
+        if min_ts < self.min_timestamp.load(Ordering::Acquire) {
+            self.min_timestamp.fetch_min(min_ts, Ordering::AcqRel);
+        }
+        let ((), created) = self
+            .partitions
+            .with_state(&update.key, |state| state.lock().apply(update));
         if created {
             let node = std::mem::size_of::<PartState>() + PARTITION_OVERHEAD_BYTES;
             added += (node + update.key.key().len()) as u64;
         }
-        // Lowered before the data is visible, so a compaction that sees the
-        // data in a version also sees a bound at or below its timestamps.
-        self.min_timestamp
-            .fetch_min(update_min_timestamp(update), Ordering::AcqRel);
-        state.lock().apply(update);
         self.size_bytes.fetch_add(added, Ordering::Relaxed);
         if let Some(position) = position {
             let mut range = self.positions.lock();
