@@ -110,6 +110,10 @@ pub struct ClusteringKey(pub Bytes);
 /// keys constantly, and most keys (timestamps, ids) differ within them.
 #[inline]
 pub fn cmp_key_bytes(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
+    if a.is_empty() || b.is_empty() {
+        // Tables without clustering columns: every key is empty.
+        return a.len().cmp(&b.len());
+    }
     if let (Some((x, a_rest)), Some((y, b_rest))) =
         (a.split_first_chunk::<8>(), b.split_first_chunk::<8>())
     {
