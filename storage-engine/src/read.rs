@@ -128,14 +128,6 @@ fn finish(
         tombstones += view_row(s, now_s);
     }
     let limit = row_limit.unwrap_or(usize::MAX);
-    let mut kept = Vec::with_capacity(p.rows.len().min(limit.saturating_add(1)));
-    let mut live = 0usize;
-    let rows = std::mem::take(&mut p.rows);
-    let ordered: Box<dyn Iterator<Item = Row>> = if reversed {
-        Box::new(rows.into_iter().rev())
-    } else {
-        Box::new(rows.into_iter())
-    };
     let beyond = |row: &Row| {
         exact_up_to.as_ref().is_some_and(|b| {
             if reversed {
@@ -145,18 +137,27 @@ fn finish(
             }
         })
     };
-    for mut row in ordered {
-        if live >= limit || beyond(&row) {
+    // Rows are kept in place: walk them in read order, then cut the rest.
+    let mut live = 0usize;
+    let mut kept = 0usize;
+    let n = p.rows.len();
+    for i in 0..n {
+        let at = if reversed { n - 1 - i } else { i };
+        let Some(row) = p.rows.get_mut(at) else {
+            break;
+        };
+        if live >= limit || beyond(row) {
             break;
         }
-        tombstones += view_row(&mut row, now_s);
+        tombstones += view_row(row, now_s);
         live += usize::from(row.has_live_data(now_s));
-        kept.push(row);
+        kept += 1;
     }
     if reversed {
-        kept.reverse();
+        p.rows.drain(..n - kept);
+    } else {
+        p.rows.truncate(kept);
     }
-    p.rows = kept;
     let complete = exact_up_to.is_none() || live >= limit;
     let result = ReadResult {
         partition: Some(p),

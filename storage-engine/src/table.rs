@@ -217,15 +217,6 @@ impl Table {
     /// [`Error::InvalidArgument`] for an update of another table or breaking
     /// the model's invariants; [`Error::Closed`]; commitlog errors.
     pub fn apply(&self, update: &PartitionUpdate) -> Result<()> {
-        self.apply_owned(update.clone())
-    }
-
-    /// [`Table::apply`] taking the update by value, so the memtable moves
-    /// its rows in rather than cloning them.
-    ///
-    /// # Errors
-    /// As [`Table::apply`].
-    pub fn apply_owned(&self, update: PartitionUpdate) -> Result<()> {
         self.check_open()?;
         if update.table != self.state.id {
             return Err(Error::InvalidArgument(format!(
@@ -236,12 +227,12 @@ impl Table {
         update
             .check()
             .map_err(|what| Error::InvalidArgument(what.to_string()))?;
-        self.shared.throttle(&self.state, update.heap_size());
+        self.shared.throttle(&self.state, update.heap_size() as u64);
         let full = {
             let _shared = self.state.switch.read();
             let version = self.state.version.current();
-            let position = self.shared.commitlog.append(&update)?;
-            version.active.apply_owned(update, Some(position))?;
+            let position = self.shared.commitlog.append(update)?;
+            version.active.apply(update, Some(position))?;
             version.active.size_bytes() >= self.state.options.flush_threshold_bytes
         };
         if full
@@ -252,6 +243,15 @@ impl Table {
             self.shared.request_flush(self.state.id);
         }
         Ok(())
+    }
+
+    /// [`Table::apply`] taking the update by value (the memtable copies the
+    /// bytes into its arena either way, so this is `apply` plus a drop).
+    ///
+    /// # Errors
+    /// As [`Table::apply`].
+    pub fn apply_owned(&self, update: PartitionUpdate) -> Result<()> {
+        self.apply(&update)
     }
 
     /// Flushes every memtable holding data now into SSTables and returns

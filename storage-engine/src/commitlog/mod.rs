@@ -47,7 +47,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use parking_lot::{Condvar, Mutex};
 
-use self::record::{RECORD_OVERHEAD, encode_header, encode_record};
+use self::record::{RECORD_HEADER_LEN, RECORD_OVERHEAD, encode_header, frame_record_in_place};
 use self::segment::{DirtyTables, segment_file_name};
 use crate::config::{CommitlogConfig, CommitlogSync};
 use crate::error::{Error, Result};
@@ -371,9 +371,11 @@ impl Inner {
     fn append(&self, update: &PartitionUpdate) -> Result<Position> {
         self.check_usable()?;
         // Encode and frame outside the lock: only the file append is serial.
-        let mut payload = bytes::BytesMut::with_capacity(update.heap_size());
-        encode_update(update, &mut payload);
-        let payload_len = payload.len() as u64;
+        // The payload is encoded straight after room for the record header.
+        let mut frame = bytes::BytesMut::with_capacity(update.heap_size() + RECORD_OVERHEAD);
+        frame.extend_from_slice(&[0u8; RECORD_HEADER_LEN]);
+        encode_update(update, &mut frame);
+        let payload_len = (frame.len() - RECORD_HEADER_LEN) as u64;
         if payload_len > self.config.record_bytes_max {
             return Err(Error::LimitExceeded {
                 what: "commitlog record",
@@ -381,8 +383,7 @@ impl Inner {
                 max: self.config.record_bytes_max,
             });
         }
-        let mut frame = Vec::with_capacity(payload.len() + RECORD_OVERHEAD);
-        encode_record(&payload, &mut frame);
+        frame_record_in_place(&mut frame);
         let frame_len = frame.len() as u64;
         let mut st = self.state.lock();
         let st = &mut *st;

@@ -27,6 +27,9 @@ pub const SEGMENT_HEADER_LEN: usize = 18;
 /// Bytes a record adds around its payload.
 pub const RECORD_OVERHEAD: usize = 12;
 
+/// Bytes before a record's payload: its length and the length's CRC.
+pub const RECORD_HEADER_LEN: usize = 8;
+
 const _: () = assert!(SEGMENT_HEADER_LEN == 4 + 2 + 8 + 4);
 
 /// Encodes a segment header.
@@ -88,6 +91,22 @@ pub fn encode_record(payload: &[u8], out: &mut Vec<u8>) {
     out.extend_from_slice(&crc32fast::hash(&len_bytes).to_be_bytes());
     out.extend_from_slice(payload);
     out.extend_from_slice(&crc32fast::hash(payload).to_be_bytes());
+}
+
+/// Frames a record in place: `frame` holds [`RECORD_HEADER_LEN`] placeholder
+/// bytes then the payload; fills the header and appends the payload's CRC
+/// (the same bytes as [`encode_record`], without copying the payload).
+pub fn frame_record_in_place(frame: &mut bytes::BytesMut) {
+    let payload_len = frame.len().saturating_sub(RECORD_HEADER_LEN);
+    let len = u32::try_from(payload_len).expect("record length checked against the limit");
+    let len_bytes = len.to_be_bytes();
+    let crc = crc32fast::hash(frame.get(RECORD_HEADER_LEN..).unwrap_or_default());
+    if let Some(header) = frame.get_mut(..RECORD_HEADER_LEN) {
+        let (l, c) = header.split_at_mut(4);
+        l.copy_from_slice(&len_bytes);
+        c.copy_from_slice(&crc32fast::hash(&len_bytes).to_be_bytes());
+    }
+    frame.extend_from_slice(&crc.to_be_bytes());
 }
 
 /// The outcome of reading the record that starts at some offset.

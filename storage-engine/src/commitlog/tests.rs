@@ -420,3 +420,23 @@ mod damage {
         }
     }
 }
+
+#[test]
+fn framing_in_place_writes_the_same_bytes_as_encode_record() {
+    for len in [0usize, 1, 7, 300] {
+        let payload: Vec<u8> = (0..len)
+            .map(|i| u8::try_from(i * 31 % 251).unwrap())
+            .collect();
+        let mut expected = Vec::new();
+        super::record::encode_record(&payload, &mut expected);
+        let mut frame = bytes::BytesMut::new();
+        frame.extend_from_slice(&[0u8; super::record::RECORD_HEADER_LEN]);
+        frame.extend_from_slice(&payload);
+        super::record::frame_record_in_place(&mut frame);
+        assert_eq!(
+            frame.as_ref(),
+            expected.as_slice(),
+            "payload of {len} bytes"
+        );
+    }
+}

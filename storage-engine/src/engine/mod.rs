@@ -50,6 +50,9 @@ pub(crate) fn with_cache(reader: SsTableReader, cache: Option<&Arc<ChunkCache>>)
 /// Default global memtable budget (bytes).
 pub const MEMTABLE_BUDGET_BYTES_DEFAULT: u64 = 512 * 1024 * 1024;
 
+/// Bytes written between two checks of the memtable budget (see `Shared::throttle`).
+const BUDGET_CHECK_BYTES: u64 = 1024 * 1024;
+
 /// Default compaction throughput limit (MiB/s), as Cassandra's.
 pub const COMPACTION_THROUGHPUT_MB_PER_SEC_DEFAULT: u64 = 64;
 
@@ -122,10 +125,8 @@ pub(crate) struct Shared {
     queue_cv: Condvar,
     budget: Mutex<()>,
     budget_cv: Condvar,
-    /// An upper bound of what every memtable holds: the exact sum when last
-    /// taken plus an over-estimate of each write since. Summing every
-    /// table's memtable on each write had been ~1.5% of a write's CPU.
-    memtable_estimate: AtomicU64,
+    /// Bytes applied since the memtable budget was last found respected.
+    unchecked_bytes: AtomicU64,
     closed: AtomicBool,
     pub(crate) compaction: compactor::CompactionSignal,
     /// Decompressed chunks shared by every table (`None` when disabled).
@@ -163,23 +164,22 @@ impl Shared {
             .sum()
     }
 
-    /// Waits while every memtable together is over budget (bounded), before
-    /// a write of `update_bytes` (its `heap_size`).
-    pub(crate) fn throttle(&self, table: &TableState, update_bytes: usize) {
-        // What a write may add beyond its heap size (partition state, key,
-        // map entry): over-estimated, so the estimate stays an upper bound.
-        const WRITE_OVERHEAD_BYTES: u64 = 512;
-        let growth = (update_bytes as u64).saturating_add(WRITE_OVERHEAD_BYTES);
-        let estimate = self
-            .memtable_estimate
-            .fetch_add(growth, Ordering::Relaxed)
-            .saturating_add(growth);
-        if estimate <= self.options.memtable_budget_bytes {
+    /// Waits while every memtable together is over budget (bounded).
+    /// `bytes` is the size of the write about to be applied: the budget (a
+    /// lock per table to sum) is checked once a 64th of it (at most
+    /// `BUDGET_CHECK_BYTES`) was written since it was last found respected,
+    /// so memtables pass it by at most that much plus one write per writer.
+    pub(crate) fn throttle(&self, table: &TableState, bytes: u64) {
+        let since = self
+            .unchecked_bytes
+            .fetch_add(bytes, Ordering::Relaxed)
+            .saturating_add(bytes);
+        let interval = (self.options.memtable_budget_bytes / 64).min(BUDGET_CHECK_BYTES);
+        if since < interval {
             return;
         }
-        let exact = self.memtable_bytes();
-        self.memtable_estimate.store(exact, Ordering::Relaxed);
-        if exact <= self.options.memtable_budget_bytes {
+        if self.memtable_bytes() <= self.options.memtable_budget_bytes {
+            self.unchecked_bytes.store(0, Ordering::Relaxed);
             return;
         }
         // Free memory where it is: the table with the largest active memtable

@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64};
+use std::sync::atomic::AtomicBool;
 
 use parking_lot::{Condvar, Mutex, RwLock};
 
@@ -169,7 +169,7 @@ impl Engine {
             queue_cv: Condvar::new(),
             budget: Mutex::new(()),
             budget_cv: Condvar::new(),
-            memtable_estimate: AtomicU64::new(0),
+            unchecked_bytes: std::sync::atomic::AtomicU64::new(0),
             closed: AtomicBool::new(false),
             compaction: super::compactor::CompactionSignal::default(),
             chunk_cache,

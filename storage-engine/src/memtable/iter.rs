@@ -7,7 +7,7 @@ use std::ops::Bound;
 
 use super::Memtable;
 use super::state::{PartState, key_range};
-use crate::model::{ClusteringKey, Partition, PartitionKey, PartitionView, Row, Slices, Token};
+use crate::model::{Partition, PartitionKey, PartitionView, Slices, Token};
 
 impl Memtable {
     /// The whole partition `key`, if the memtable holds it.
@@ -49,16 +49,9 @@ impl Memtable {
                 break;
             }
             if reversed {
-                rows.extend(
-                    state
-                        .rows
-                        .range(range)
-                        .rev()
-                        .take(want)
-                        .map(|(_, r)| r.clone()),
-                );
+                rows.extend(state.rows.range(range).rev().take(want).cloned());
             } else {
-                rows.extend(state.rows.range(range).take(want).map(|(_, r)| r.clone()));
+                rows.extend(state.rows.range(range).take(want).cloned());
             }
         }
         if reversed {
@@ -103,9 +96,7 @@ impl Memtable {
     /// The first error `f` returns.
     pub fn for_each_partition<E>(
         &self,
-        mut f: impl FnMut(
-            &PartitionView<'_, std::collections::btree_map::Values<'_, ClusteringKey, Row>>,
-        ) -> Result<(), E>,
+        mut f: impl FnMut(&PartitionView<'_, super::RowValues<'_>>) -> Result<(), E>,
     ) -> Result<(), E> {
         for (key, state) in self.partitions.range(Bound::Unbounded, Bound::Unbounded) {
             let state: parking_lot::MutexGuard<'_, PartState> = state.lock();

@@ -28,6 +28,7 @@
 
 mod iter;
 mod map;
+mod rowmap;
 mod state;
 #[cfg(test)]
 mod tests;
@@ -37,6 +38,7 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use parking_lot::Mutex;
 
 use self::map::PartitionMap;
+pub use self::rowmap::Values as RowValues;
 use self::state::PartState;
 use crate::commitlog::Position;
 use crate::error::{Error, Result};
@@ -81,15 +83,19 @@ impl Memtable {
     /// [`Error::InvalidArgument`] when the update belongs to another table or
     /// breaks the model's ordering invariants.
     pub fn apply(&self, update: &PartitionUpdate, position: Option<Position>) -> Result<()> {
-        self.apply_owned(update.clone(), position)
+        self.apply_ref(update, position)
     }
 
-    /// [`Memtable::apply`] taking the update by value: its rows and cells
-    /// move into the memtable instead of being cloned (the write path).
+    /// [`Memtable::apply`] taking the update by value (kept for callers that
+    /// own it; the bytes are copied into the partition's arena either way).
     ///
     /// # Errors
     /// As [`Memtable::apply`].
     pub fn apply_owned(&self, update: PartitionUpdate, position: Option<Position>) -> Result<()> {
+        self.apply_ref(&update, position)
+    }
+
+    fn apply_ref(&self, update: &PartitionUpdate, position: Option<Position>) -> Result<()> {
         if update.table != self.table {
             return Err(Error::InvalidArgument(format!(
                 "update for table {} applied to the memtable of {}",
@@ -110,16 +116,20 @@ impl Memtable {
             .sum();
         let rts = update.range_tombstones.len() * std::mem::size_of::<RangeTombstone>();
         let mut added = (rows + rts) as u64;
-        let (state, created) = self.partitions.get_or_insert(&update.key);
+        // Lowered before the data is visible, so a compaction that sees the
+        // data in a version also sees a bound at or below its timestamps (the
+        // bound only falls, so a load at or below ours needs no write).
+        let min_ts = update_min_timestamp(update);
+        if min_ts < self.min_timestamp.load(Ordering::Acquire) {
+            self.min_timestamp.fetch_min(min_ts, Ordering::AcqRel);
+        }
+        let ((), created) = self
+            .partitions
+            .with_state(&update.key, |state| state.lock().apply(update));
         if created {
             let node = std::mem::size_of::<PartState>() + PARTITION_OVERHEAD_BYTES;
             added += (node + update.key.key().len()) as u64;
         }
-        // Lowered before the data is visible, so a compaction that sees the
-        // data in a version also sees a bound at or below its timestamps.
-        self.min_timestamp
-            .fetch_min(update_min_timestamp(&update), Ordering::AcqRel);
-        state.lock().apply(update);
         self.size_bytes.fetch_add(added, Ordering::Relaxed);
         if let Some(position) = position {
             let mut range = self.positions.lock();

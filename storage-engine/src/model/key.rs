@@ -102,8 +102,43 @@ impl fmt::Debug for PartitionKey {
 /// A row's clustering key: order-preserving, self-delimiting encoded
 /// components, compared as plain bytes. The empty key is the only row of a
 /// table without clustering columns (and the key of the static row).
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[derive(Clone, PartialEq, Eq, Hash, Default)]
 pub struct ClusteringKey(pub Bytes);
+
+/// Byte order of `a` and `b` (the order of `[u8]`), comparing the first
+/// eight bytes as one big-endian word: memtable and merge searches compare
+/// keys constantly, and most keys (timestamps, ids) differ within them.
+#[inline]
+pub fn cmp_key_bytes(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
+    if a.is_empty() || b.is_empty() {
+        // Tables without clustering columns: every key is empty.
+        return a.len().cmp(&b.len());
+    }
+    if let (Some((x, a_rest)), Some((y, b_rest))) =
+        (a.split_first_chunk::<8>(), b.split_first_chunk::<8>())
+    {
+        let (x, y) = (u64::from_be_bytes(*x), u64::from_be_bytes(*y));
+        if x != y {
+            return x.cmp(&y);
+        }
+        return a_rest.cmp(b_rest);
+    }
+    a.cmp(b)
+}
+
+impl Ord for ClusteringKey {
+    #[inline]
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        cmp_key_bytes(&self.0, &other.0)
+    }
+}
+
+impl PartialOrd for ClusteringKey {
+    #[inline]
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
 
 impl ClusteringKey {
     /// The empty clustering key.

@@ -341,12 +341,38 @@ impl ChunkReader {
         len: u64,
         last: &mut LastChunk,
     ) -> Result<Bytes> {
+        let pieces = self.read_pieces(bytes, start, len, last)?;
+        match pieces.as_slice() {
+            [] => Ok(Bytes::new()),
+            [one] => Ok(one.clone()),
+            many => {
+                let cap =
+                    usize::try_from(len).map_err(|_| SsTableError::InvalidInput("range".into()))?;
+                let mut out = Vec::with_capacity(cap);
+                many.iter().for_each(|p| out.extend_from_slice(p));
+                Ok(Bytes::from(out))
+            }
+        }
+    }
+
+    /// Logical bytes `[start, start + len)` as views of the chunks covering them, in
+    /// order (one piece per chunk; nothing is copied). Reuses and updates `last` as
+    /// [`ChunkReader::read_range_cached`].
+    ///
+    /// # Errors
+    /// As [`ChunkReader::read_range`].
+    pub fn read_pieces(
+        &self,
+        bytes: &[u8],
+        start: u64,
+        len: u64,
+        last: &mut LastChunk,
+    ) -> Result<Vec<Bytes>> {
         let end = start
             .checked_add(len)
             .filter(|e| *e <= self.logical_len)
             .ok_or_else(|| SsTableError::corruption(&self.file, start, "range past data end"))?;
-        let cap = usize::try_from(len).map_err(|_| SsTableError::InvalidInput("range".into()))?;
-        let mut out: Option<Vec<u8>> = None;
+        let mut pieces = Vec::with_capacity(2);
         let mut pos = start;
         while pos < end {
             let index = pos / self.chunk_bytes;
@@ -371,13 +397,9 @@ impl ChunkReader {
                 ));
             }
             pos = base + len_u64(to);
-            if pos >= end && out.is_none() {
-                return Ok(chunk.slice(from..to));
-            }
-            out.get_or_insert_with(|| Vec::with_capacity(cap))
-                .extend_from_slice(chunk.get(from..to).unwrap_or_default());
+            pieces.push(chunk.slice(from..to));
         }
-        Ok(out.map(Bytes::from).unwrap_or_default())
+        Ok(pieces)
     }
 }
 

@@ -154,7 +154,19 @@ impl<'a> ByteReader<'a> {
     ///
     /// # Errors
     /// When truncated, longer than 10 bytes or overflowing `u64`.
+    #[inline]
     pub fn varint(&mut self, what: &'static str) -> DecodeResult<u64> {
+        // One-byte values (lengths, deltas, ids) are the common case.
+        if let Some(&byte) = self.buf.get(self.pos)
+            && byte < 0x80
+        {
+            self.pos += 1;
+            return Ok(u64::from(byte));
+        }
+        self.varint_long(what)
+    }
+
+    fn varint_long(&mut self, what: &'static str) -> DecodeResult<u64> {
         let mut value = 0u64;
         for i in 0..10u32 {
             let byte = self.u8(what)?;

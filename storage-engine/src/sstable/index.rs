@@ -25,18 +25,7 @@ use super::format::{
     checked_body, frame_body,
 };
 
-/// One row-index block of a wide partition: the clustering range it covers and where.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RowIndexBlock {
-    /// Clustering key of the first row in the block.
-    pub first: Vec<u8>,
-    /// Clustering key of the last row in the block.
-    pub last: Vec<u8>,
-    /// Offset of the block's first row, relative to the partition start.
-    pub offset: u64,
-    /// Serialized bytes of the block.
-    pub size: u64,
-}
+pub use super::row_index::{RowIndex, RowIndexBlock};
 
 /// The index entry of one partition.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,7 +41,7 @@ pub struct IndexEntry {
     /// Serialized size of the partition header (key, deletion, static row, range tombstones).
     pub header_size: u64,
     /// Row index, empty for narrow partitions.
-    pub blocks: Vec<RowIndexBlock>,
+    pub blocks: RowIndex,
     /// For a wide partition whose header holds only its key and deletion (no static row,
     /// no range tombstones): that deletion `(mark, local deletion time)`, so a slice read
     /// need not read the header from Data.
@@ -82,9 +71,9 @@ impl IndexEntry {
         put_varint(out, self.partition_size);
         put_varint(out, self.header_size);
         put_varint(out, len_u64(self.blocks.len()));
-        for b in &self.blocks {
-            put_bytes(out, &b.first);
-            put_bytes(out, &b.last);
+        for b in self.blocks.iter() {
+            put_bytes(out, b.first);
+            put_bytes(out, b.last);
             put_varint(out, b.offset);
             put_varint(out, b.size);
         }
@@ -202,18 +191,13 @@ fn decode_body(r: &mut ByteReader<'_>) -> DecodeResult<IndexEntry> {
     let partition_size = r.varint("partition size")?;
     let header_size = r.varint("header size")?;
     let count = r.count(ITEMS_MAX, "row index block count")?;
-    let mut blocks = Vec::with_capacity(count.min(r.remaining() / 4));
+    let mut blocks = RowIndex::with_capacity(count.min(r.remaining() / 4));
     for _ in 0..count {
-        blocks.push(RowIndexBlock {
-            first: r
-                .bytes(CLUSTERING_BYTES_MAX, "block first clustering")?
-                .to_vec(),
-            last: r
-                .bytes(CLUSTERING_BYTES_MAX, "block last clustering")?
-                .to_vec(),
-            offset: r.varint("block offset")?,
-            size: r.varint("block size")?,
-        });
+        let first = r.bytes(CLUSTERING_BYTES_MAX, "block first clustering")?;
+        let last = r.bytes(CLUSTERING_BYTES_MAX, "block last clustering")?;
+        let offset = r.varint("block offset")?;
+        let size = r.varint("block size")?;
+        blocks.push(first, last, offset, size);
     }
     let inline_deletion = match r.u8("inline deletion flag")? {
         0 => None,
@@ -403,13 +387,14 @@ mod tests {
             partition_size: 99,
             header_size: 7,
             blocks: (0..blocks)
-                .map(|i| RowIndexBlock {
-                    first: vec![u8::try_from(i).unwrap()],
-                    last: vec![u8::try_from(i).unwrap(), 1],
-                    offset: i as u64 * 100,
-                    size: 100,
+                .map(|i| {
+                    let k = u8::try_from(i).unwrap();
+                    (vec![k], vec![k, 1], i as u64 * 100)
                 })
-                .collect(),
+                .fold(RowIndex::default(), |mut index, (first, last, offset)| {
+                    index.push(&first, &last, offset, 100);
+                    index
+                }),
             inline_deletion: (blocks > 0).then_some((-5, 9)),
         }
     }

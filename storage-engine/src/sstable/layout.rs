@@ -13,9 +13,9 @@ use bytes::Bytes;
 
 use super::codec::{ByteReader, DecodeError, DecodeResult, len_u64, put_bytes};
 use super::format::{ITEMS_MAX, KEY_BYTES_MAX};
-use super::index::RowIndexBlock;
+use super::index::RowIndex;
 use super::serial::{
-    get_deletion, get_range_tombstone, get_row, get_row_body, put_deletion, put_range_tombstone,
+    get_deletion, get_range_tombstone, get_row, get_row_body_in, put_deletion, put_range_tombstone,
     put_row, read_clustering, shared_prefix, skip_row_body,
 };
 use super::stats::Stats;
@@ -31,7 +31,7 @@ pub struct EncodedPartition {
     /// Whole serialized size.
     pub size: u64,
     /// Row index; empty when the rows fit in one block.
-    pub blocks: Vec<RowIndexBlock>,
+    pub blocks: RowIndex,
 }
 
 /// Appends the serialized `partition` to `out` and records it in `stats`.
@@ -83,9 +83,9 @@ fn encode_rows<'a>(
     partition_start: usize,
     stats: &mut Stats,
     block_bytes: u64,
-) -> Vec<RowIndexBlock> {
+) -> RowIndex {
     let count = rows.len();
-    let mut blocks = Vec::new();
+    let mut blocks = RowIndex::default();
     let mut block_start = out.len();
     let mut block_first: Option<&Row> = None;
     let mut prev: &[u8] = &[];
@@ -103,12 +103,12 @@ fn encode_rows<'a>(
         prev = row.clustering.as_bytes();
         let full = len_u64(out.len() - block_start) >= block_bytes;
         if let Some(first) = block_first.filter(|_| full || i + 1 == count) {
-            blocks.push(RowIndexBlock {
-                first: first.clustering.as_bytes().to_vec(),
-                last: row.clustering.as_bytes().to_vec(),
-                offset: len_u64(block_start - partition_start),
-                size: len_u64(out.len() - block_start),
-            });
+            blocks.push(
+                first.clustering.as_bytes(),
+                row.clustering.as_bytes(),
+                len_u64(block_start - partition_start),
+                len_u64(out.len() - block_start),
+            );
             block_first = None;
         }
     }
@@ -184,20 +184,135 @@ pub fn decode_rows(
     bytes: &[u8],
     out: &mut Vec<Row>,
     max_rows: usize,
+    choose: impl FnMut(&[u8]) -> RowChoice,
+) -> DecodeResult<()> {
+    decode_row_pieces(&[Bytes::copy_from_slice(bytes)], out, max_rows, choose)
+}
+
+/// One row read at `pos` of `buf`: the position after it, or `None` to stop.
+fn decode_one(
+    buf: &Bytes,
+    pos: usize,
+    prev: &mut Vec<u8>,
+    out: &mut Vec<Row>,
+    choose: &mut impl FnMut(&[u8]) -> RowChoice,
+) -> DecodeResult<Option<usize>> {
+    let rest = buf.get(pos..).unwrap_or_default();
+    let mut r = ByteReader::new(rest);
+    let at = |e: DecodeError| DecodeError {
+        offset: e.offset.saturating_add(pos),
+        what: e.what,
+    };
+    read_clustering(&mut r, prev).map_err(at)?;
+    match choose(prev) {
+        RowChoice::Keep => {
+            let clustering = ClusteringKey::new(Bytes::copy_from_slice(prev));
+            out.push(get_row_body_in(&mut r, clustering, Some(buf)).map_err(at)?);
+        }
+        RowChoice::Skip => skip_row_body(&mut r).map_err(at)?,
+        RowChoice::Stop => return Ok(None),
+    }
+    Ok(Some(pos.saturating_add(r.position())))
+}
+
+/// [`decode_rows`] over a byte range given as consecutive pieces (the views of the
+/// chunks covering a row-index block), without joining them: rows inside a piece are
+/// decoded in place (values are views of it); only a row straddling two pieces is
+/// decoded from a small joined copy. Error offsets are relative to the range start.
+///
+/// # Errors
+/// On malformed bytes.
+pub fn decode_row_pieces(
+    pieces: &[Bytes],
+    out: &mut Vec<Row>,
+    max_rows: usize,
     mut choose: impl FnMut(&[u8]) -> RowChoice,
 ) -> DecodeResult<()> {
-    let mut r = ByteReader::new(bytes);
     let mut prev = Vec::new();
-    while !r.is_empty() && out.len() < max_rows {
-        read_clustering(&mut r, &mut prev)?;
-        match choose(&prev) {
-            RowChoice::Keep => {
-                let clustering = ClusteringKey::new(Bytes::copy_from_slice(&prev));
-                out.push(get_row_body(&mut r, clustering)?);
+    // Current piece, position in it, and the range offset where it starts.
+    let (mut piece, mut pos, mut base) = (0usize, 0usize, 0usize);
+    while out.len() < max_rows {
+        let Some(buf) = pieces.get(piece) else {
+            break;
+        };
+        if pos >= buf.len() {
+            piece += 1;
+            base += buf.len();
+            pos = 0;
+            continue;
+        }
+        let result = decode_one(buf, pos, &mut prev, out, &mut choose);
+        let at_base = |e: DecodeError| DecodeError {
+            offset: e.offset.saturating_add(base),
+            what: e.what,
+        };
+        match result {
+            Ok(Some(next)) => pos = next,
+            Ok(None) => break,
+            Err(e) if piece + 1 >= pieces.len() => return Err(at_base(e)),
+            Err(_) => {
+                // The row runs into the next pieces. A failed attempt leaves `prev`
+                // either untouched or as `prev[..shared] + suffix`, whose first
+                // `shared` bytes are the same, so the retry reads the same key.
+                let Some(row_end) =
+                    decode_straddling(pieces, piece, pos, &mut prev, out, &mut choose)
+                        .map_err(at_base)?
+                else {
+                    break;
+                };
+                // `row_end` is relative to the start of `pieces[piece]`.
+                let mut end = row_end;
+                while let Some(p) = pieces.get(piece).filter(|p| end >= p.len()) {
+                    end -= p.len();
+                    base += p.len();
+                    piece += 1;
+                }
+                pos = end;
             }
-            RowChoice::Skip => skip_row_body(&mut r)?,
-            RowChoice::Stop => break,
         }
     }
     Ok(())
+}
+
+/// Decodes the row at `pos` of `pieces[piece]` that runs past that piece, from a copy
+/// of the rest of the piece joined with as few following bytes as it needs (doubling
+/// from 256). Returns where the row ends, relative to the start of `pieces[piece]`, or
+/// `None` to stop.
+fn decode_straddling(
+    pieces: &[Bytes],
+    piece: usize,
+    pos: usize,
+    prev: &mut Vec<u8>,
+    out: &mut Vec<Row>,
+    choose: &mut impl FnMut(&[u8]) -> RowChoice,
+) -> DecodeResult<Option<usize>> {
+    let head = pieces
+        .get(piece)
+        .and_then(|p| p.get(pos..))
+        .unwrap_or_default();
+    let following: usize = pieces.iter().skip(piece + 1).map(Bytes::len).sum();
+    let mut extra = 256usize;
+    loop {
+        let take = extra.min(following);
+        let mut joined = Vec::with_capacity(head.len() + take);
+        joined.extend_from_slice(head);
+        for p in pieces.iter().skip(piece + 1) {
+            let room = head.len() + take - joined.len();
+            if room == 0 {
+                break;
+            }
+            joined.extend_from_slice(p.get(..room.min(p.len())).unwrap_or_default());
+        }
+        let joined = Bytes::from(joined);
+        match decode_one(&joined, 0, prev, out, choose) {
+            Ok(next) => return Ok(next.map(|n| n + pos)),
+            Err(e) if take == following => {
+                return Err(DecodeError {
+                    offset: e.offset.saturating_add(pos),
+                    what: e.what,
+                });
+            }
+            Err(_) => extra = extra.saturating_mul(2),
+        }
+    }
 }

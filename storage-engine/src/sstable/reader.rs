@@ -22,10 +22,11 @@ use super::error::{Result, SsTableError};
 use super::format::{Component, Descriptor, META_BYTES_MAX, check_header};
 use super::index::{IndexEntry, Summary, cmp_keys};
 use super::io::Mapped;
-use super::layout::{PartitionHeader, RowChoice, decode_header, decode_rows};
+use super::layout::{PartitionHeader, RowChoice, decode_header, decode_row_pieces};
 use super::stats::Stats;
 use super::toc;
 use crate::fs::FileSystem;
+use crate::model::key::cmp_key_bytes;
 use crate::model::{ColumnId, DeletionTime, Partition, PartitionKey, Row, Slices, Token};
 
 /// Which part of a partition a read wants.
@@ -395,7 +396,7 @@ impl SsTableReader {
         }
         let wanted = super::row_index::blocks_for(&entry.blocks, &filter.slices);
         let mut spans = Vec::with_capacity(wanted.len());
-        for block in wanted.iter().filter_map(|i| entry.blocks.get(*i)) {
+        for block in wanted.iter().filter_map(|&i| entry.blocks.get(i)) {
             let end = block.offset.checked_add(block.size);
             if block.offset < entry.header_size || end.is_none_or(|e| e > entry.partition_size) {
                 let what = "row index block outside its partition";
@@ -409,16 +410,30 @@ impl SsTableReader {
     /// Decodes the rows of one span that `filter` selects, at most `max_rows`.
     pub(crate) fn decode_span(
         &self,
-        (start, len): (u64, u64),
+        span: (u64, u64),
         filter: &PartitionFilter,
         max_rows: usize,
         cache: &mut LastChunk,
     ) -> Result<Vec<Row>> {
-        let bytes = self.read(start, len, cache)?;
         let mut rows = Vec::new();
-        decode_rows(&bytes, &mut rows, max_rows, |k| choose(filter, k))
-            .map_err(|e| e.at(&self.data_path, start))?;
+        self.decode_span_into(span, filter, max_rows, cache, &mut rows)?;
         Ok(rows)
+    }
+
+    /// Appends to `out` the rows of one span that `filter` selects, until `out` holds
+    /// `max_rows`. The span's chunks are decoded in place (values are views of them).
+    fn decode_span_into(
+        &self,
+        (start, len): (u64, u64),
+        filter: &PartitionFilter,
+        max_rows: usize,
+        cache: &mut LastChunk,
+        out: &mut Vec<Row>,
+    ) -> Result<()> {
+        let pieces = self.chunks.read_pieces(&self.data, start, len, cache)?;
+        let positions = SlicePositions::of(&filter.slices);
+        decode_row_pieces(&pieces, out, max_rows, |k| positions.choose(k))
+            .map_err(|e| e.at(&self.data_path, start))
     }
 
     /// Reads the selected rows, span by span (from the end when `reversed`), stopping once
@@ -430,40 +445,64 @@ impl SsTableReader {
         cache: &mut LastChunk,
     ) -> Result<Vec<Row>> {
         let mut spans = self.row_spans(entry, filter)?;
-        if filter.reversed {
-            spans.reverse();
+        if !filter.reversed {
+            // Forward: one vector, and decoding stops at the limit.
+            let max = forward_max(filter);
+            let mut rows = Vec::with_capacity(filter.row_limit.unwrap_or(0).min(1024));
+            for span in spans {
+                self.decode_span_into(span, filter, max, cache, &mut rows)?;
+                if rows.len() >= max {
+                    break;
+                }
+            }
+            return Ok(apply_limit(rows, filter));
         }
+        spans.reverse();
         let mut batches: Vec<Vec<Row>> = Vec::new();
         let mut count = 0usize;
         for span in spans {
-            let max = forward_max(filter).saturating_sub(count);
-            let rows = self.decode_span(span, filter, max, cache)?;
+            let rows = self.decode_span(span, filter, usize::MAX, cache)?;
             count += rows.len();
             batches.push(rows);
             if filter.row_limit.is_some_and(|limit| count >= limit) {
                 break;
             }
         }
-        if filter.reversed {
-            batches.reverse();
-        }
+        batches.reverse();
         Ok(apply_limit(batches.into_iter().flatten().collect(), filter))
     }
 }
 
-/// Keep rows inside the slices, skip rows between them, stop after the last slice.
-fn choose(filter: &PartitionFilter, key: &[u8]) -> RowChoice {
-    if filter.slices.contains_bytes(key) {
-        RowChoice::Keep
-    } else if filter
-        .slices
-        .as_slice()
-        .last()
-        .is_none_or(|s| s.end.cmp_key_bytes(key) == Ordering::Less)
-    {
+/// The slices as plain key positions, so deciding per row is a few byte comparisons:
+/// a key is in a slice when `start <= key` and (no end or) `key < end`.
+struct SlicePositions(Vec<(Bytes, Option<Bytes>)>);
+
+impl SlicePositions {
+    fn of(slices: &Slices) -> Self {
+        let positions = slices
+            .as_slice()
+            .iter()
+            .filter_map(|s| Some((s.start.position_bytes()?, s.end.position_bytes())))
+            .collect();
+        Self(positions)
+    }
+
+    /// Keep rows inside the slices, skip rows between them, stop after the last slice.
+    fn choose(&self, key: &[u8]) -> RowChoice {
+        for (start, end) in &self.0 {
+            if end
+                .as_ref()
+                .is_some_and(|e| cmp_key_bytes(key, e) != Ordering::Less)
+            {
+                continue;
+            }
+            return if cmp_key_bytes(key, start) == Ordering::Less {
+                RowChoice::Skip
+            } else {
+                RowChoice::Keep
+            };
+        }
         RowChoice::Stop
-    } else {
-        RowChoice::Skip
     }
 }
 

@@ -360,6 +360,19 @@ pub fn skip_row_body(r: &mut ByteReader<'_>) -> DecodeResult<()> {
 /// # Errors
 /// On malformed bytes or a limit exceeded.
 pub fn get_row_body(r: &mut ByteReader<'_>, clustering: ClusteringKey) -> DecodeResult<Row> {
+    get_row_body_in(r, clustering, None)
+}
+
+/// As [`get_row_body`]; when `src` is the buffer `r` reads, values and paths are
+/// views of it rather than copies.
+///
+/// # Errors
+/// On malformed bytes or a limit exceeded.
+pub fn get_row_body_in(
+    r: &mut ByteReader<'_>,
+    clustering: ClusteringKey,
+    src: Option<&Bytes>,
+) -> DecodeResult<Row> {
     let mut row = Row::new(clustering);
     let flags = r.u8("row flags")?;
     if flags & !ROW_FLAGS_ALL != 0 {
@@ -393,29 +406,38 @@ pub fn get_row_body(r: &mut ByteReader<'_>, clustering: ClusteringKey) -> Decode
     let n = r.count(ITEMS_MAX, "cell count")?;
     row.cells.reserve(n.min(r.remaining()));
     for _ in 0..n {
-        row.cells.push(get_cell(r, base)?);
+        row.cells.push(get_cell(r, base, src)?);
     }
     Ok(row)
 }
 
-fn get_cell(r: &mut ByteReader<'_>, base: i64) -> DecodeResult<Cell> {
+/// `bytes` (read from `src` when given) as a view of `src`, else copied.
+fn to_bytes(bytes: &[u8], src: Option<&Bytes>) -> Bytes {
+    let inside = |src: &Bytes| {
+        let (s, b) = (src.as_ptr() as usize, bytes.as_ptr() as usize);
+        b >= s && b.saturating_add(bytes.len()) <= s.saturating_add(src.len())
+    };
+    match src {
+        // Checked, so a caller passing another buffer gets a copy, never a panic.
+        Some(src) if !bytes.is_empty() && inside(src) => src.slice_ref(bytes),
+        _ => Bytes::copy_from_slice(bytes),
+    }
+}
+
+fn get_cell(r: &mut ByteReader<'_>, base: i64, src: Option<&Bytes>) -> DecodeResult<Cell> {
     let flags = r.u8("cell flags")?;
     let column: ColumnId = {
         let v = r.varint("cell column")?;
         to_u32(r, v, "cell column")?
     };
     let path = if flags & CELL_HAS_PATH != 0 {
-        Some(Bytes::copy_from_slice(
-            r.bytes(VALUE_BYTES_MAX, "cell path")?,
-        ))
+        Some(to_bytes(r.bytes(VALUE_BYTES_MAX, "cell path")?, src))
     } else {
         None
     };
     let timestamp = base.wrapping_add(r.varint_signed("cell timestamp")?);
     let value = |r: &mut ByteReader<'_>| -> DecodeResult<Bytes> {
-        Ok(Bytes::copy_from_slice(
-            r.bytes(VALUE_BYTES_MAX, "cell value")?,
-        ))
+        Ok(to_bytes(r.bytes(VALUE_BYTES_MAX, "cell value")?, src))
     };
     let kind = match flags & !CELL_HAS_PATH {
         KIND_LIVE => CellKind::Live { value: value(r)? },

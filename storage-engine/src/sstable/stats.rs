@@ -14,6 +14,7 @@ use bytes::Bytes;
 use super::codec::{ByteReader, DecodeResult, put_bytes, put_varint, put_varint_signed};
 use super::error::Result;
 use super::format::{CLUSTERING_BYTES_MAX, Component, HEADER_LEN, checked_body, frame_body};
+use crate::model::key::cmp_key_bytes;
 use crate::model::{ClusteringKey, Slices};
 
 /// Buckets of the partition size histogram: bucket `i` counts partitions of
@@ -139,14 +140,14 @@ impl Stats {
         if self
             .min_clustering
             .as_deref()
-            .is_none_or(|m| clustering < m)
+            .is_none_or(|m| cmp_key_bytes(clustering, m).is_lt())
         {
             self.min_clustering = Some(clustering.to_vec());
         }
         if self
             .max_clustering
             .as_deref()
-            .is_none_or(|m| clustering > m)
+            .is_none_or(|m| cmp_key_bytes(clustering, m).is_gt())
         {
             self.max_clustering = Some(clustering.to_vec());
         }

@@ -89,3 +89,20 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    /// The word-at-a-time key order is exactly the byte order.
+    #[test]
+    fn clustering_key_order_is_byte_order(
+        a in proptest::collection::vec(any::<u8>(), 0..20),
+        b in proptest::collection::vec(any::<u8>(), 0..20),
+        shared in 0usize..12,
+    ) {
+        // Keys often share a prefix: make `b` start like `a` for `shared` bytes.
+        let mut b = b;
+        let n = shared.min(a.len()).min(b.len());
+        b[..n].copy_from_slice(&a[..n]);
+        prop_assert_eq!(ck(&a).cmp(&ck(&b)), a.as_slice().cmp(b.as_slice()));
+        prop_assert_eq!(crate::model::key::cmp_key_bytes(&a, &b), a.cmp(&b));
+    }
+}

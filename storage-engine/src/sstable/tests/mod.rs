@@ -3,6 +3,7 @@
 
 mod corruption;
 mod crash;
+mod pieces;
 mod round_trip;
 mod wide_partition;
 
