@@ -11,7 +11,8 @@
 //!
 //! Backpressure: when the memtables of all tables together pass
 //! `memtable_budget_bytes`, writers wait for flushes (at most
-//! `write_stall_ms_max`, then they proceed: bounded).
+//! `write_stall_ms_max`, then they proceed: bounded). The sum is taken once
+//! per 64th of the budget written (at most 1 MiB), not on every write.
 
 mod admin;
 pub(crate) mod compactor;

@@ -168,7 +168,7 @@ impl FileSystem for StdFs {
             .truncate(true)
             .open(path)
             .map_err(|e| Error::io(path, e))?;
-        file.set_len(capacity).map_err(|e| Error::io(path, e))?;
+        allocate(&file, capacity).map_err(|e| Error::io(path, e))?;
         // The map itself is safe to make (memmap2 hands out a raw pointer);
         // writes through it are bounds-checked copies (`write_at`).
         let map = memmap2::MmapOptions::new()
@@ -247,5 +247,23 @@ fn past_capacity(offset: u64, len: usize, capacity: usize) -> Error {
         what: "mapped file write",
         got: offset.saturating_add(len as u64),
         max: capacity as u64,
+    }
+}
+
+/// Gives `file` `len` bytes of real disk blocks (reading as zeros). A mapped
+/// file must not have holes: a write into a hole on a full disk is a SIGBUS
+/// that kills the process, where an allocation failing here is an error the
+/// commitlog reports.
+fn allocate(file: &File, len: u64) -> std::io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let len = libc::off_t::try_from(len).map_err(|_| std::io::Error::other("file too large"))?;
+    #[expect(unsafe_code, reason = "posix_fallocate has no safe std wrapper")]
+    // SAFETY: the descriptor is open for writing and owned by `file`, alive
+    // for the call; the call takes plain integers.
+    let rc = unsafe { libc::posix_fallocate(file.as_raw_fd(), 0, len) };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::from_raw_os_error(rc))
     }
 }

@@ -191,26 +191,6 @@ impl PartitionMap {
             .cloned()
     }
 
-    /// Calls `f` with the state of partition `key` (created empty when
-    /// absent) and says whether it was created. An existing partition's state
-    /// is used under the shard's read lock, without cloning its handle; `f`
-    /// must not touch this map.
-    pub(super) fn with_state<R>(
-        &self,
-        key: &PartitionKey,
-        f: impl FnOnce(&SharedState) -> R,
-    ) -> (R, bool) {
-        {
-            let shard = self.shard(key).read();
-            let head = KeyHead::of(key);
-            if let Some(state) = shard.get(&key.token().0).and_then(|s| s.get(key, &head)) {
-                return (f(state), false);
-            }
-        }
-        let (state, created) = self.get_or_insert(key);
-        (f(&state), created)
-    }
-
     /// The state of partition `key`, created empty when absent; also says
     /// whether it was created.
     pub(super) fn get_or_insert(&self, key: &PartitionKey) -> (SharedState, bool) {

@@ -123,9 +123,11 @@ impl Memtable {
         if min_ts < self.min_timestamp.load(Ordering::Acquire) {
             self.min_timestamp.fetch_min(min_ts, Ordering::AcqRel);
         }
-        let ((), created) = self
-            .partitions
-            .with_state(&update.key, |state| state.lock().apply(update));
+        // The state is applied to outside the shard's lock: a long apply (a
+        // partition deletion re-shadowing a wide partition) never holds up
+        // writers and readers of other partitions in the shard.
+        let (state, created) = self.partitions.get_or_insert(&update.key);
+        state.lock().apply(update);
         if created {
             let node = std::mem::size_of::<PartState>() + PARTITION_OVERHEAD_BYTES;
             added += (node + update.key.key().len()) as u64;
