@@ -254,6 +254,7 @@ fn past_capacity(offset: u64, len: usize, capacity: usize) -> Error {
 /// file must not have holes: a write into a hole on a full disk is a SIGBUS
 /// that kills the process, where an allocation failing here is an error the
 /// commitlog reports.
+#[cfg(any(target_os = "linux", target_os = "android", target_os = "freebsd"))]
 fn allocate(file: &File, len: u64) -> std::io::Result<()> {
     use std::os::fd::AsRawFd;
     let len = libc::off_t::try_from(len).map_err(|_| std::io::Error::other("file too large"))?;
@@ -266,4 +267,19 @@ fn allocate(file: &File, len: u64) -> std::io::Result<()> {
     } else {
         Err(std::io::Error::from_raw_os_error(rc))
     }
+}
+
+/// Where `posix_fallocate` is missing, the blocks are allocated by writing
+/// zeros over the whole length.
+#[cfg(not(any(target_os = "linux", target_os = "android", target_os = "freebsd")))]
+fn allocate(file: &File, len: u64) -> std::io::Result<()> {
+    const CHUNK: usize = 1 << 20;
+    let zeros = vec![0u8; CHUNK];
+    let mut at = 0u64;
+    while at < len {
+        let n = usize::try_from((len - at).min(CHUNK as u64)).unwrap_or(CHUNK);
+        file.write_all_at(zeros.get(..n).unwrap_or(&zeros), at)?;
+        at += n as u64;
+    }
+    Ok(())
 }
