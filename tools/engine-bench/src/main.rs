@@ -132,7 +132,10 @@ fn report(results: &BTreeMap<String, Value>, args: &Args) -> Result<()> {
         }
         summary.insert(w.to_owned(), Value::Object(per));
     }
-    println!("\n{:<8} {:>14} {:>14}", "engine", "peak RSS MiB", "on disk MiB");
+    println!(
+        "\n{:<8} {:>14} {:>14}",
+        "engine", "peak RSS MiB", "on disk MiB"
+    );
     for (e, r) in results {
         println!(
             "{:<8} {:>14.1} {:>14.1}",

@@ -6,7 +6,9 @@
 //! Settings chosen to be comparable: write-ahead log on and never synced per write
 //! (Sibyl: periodic commitlog; RocksDB: WAL, `sync = false`; fjall: journal, default
 //! persist mode); LZ4 compression everywhere; a 256 MiB read cache everywhere (Sibyl's
-//! chunk cache default, RocksDB's block cache, fjall's cache).
+//! chunk cache default, RocksDB's block cache, fjall's cache). Sibyl's key/value table
+//! uses 4 KiB chunks (`chunk_length_in_kb = 4`, ScyllaDB's default, RocksDB's default
+//! block size); its time-series table keeps the 16 KiB default.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -15,8 +17,8 @@ use anyhow::{Context, Result};
 use bytes::Bytes;
 use sibyl_storage::fs::StdFs;
 use sibyl_storage::model::{
-    Cell, ClusteringBound, ClusteringKey, LivenessInfo, PartitionKey, PartitionUpdate, Row,
-    Slice, Slices, TableId,
+    Cell, ClusteringBound, ClusteringKey, LivenessInfo, PartitionKey, PartitionUpdate, Row, Slice,
+    Slices, TableId,
 };
 use sibyl_storage::{Engine, EngineOptions, ReadLimits, Table, TableOptions};
 
@@ -69,7 +71,18 @@ impl Sibyl {
         o.chunk_cache_bytes = CACHE_BYTES;
         let engine = Engine::open(o)?;
         let ts = engine.create_table(TS, TableOptions::default())?;
-        let kv = engine.create_table(KV, TableOptions::default())?;
+        // The key/value table is read by point lookups: 4 KiB chunks, as a
+        // user sets `chunk_length_in_kb = 4` on such a table (ScyllaDB's
+        // default; RocksDB's default block is 4 KiB too). With the 16 KiB
+        // default each lookup decompresses four times the bytes (random_read
+        // 0.78x RocksDB at full scale against 1.25x).
+        let kv = engine.create_table(
+            KV,
+            TableOptions {
+                chunk_bytes: 4096,
+                ..TableOptions::default()
+            },
+        )?;
         Ok(Self { engine, ts, kv })
     }
 
@@ -83,11 +96,14 @@ impl Sibyl {
 impl Store for Sibyl {
     fn ts_write(&self, series: u64, ts: u64, value: &[u8]) -> Result<()> {
         let stamp = i64::try_from(ts)?;
-        let row = Row::new(ClusteringKey::new(Bytes::copy_from_slice(&ts.to_be_bytes())))
-            .with_liveness(LivenessInfo::new(stamp))
-            .with_cell(Cell::live(1, stamp, Bytes::copy_from_slice(value)));
+        let row = Row::new(ClusteringKey::new(Bytes::copy_from_slice(
+            &ts.to_be_bytes(),
+        )))
+        .with_liveness(LivenessInfo::new(stamp))
+        .with_cell(Cell::live(1, stamp, Bytes::copy_from_slice(value)));
         let key = PartitionKey::new(Bytes::copy_from_slice(&series.to_be_bytes()));
-        self.ts.apply(&PartitionUpdate::new(TS, key).with_row(row))?;
+        self.ts
+            .apply(&PartitionUpdate::new(TS, key).with_row(row))?;
         Ok(())
     }
 
@@ -96,7 +112,8 @@ impl Store for Sibyl {
             .with_liveness(LivenessInfo::new(1))
             .with_cell(Cell::live(1, 1, Bytes::copy_from_slice(value)));
         let key = PartitionKey::new(Bytes::copy_from_slice(key));
-        self.kv.apply(&PartitionUpdate::new(KV, key).with_row(row))?;
+        self.kv
+            .apply(&PartitionUpdate::new(KV, key).with_row(row))?;
         Ok(())
     }
 
@@ -106,7 +123,11 @@ impl Store for Sibyl {
             .kv
             .read_partition(&key, &Slices::all(), false, 0, ReadLimits::default())?;
         let p = read.partition.context("sibyl: key missing")?;
-        Ok(p.rows.iter().flat_map(|r| r.cells.iter()).map(|c| c.value().len()).sum())
+        Ok(p.rows
+            .iter()
+            .flat_map(|r| r.cells.iter())
+            .map(|c| c.value().len())
+            .sum())
     }
 
     fn ts_slice(&self, series: u64, from_ts: u64, n: usize) -> Result<usize> {
@@ -168,7 +189,10 @@ impl Store for Rocks {
     }
 
     fn kv_read(&self, key: &[u8]) -> Result<usize> {
-        let v = self.db.get_pinned(kv_key(key))?.context("rocksdb: key missing")?;
+        let v = self
+            .db
+            .get_pinned(kv_key(key))?
+            .context("rocksdb: key missing")?;
         Ok(v.len())
     }
 
@@ -203,7 +227,9 @@ pub struct Fjall {
 impl Fjall {
     /// Opens (creates) the database in `dir`.
     pub fn open(dir: &Path) -> Result<Self> {
-        let db = fjall::Database::builder(dir).cache_size(CACHE_BYTES).open()?;
+        let db = fjall::Database::builder(dir)
+            .cache_size(CACHE_BYTES)
+            .open()?;
         let items = db.keyspace("items", fjall::KeyspaceCreateOptions::default)?;
         Ok(Self { _db: db, items })
     }
@@ -211,7 +237,9 @@ impl Fjall {
 
 impl Store for Fjall {
     fn ts_write(&self, series: u64, ts: u64, value: &[u8]) -> Result<()> {
-        Ok(self.items.insert(ts_key(series, ts).to_vec(), value.to_vec())?)
+        Ok(self
+            .items
+            .insert(ts_key(series, ts).to_vec(), value.to_vec())?)
     }
 
     fn kv_write(&self, key: &[u8], value: &[u8]) -> Result<()> {

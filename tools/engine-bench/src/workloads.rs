@@ -10,7 +10,12 @@ use serde_json::{Value, json};
 use crate::stores::{Fjall, Rocks, Sibyl, Store};
 
 /// Workload names, in run order (the JSON keys).
-pub const WORKLOADS: [&str; 4] = ["timeseries_ingest", "random_write", "random_read", "slice_read"];
+pub const WORKLOADS: [&str; 4] = [
+    "timeseries_ingest",
+    "random_write",
+    "random_read",
+    "slice_read",
+];
 
 /// Bytes of every value.
 const VALUE_BYTES: usize = 100;
@@ -229,7 +234,10 @@ fn workloads(store: &dyn Store, scale: Scale) -> Result<serde_json::Map<String, 
     let s = scale.sizes();
     let mut out = serde_json::Map::new();
     let mut record = |name: &str, v: Value| {
-        eprintln!("   {name:<18} {:>12.0} ops/s", v["ops_per_sec"].as_f64().unwrap_or(0.0));
+        eprintln!(
+            "   {name:<18} {:>12.0} ops/s",
+            v["ops_per_sec"].as_f64().unwrap_or(0.0)
+        );
         out.insert(name.to_owned(), v);
     };
     record("timeseries_ingest", timeseries_ingest(store, &s)?);
