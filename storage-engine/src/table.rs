@@ -245,15 +245,6 @@ impl Table {
         Ok(())
     }
 
-    /// [`Table::apply`] taking the update by value (the memtable copies the
-    /// bytes into its arena either way, so this is `apply` plus a drop).
-    ///
-    /// # Errors
-    /// As [`Table::apply`].
-    pub fn apply_owned(&self, update: PartitionUpdate) -> Result<()> {
-        self.apply(&update)
-    }
-
     /// Flushes every memtable holding data now into SSTables and returns
     /// once they are published and the commitlog is released.
     ///

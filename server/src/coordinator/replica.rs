@@ -91,7 +91,7 @@ impl ReplicaService {
                     .store
                     .table_by_id(update.table)
                     .map_err(|e| e.to_string())?;
-                table.apply_owned(update).map_err(|e| e.to_string())?;
+                table.apply(&update).map_err(|e| e.to_string())?;
                 Ok((Verb::MutationRsp, Bytes::new()))
             }
             Verb::ReadReq => {

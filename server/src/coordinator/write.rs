@@ -82,7 +82,7 @@ impl Coordinator {
                 crate::traces::activity::local_write(&p.table.name);
                 self.store
                     .table(&p.table)?
-                    .apply_owned(p.update)
+                    .apply(&p.update)
                     .map_err(|e| request_error(&e))?;
             }
             return Ok(());

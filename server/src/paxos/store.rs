@@ -274,7 +274,7 @@ impl PaxosStore {
         let state_key = Self::state_key(decoded.table, &decoded.key);
         self.store
             .table_by_id(decoded.table)?
-            .apply_owned(decoded)
+            .apply(&decoded)
             .map_err(|e| crate::storage::request_error(&e))?;
         let mut stripe = self.lock(&state_key);
         let mut state = self.load(&stripe, &state_key)?;

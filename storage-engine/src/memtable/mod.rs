@@ -83,19 +83,6 @@ impl Memtable {
     /// [`Error::InvalidArgument`] when the update belongs to another table or
     /// breaks the model's ordering invariants.
     pub fn apply(&self, update: &PartitionUpdate, position: Option<Position>) -> Result<()> {
-        self.apply_ref(update, position)
-    }
-
-    /// [`Memtable::apply`] taking the update by value (kept for callers that
-    /// own it; the bytes are copied into the partition's arena either way).
-    ///
-    /// # Errors
-    /// As [`Memtable::apply`].
-    pub fn apply_owned(&self, update: PartitionUpdate, position: Option<Position>) -> Result<()> {
-        self.apply_ref(&update, position)
-    }
-
-    fn apply_ref(&self, update: &PartitionUpdate, position: Option<Position>) -> Result<()> {
         if update.table != self.table {
             return Err(Error::InvalidArgument(format!(
                 "update for table {} applied to the memtable of {}",
