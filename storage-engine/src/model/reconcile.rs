@@ -28,13 +28,14 @@
 //! deletion supersedes, so merged results are canonical: merge is
 //! commutative, associative and idempotent (property-tested).
 
+use std::borrow::Borrow;
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
 use bytes::Bytes;
 
 use super::bound::{ClusteringBound, Slice};
-use super::cell::{Cell, CellKind, DeletionTime, LivenessInfo};
+use super::cell::{Cell, CellKind, ColumnId, DeletionTime, LivenessInfo};
 use super::key::{ClusteringKey, PartitionKey};
 use super::partition::{Partition, PartitionUpdate};
 use super::row::{RangeTombstone, Row};
@@ -150,33 +151,11 @@ pub fn merge_liveness(a: Option<LivenessInfo>, b: Option<LivenessInfo>) -> Optio
 /// Merges two versions of the same row (same clustering), dropping what
 /// the merged row's own deletions shadow. The result may be empty.
 pub fn merge_rows(a: &Row, b: &Row) -> Row {
-    let mut complex = a.complex_deletions.clone();
-    for (column, deletion) in &b.complex_deletions {
-        match complex.binary_search_by_key(column, |(c, _)| *c) {
-            Ok(i) => {
-                if let Some((_, d)) = complex.get_mut(i) {
-                    *d = d.max(*deletion);
-                }
-            }
-            Err(i) => complex.insert(i, (*column, *deletion)),
-        }
-    }
-    let mut cells = Vec::with_capacity(a.cells.len() + b.cells.len());
-    let (mut x, mut y) = (a.cells.iter().peekable(), b.cells.iter().peekable());
-    loop {
-        let order = match (x.peek(), y.peek()) {
-            (None, None) => break,
-            (Some(_), None) => Ordering::Less,
-            (None, Some(_)) => Ordering::Greater,
-            (Some(p), Some(q)) => p.sort_key().cmp(&q.sort_key()),
-        };
-        let cell = match order {
-            Ordering::Less => x.next().cloned(),
-            Ordering::Greater => y.next().cloned(),
-            Ordering::Equal => x.next().zip(y.next()).map(|(p, q)| reconcile_cells(p, q)),
-        };
-        cells.extend(cell);
-    }
+    let complex = merge_complex(
+        a.complex_deletions.clone(),
+        b.complex_deletions.iter().copied(),
+    );
+    let cells = merge_cells(a.cells.iter(), b.cells.iter(), Cell::clone, reconcile_cells);
     let merged = Row {
         clustering: a.clustering.clone(),
         liveness: merge_liveness(a.liveness, b.liveness),
@@ -189,8 +168,30 @@ pub fn merge_rows(a: &Row, b: &Row) -> Row {
 
 /// [`merge_rows`] taking both rows by value: cells are moved, not cloned.
 pub fn merge_rows_owned(a: Row, b: Row) -> Row {
-    let mut complex = a.complex_deletions;
-    for (column, deletion) in b.complex_deletions {
+    let complex = merge_complex(a.complex_deletions, b.complex_deletions);
+    let cells = merge_cells(
+        a.cells.into_iter(),
+        b.cells.into_iter(),
+        |c| c,
+        reconcile_cells_owned,
+    );
+    let merged = Row {
+        clustering: a.clustering,
+        liveness: merge_liveness(a.liveness, b.liveness),
+        deletion: a.deletion.max(b.deletion),
+        complex_deletions: complex,
+        cells,
+    };
+    shadow_row(merged, DeletionTime::LIVE)
+}
+
+/// `complex` (sorted by column) with `other`'s complex deletions merged in:
+/// the later deletion per column.
+fn merge_complex(
+    mut complex: Vec<(ColumnId, DeletionTime)>,
+    other: impl IntoIterator<Item = (ColumnId, DeletionTime)>,
+) -> Vec<(ColumnId, DeletionTime)> {
+    for (column, deletion) in other {
         match complex.binary_search_by_key(&column, |(c, _)| *c) {
             Ok(i) => {
                 if let Some((_, d)) = complex.get_mut(i) {
@@ -200,36 +201,34 @@ pub fn merge_rows_owned(a: Row, b: Row) -> Row {
             Err(i) => complex.insert(i, (column, deletion)),
         }
     }
-    let mut cells = Vec::with_capacity(a.cells.len() + b.cells.len());
-    let (mut x, mut y) = (
-        a.cells.into_iter().peekable(),
-        b.cells.into_iter().peekable(),
-    );
+    complex
+}
+
+/// Two cell lists sorted by `(column, path)` merged into one: a cell only
+/// one side has goes through `one`, a cell both have through `both`.
+fn merge_cells<C: Borrow<Cell>>(
+    x: impl Iterator<Item = C>,
+    y: impl Iterator<Item = C>,
+    one: impl Fn(C) -> Cell,
+    both: impl Fn(C, C) -> Cell,
+) -> Vec<Cell> {
+    let (mut x, mut y) = (x.peekable(), y.peekable());
+    let mut cells = Vec::with_capacity(x.size_hint().0 + y.size_hint().0);
     loop {
         let order = match (x.peek(), y.peek()) {
             (None, None) => break,
             (Some(_), None) => Ordering::Less,
             (None, Some(_)) => Ordering::Greater,
-            (Some(p), Some(q)) => p.sort_key().cmp(&q.sort_key()),
+            (Some(p), Some(q)) => p.borrow().sort_key().cmp(&q.borrow().sort_key()),
         };
         let cell = match order {
-            Ordering::Less => x.next(),
-            Ordering::Greater => y.next(),
-            Ordering::Equal => x
-                .next()
-                .zip(y.next())
-                .map(|(p, q)| reconcile_cells_owned(p, q)),
+            Ordering::Less => x.next().map(&one),
+            Ordering::Greater => y.next().map(&one),
+            Ordering::Equal => x.next().zip(y.next()).map(|(p, q)| both(p, q)),
         };
         cells.extend(cell);
     }
-    let merged = Row {
-        clustering: a.clustering,
-        liveness: merge_liveness(a.liveness, b.liveness),
-        deletion: a.deletion.max(b.deletion),
-        complex_deletions: complex,
-        cells,
-    };
-    shadow_row(merged, DeletionTime::LIVE)
+    cells
 }
 
 /// Removes from `row` everything deleted by `active` (the partition
