@@ -11,9 +11,9 @@
 //! - A segment whose header is missing or zeroed is an empty segment created
 //!   just before a crash when it is the last; otherwise it is corruption.
 //! - Segments are written through a memory map into a file created at its
-//!   full size, so the newest one ends in zero bytes never written: zeros up
-//!   to the end of the file, with nothing valid in a later segment, end the
-//!   segment cleanly (no scan). Its owner then cuts such a tail off
+//!   full size, so the newest one ends in zero bytes never written: a torn
+//!   tail like any other (the search for a next valid record jumps over zero
+//!   runs, so it costs no scan per byte). Its owner then cuts such a tail off
 //!   ([`ReplayedSegment::tail_at`]), so that once newer segments exist an
 //!   unexplained zero run is corruption again.
 
@@ -160,15 +160,6 @@ impl SegmentReplay<'_> {
                     }
                 },
                 RecordRead::End if offset >= buf.len() => return Ok(dirty),
-                RecordRead::End
-                    if buf
-                        .get(offset..)
-                        .is_some_and(|rest| rest.iter().all(|&b| b == 0))
-                        && !self.later_has_records()? =>
-                {
-                    self.tail_at = Some(offset as u64);
-                    return Ok(dirty);
-                }
                 RecordRead::End => "zeroed bytes".to_string(),
                 RecordRead::Invalid(what) => what.to_string(),
             };
