@@ -36,6 +36,7 @@ use super::store::ProposeOutcome;
 use crate::coordinator::write_timeout;
 use crate::error::RequestError;
 use crate::net::Verb;
+use crate::net::frame::Frame;
 use crate::storage::engine_id;
 
 /// How getting a value chosen went.
@@ -63,6 +64,13 @@ pub(super) struct CommitAt {
 
 /// Answers to a proposal with commit on accept: who answered, and how.
 type Answers = [Reply<(IpAddr, ProposeOutcome)>];
+
+/// A replica's answer to a proposal (`None`: another verb or a malformed body).
+fn propose_reply(frame: Frame) -> Option<ProposeOutcome> {
+    (frame.verb == Verb::PaxosProposeRsp)
+        .then(|| decode_propose_response(frame.body).ok())
+        .flatten()
+}
 
 /// Remote participants that accepted, and those that also committed.
 fn tally(replies: &Answers) -> (usize, usize) {
@@ -171,12 +179,7 @@ impl Paxos {
                 let (accepted, committed) = tally(replies);
                 1 + accepted >= quorum && 1 + committed >= at.need
             },
-            |from, frame| {
-                (frame.verb == Verb::PaxosProposeRsp)
-                    .then(|| decode_propose_response(frame.body).ok())
-                    .flatten()
-                    .map(|outcome| (from, outcome))
-            },
+            |from, frame| propose_reply(frame).map(|outcome| (from, outcome)),
             None::<fn() -> Result<(IpAddr, ProposeOutcome), RequestError>>,
         )?;
         let (accepted, committed) = tally(&replies);
@@ -242,11 +245,7 @@ impl Paxos {
                     .count()
                     >= round.quorum
             },
-            |_, frame| {
-                (frame.verb == Verb::PaxosProposeRsp)
-                    .then(|| decode_propose_response(frame.body).ok())
-                    .flatten()
-            },
+            |_, frame| propose_reply(frame),
             || {
                 self.replica
                     .propose(engine_id(round.table), round.key, ballot, update.clone())
